@@ -1,1 +1,140 @@
-export {}
+// Configuration
+export {
+  type ClientAuth,
+  type ClientMetadata,
+  Configuration,
+  type ConfigurationMethods,
+  type ConfigurationProperties,
+  type ServerMetadata,
+  type ServerMetadataHelpers,
+} from './core/configuration.ts'
+export { discovery, type DiscoveryRequestOptions } from './discovery.ts'
+export {
+  dynamicClientRegistration,
+  type DynamicClientRegistrationRequestOptions,
+} from './registration.ts'
+export type { CustomFetch, CustomFetchOptions, FetchBody } from './core/state.ts'
+
+// Client authentication
+export {
+  ClientSecretBasic,
+  ClientSecretJwt,
+  ClientSecretPost,
+  None,
+  PrivateKeyJwt,
+  TlsClientAuth,
+} from './client-auth.ts'
+
+// Symbols
+export {
+  clockSkew,
+  clockTolerance,
+  customFetch,
+  modifyAssertion,
+  skipStateCheck,
+  skipSubjectCheck,
+} from './core/symbols.ts'
+
+// Random values and PKCE
+export {
+  calculatePKCECodeChallenge,
+  randomNonce,
+  randomPKCECodeVerifier,
+  randomState,
+} from './random.ts'
+
+// Authorization requests
+export { buildAuthorizationUrl, buildEndSessionUrl } from './authorization-url.ts'
+export { buildAuthorizationUrlWithJAR } from './jar.ts'
+export { buildAuthorizationUrlWithPAR } from './par.ts'
+
+// Grants
+export {
+  type AuthorizationCodeGrantChecks,
+  type AuthorizationCodeGrantOptions,
+  authorizationCodeGrant,
+} from './grants/authorization-code.ts'
+export { refreshTokenGrant } from './grants/refresh-token.ts'
+export { clientCredentialsGrant } from './grants/client-credentials.ts'
+export { genericGrantRequest } from './grants/generic.ts'
+export {
+  type DeviceAuthorizationGrantPollOptions,
+  type DeviceAutorizationGrantPollOptions,
+  initiateDeviceAuthorization,
+  pollDeviceAuthorizationGrant,
+} from './grants/device.ts'
+export {
+  type BackchannelAuthenticationGrantPollOptions,
+  initiateBackchannelAuthentication,
+  pollBackchannelAuthenticationGrant,
+} from './grants/ciba.ts'
+export type {
+  DecryptedAuthorizationCodeResponses,
+  DPoPHandle,
+  DPoPOptions,
+  TokenEndpointResponseHelpers,
+} from './core/token-response.ts'
+
+// Resources
+export { fetchUserInfo } from './resources/userinfo.ts'
+export { tokenIntrospection } from './resources/introspection.ts'
+export { tokenRevocation } from './resources/revocation.ts'
+export { fetchProtectedResource } from './resources/protected-resource.ts'
+
+// Advanced security
+export { getDPoPHandle, randomDPoPKeyPair } from './security/dpop.ts'
+export { useJwtResponseMode } from './security/jarm.ts'
+export { useCodeIdTokenResponseType } from './security/hybrid.ts'
+export {
+  implicitAuthentication,
+  type ImplicitAuthenticationResponseChecks,
+  useIdTokenResponseType,
+} from './security/implicit.ts'
+export { enableDetachedSignatureResponseChecks } from './security/detached-signature.ts'
+export { enableNonRepudiationChecks } from './security/non-repudiation.ts'
+export {
+  type DecryptionKey,
+  enableDecryptingResponses,
+  getDecryptedResponses,
+} from './security/decryption.ts'
+export { getJwksCache, setJwksCache } from './security/jwks-cache.ts'
+export { allowInsecureRequests } from './security/insecure-requests.ts'
+
+// Errors
+export { ClientError, type ErrorCode } from './core/errors.ts'
+export {
+  AuthorizationResponseError,
+  ResponseBodyError,
+  WWWAuthenticateChallengeError,
+} from 'oauth4webapi'
+
+// Types shared with oauth4webapi
+export type {
+  AuthorizationDetails,
+  BackchannelAuthenticationResponse,
+  ConfirmationClaims,
+  CryptoKey,
+  CryptoKeyPair,
+  DeviceAuthorizationResponse,
+  ExportedJWKSCache,
+  IDToken,
+  IntrospectionResponse,
+  JsonArray,
+  JsonObject,
+  JsonPrimitive,
+  JsonValue,
+  JWK,
+  JWKS,
+  JWSAlgorithm,
+  ModifyAssertionFunction,
+  ModifyAssertionOptions,
+  MTLSEndpointAliases,
+  OmitSymbolProperties,
+  PrivateKey,
+  TokenEndpointResponse,
+  UserInfoAddress,
+  UserInfoResponse,
+  WWWAuthenticateChallenge,
+  WWWAuthenticateChallengeParameters,
+} from 'oauth4webapi'
+export type { GenerateKeyPairOptions } from './security/dpop.ts'

@@ -1,0 +1,54 @@
+import * as oauth from 'oauth4webapi'
+
+import { argumentError, clientError } from './errors.ts'
+import type { State } from './state.ts'
+
+/** @internal A server endpoint as a URL; refuses a missing one and (by default) plain HTTP. */
+export function endpoint(state: Pick<State, 'as' | 'tlsOnly'>, name: keyof oauth.AuthorizationServer): URL {
+  const value = state.as[name]
+  if (typeof value !== 'string' || value.length === 0) {
+    throw clientError(
+      `the server metadata has no "${String(name)}": the server does not support this operation`,
+      'OAUTH_MISSING_SERVER_METADATA',
+      { attribute: name },
+    )
+  }
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch (cause) {
+    throw clientError(`the server metadata "${String(name)}" is not a valid URL`, 'OAUTH_INVALID_SERVER_METADATA', cause)
+  }
+  oauth.checkProtocol(url, state.tlsOnly)
+  return url
+}
+
+/**
+ * @internal The authorization request parameters: `client_id`, and unless the request is by
+ * reference, the `response_type` and `response_mode` the Configuration's features require.
+ */
+export function authorizationParameters(
+  state: State,
+  parameters: URLSearchParams | Record<string, string>,
+): URLSearchParams {
+  const params = new URLSearchParams(parameters)
+  if (!params.has('client_id')) params.set('client_id', state.c.client_id)
+  if (!params.has('request_uri') && !params.has('request')) {
+    if (!params.has('response_type')) params.set('response_type', state.responseType ?? 'code')
+    if (state.responseType === 'id_token' && !params.has('nonce')) {
+      throw argumentError(
+        'response_type=id_token clients must send a "nonce" authorization request parameter: use randomNonce()',
+        'ERR_INVALID_ARG_VALUE',
+      )
+    }
+    if (state.responseMode === 'jwt') params.set('response_mode', 'jwt')
+  }
+  return params
+}
+
+/** @internal The authorization endpoint URL with the given parameters. */
+export function authorizationUrl(state: State, parameters: URLSearchParams): URL {
+  const url = endpoint(state, 'authorization_endpoint')
+  for (const [name, value] of parameters) url.searchParams.append(name, value)
+  return url
+}

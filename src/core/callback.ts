@@ -1,0 +1,54 @@
+import { argumentError } from './errors.ts'
+
+/** @internal Whether a value is a fetch `Request`, across realms. */
+export function isRequest(value: unknown): value is Request {
+  return (
+    value instanceof Request ||
+    (typeof value === 'object' && value !== null && (value as object)[Symbol.toStringTag as never] === 'Request')
+  )
+}
+
+/** @internal The callback URL without its query and fragment: the `redirect_uri` that was used. */
+export function redirectUriOf(currentUrl: URL | Request): string {
+  const url = new URL(isRequest(currentUrl) ? currentUrl.url : currentUrl.href)
+  url.search = ''
+  url.hash = ''
+  return url.href
+}
+
+/**
+ * @internal The authorization response parameters of a callback: the query of a URL or GET
+ * request, the form body of a form_post POST request; the fragment too when `fragment` is set
+ * (implicit and hybrid responses).
+ */
+export async function callbackParameters(
+  currentUrl: URL | Request,
+  fragment = false,
+): Promise<URLSearchParams> {
+  if (currentUrl instanceof URL) {
+    if (fragment && currentUrl.hash.length > 1) return new URLSearchParams(currentUrl.hash.slice(1))
+    return currentUrl.searchParams
+  }
+  if (!isRequest(currentUrl)) {
+    throw argumentError('"currentUrl" must be an instance of URL, or Request')
+  }
+  switch (currentUrl.method) {
+    case 'GET':
+      return callbackParameters(new URL(currentUrl.url), fragment)
+    case 'POST': {
+      const type = currentUrl.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase()
+      if (type !== 'application/x-www-form-urlencoded') {
+        throw argumentError(
+          'a form_post callback Request must have an application/x-www-form-urlencoded body',
+          'ERR_INVALID_ARG_VALUE',
+        )
+      }
+      return new URLSearchParams(await currentUrl.text())
+    }
+    default:
+      throw argumentError(
+        `unexpected callback Request method ${JSON.stringify(currentUrl.method)}: expected GET or POST`,
+        'ERR_INVALID_ARG_VALUE',
+      )
+  }
+}

@@ -1,0 +1,107 @@
+import * as oauth from 'oauth4webapi'
+
+import type { Configuration } from './configuration.ts'
+import { argumentError, clientError, normalizeError } from './errors.ts'
+import { DEFAULT_TIMEOUT, userAgentHeaders } from './http.ts'
+import { type CustomFetch, internal } from './state.ts'
+import { allowInsecureRequests } from './insecure.ts'
+
+/** Options of {@link discovery}. */
+export interface DiscoveryRequestOptions {
+  /** A `fetch` replacement for the discovery request and the resulting Configuration. */
+  [oauth.customFetch]?: CustomFetch
+  /** `oidc` (default) fetches `/.well-known/openid-configuration`, `oauth2` RFC 8414 metadata. */
+  algorithm?: 'oidc' | 'oauth2'
+  /** Functions applied to the new Configuration, e.g. `allowInsecureRequests`, `useJwtResponseMode`. */
+  execute?: Array<(config: Configuration) => void>
+  /** Request timeout in seconds (default 30), kept on the Configuration. */
+  timeout?: number
+}
+
+/** Unexported oauth4webapi hooks: skip the issuer equality check, derive the expected `iss`. */
+const hooks = oauth as unknown as { _nodiscoverycheck: URL; _expectedIssuer: symbol }
+
+const ENTRA_ORIGIN = 'https://login.microsoftonline.com'
+
+function acceptsIssuerMismatch(
+  server: URL,
+  as: oauth.AuthorizationServer,
+  algorithm: string | undefined,
+): boolean {
+  if (
+    server.origin === ENTRA_ORIGIN &&
+    (algorithm === undefined || algorithm === 'oidc') &&
+    as.issuer.startsWith(`${ENTRA_ORIGIN}/`) &&
+    as.issuer.includes('{tenantid}')
+  ) {
+    const template = as.issuer
+    ;(as as unknown as Record<symbol, unknown>)[hooks._expectedIssuer] = ({
+      claims,
+    }: {
+      claims: Record<string, unknown>
+    }) => template.replace('{tenantid}', typeof claims.tid === 'string' ? claims.tid : '{tenantid}')
+    return true
+  }
+  return server.hostname.endsWith('.b2clogin.com')
+}
+
+/** @internal Fetches and validates authorization server metadata. */
+export async function fetchServerMetadata(
+  server: URL,
+  options: DiscoveryRequestOptions | undefined,
+): Promise<oauth.AuthorizationServer> {
+  if (!(server instanceof URL)) {
+    throw argumentError('"server" must be an instance of URL')
+  }
+  const allowHttp = options?.execute?.includes(allowInsecureRequests) === true
+  const timeout = options?.timeout ?? DEFAULT_TIMEOUT
+  const fetchImpl = options?.[oauth.customFetch]
+  const signal = () => AbortSignal.timeout(timeout * 1000)
+  const direct = server.pathname.includes('/.well-known/')
+  try {
+    let response: Response
+    if (direct) {
+      oauth.checkProtocol(server, !allowHttp)
+      response = await (fetchImpl ?? fetch)(server.href, {
+        body: undefined,
+        headers: { accept: 'application/json', ...userAgentHeaders },
+        method: 'GET',
+        redirect: 'manual',
+        signal: signal(),
+      })
+    } else {
+      response = await oauth.discoveryRequest(server, {
+        algorithm: options?.algorithm,
+        [oauth.customFetch]: fetchImpl as never,
+        [oauth.allowInsecureRequests]: allowHttp,
+        headers: userAgentHeaders,
+        signal,
+      })
+    }
+    const as = await oauth.processDiscoveryResponse(hooks._nodiscoverycheck, response)
+    if (
+      !direct &&
+      new URL(as.issuer).href !== server.href &&
+      !acceptsIssuerMismatch(server, as, options?.algorithm)
+    ) {
+      throw clientError(
+        `discovered metadata "issuer" ${JSON.stringify(as.issuer)} does not match the server URL ${JSON.stringify(server.href)}: pass the exact issuer identifier as the server URL`,
+        'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+        { expected: server.href, body: as, attribute: 'issuer' },
+      )
+    }
+    return as
+  } catch (err) {
+    throw normalizeError(err)
+  }
+}
+
+/** @internal Applies discovery options to a new Configuration. */
+export function applyOptions(config: Configuration, options: DiscoveryRequestOptions | undefined): Configuration {
+  const state = internal(config)
+  if (options?.[oauth.customFetch] !== undefined) state.fetch = options[oauth.customFetch]
+  if (options?.timeout !== undefined) state.timeout = options.timeout
+  for (const extension of options?.execute ?? []) extension(config)
+  return config
+}
+

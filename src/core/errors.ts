@@ -1,0 +1,154 @@
+import * as oauth from 'oauth4webapi'
+
+/**
+ * Every `code` a {@link ClientError} or argument `TypeError` of this library can carry. The
+ * `OAUTH_*` codes are the reference's (most come from `oauth4webapi`).
+ */
+export type ErrorCode =
+  | 'ERR_INVALID_ARG_TYPE'
+  | 'ERR_INVALID_ARG_VALUE'
+  | 'OAUTH_TIMEOUT'
+  | 'OAUTH_ABORT'
+  | 'OAUTH_INVALID_REQUEST'
+  | 'OAUTH_INVALID_RESPONSE'
+  | 'OAUTH_RESPONSE_IS_NOT_JSON'
+  | 'OAUTH_RESPONSE_IS_NOT_CONFORM'
+  | 'OAUTH_PARSE_ERROR'
+  | 'OAUTH_HTTP_REQUEST_FORBIDDEN'
+  | 'OAUTH_REQUEST_PROTOCOL_FORBIDDEN'
+  | 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED'
+  | 'OAUTH_JWT_CLAIM_COMPARISON_FAILED'
+  | 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED'
+  | 'OAUTH_KEY_SELECTION_FAILED'
+  | 'OAUTH_MISSING_SERVER_METADATA'
+  | 'OAUTH_INVALID_SERVER_METADATA'
+  | 'OAUTH_JWT_USERINFO_EXPECTED'
+  | 'OAUTH_UNSUPPORTED_OPERATION'
+  | 'OAUTH_DECRYPTION_FAILED'
+  | 'OAUTH_RESPONSE_BODY_ERROR'
+  | 'OAUTH_AUTHORIZATION_RESPONSE_ERROR'
+  | 'OAUTH_WWW_AUTHENTICATE_CHALLENGE'
+
+/**
+ * Thrown when a response fails a check, a request cannot be made, or an operation is not
+ * supported. `code` is stable (see {@link ErrorCode}); `cause` holds the checked values.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.authorizationCodeGrant(config, currentUrl, checks)
+ * } catch (err) {
+ *   if (err instanceof client.ClientError && err.code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED') {
+ *     // an ID Token claim did not match, see err.cause
+ *   }
+ * }
+ * ```
+ */
+export class ClientError extends Error {
+  /** A stable machine-readable identifier of the failure. */
+  code?: string
+
+  /** @ignore */
+  constructor(message?: string, options?: { cause?: unknown; code?: string }) {
+    super(message, options)
+    this.name = this.constructor.name
+    this.code = options?.code
+  }
+}
+
+/** @internal A TypeError carrying a Node.js-style argument error code. */
+export function argumentError(
+  message: string,
+  code: 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' = 'ERR_INVALID_ARG_TYPE',
+): TypeError {
+  const err = new TypeError(message, { cause: { code } })
+  ;(err as TypeError & { code: string }).code = code
+  return err
+}
+
+/** @internal */
+export function clientError(message: string, code: ErrorCode, cause?: unknown): ClientError {
+  return new ClientError(message, { code, cause })
+}
+
+const hints: Partial<Record<string, string | ((cause: any) => string | undefined)>> = {
+  OAUTH_HTTP_REQUEST_FORBIDDEN:
+    'use an https: endpoint, or call allowInsecureRequests(config) for local development only',
+  OAUTH_REQUEST_PROTOCOL_FORBIDDEN: 'the endpoint URL must use https: or http:',
+  OAUTH_MISSING_SERVER_METADATA: (cause) =>
+    `the server metadata has no ${cause?.attribute ? `"${cause.attribute}"` : 'value needed for this operation'}; the server does not support it or the metadata is incomplete`,
+  OAUTH_JWT_CLAIM_COMPARISON_FAILED: (cause) => {
+    switch (cause?.claim) {
+      case 'nonce':
+        return 'pass the nonce you sent in the authorization request as `expectedNonce`'
+      case 'iss':
+        return 'the token was not issued by the configured issuer'
+      case 'aud':
+      case 'azp':
+        return 'the token was not issued to this client_id'
+      case 'sub':
+        return 'the subject differs from the expected one'
+      default:
+        return undefined
+    }
+  },
+  OAUTH_JWT_TIMESTAMP_CHECK_FAILED:
+    'check the local clock or set the [clockSkew]/[clockTolerance] client metadata',
+  OAUTH_KEY_SELECTION_FAILED:
+    'no single key in the issuer JWKS matches the JWT header (kid, alg, kty)',
+}
+
+function withHint(message: string, code: string | undefined, cause: unknown): string {
+  if (!code) return message
+  const hint = hints[code]
+  const text = typeof hint === 'function' ? hint(cause) : hint
+  return text ? `${message}: ${text}` : message
+}
+
+/**
+ * @internal Brings any failure to the reference's contract: the three response errors and
+ * argument TypeErrors pass through; everything else becomes a ClientError with a code.
+ */
+export function normalizeError(err: unknown): Error {
+  if (
+    err instanceof ClientError ||
+    err instanceof oauth.ResponseBodyError ||
+    err instanceof oauth.AuthorizationResponseError ||
+    err instanceof oauth.WWWAuthenticateChallengeError
+  ) {
+    return err
+  }
+  if (err instanceof oauth.OperationProcessingError) {
+    const code = (err as { code?: string }).code
+    return new ClientError(withHint(err.message, code, err.cause), { cause: err.cause, code })
+  }
+  if (err instanceof oauth.UnsupportedOperationError) {
+    return new ClientError(err.message, { cause: err.cause, code: err.code })
+  }
+  if (err instanceof TypeError) {
+    return err
+  }
+  if (err instanceof Error) {
+    switch (err.name) {
+      case 'TimeoutError':
+        return new ClientError(
+          'the request timed out: raise `config.timeout` (seconds) if the server is slow',
+          { cause: err, code: 'OAUTH_TIMEOUT' },
+        )
+      case 'AbortError':
+        return new ClientError('the operation was aborted by its AbortSignal', {
+          cause: err,
+          code: 'OAUTH_ABORT',
+        })
+      case 'OperationError':
+      case 'NotSupportedError':
+        return new ClientError(`the runtime's WebCrypto refused the operation: ${err.message}`, {
+          cause: err,
+          code: 'OAUTH_UNSUPPORTED_OPERATION',
+        })
+    }
+  }
+  return new ClientError('the request failed or returned an unusable response, see `cause`', {
+    cause: err,
+  })
+}

@@ -1,0 +1,90 @@
+import * as oauth from 'oauth4webapi'
+
+import { callbackParameters } from './callback.ts'
+import { argumentError, clientError } from './errors.ts'
+import { transport } from './http.ts'
+import type { AuthResponseValidator, State } from './state.ts'
+import { rememberDecrypted } from './token-response.ts'
+
+/** @internal Options for a response whose JWT signature is checked against the issuer JWKS. */
+export function signatureOptions(state: State): oauth.ValidateSignatureOptions {
+  return { ...transport(state), [oauth.jwksCache]: state.jwksCache } as oauth.ValidateSignatureOptions
+}
+
+/** @internal The payload of a compact JWS, or undefined. */
+export function jwsPayload(jws: string | null | undefined): Record<string, unknown> | undefined {
+  const parts = jws?.split('.')
+  if (parts?.length !== 3) return undefined
+  try {
+    const base64 = parts[1]!.replace(/-/g, '+').replace(/_/g, '/')
+    const json = new TextDecoder().decode(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)))
+    const payload: unknown = JSON.parse(json)
+    return typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const frontChannelClaims = new WeakMap<URLSearchParams, Record<string, unknown>>()
+
+type IdTokenResponseValidation = typeof oauth.validateCodeIdTokenResponse
+
+/**
+ * @internal A validator of hybrid (`code id_token`) authorization responses: the ID Token's
+ * signature, `nonce`, `c_hash`, `s_hash` (and with `validate` = detached-signature checks, the
+ * FAPI 1.0 rules) before the code is exchanged.
+ */
+export function idTokenResponseValidator(validate: IdTokenResponseValidation): AuthResponseValidator {
+  return async (state, currentUrl, checks) => {
+    if (typeof checks.expectedNonce !== 'string') {
+      throw argumentError(
+        '"expectedNonce" must be a string: pass the nonce sent in the authorization request',
+      )
+    }
+    if (checks.expectedState === oauth.skipStateCheck) {
+      throw argumentError(
+        'skipStateCheck cannot be used with the hybrid flow: pass the state sent as "expectedState"',
+        'ERR_INVALID_ARG_VALUE',
+      )
+    }
+    let plaintext: string | undefined
+    const decrypt = state.decrypt
+    const params = await validate(
+      state.as,
+      state.c,
+      await callbackParameters(currentUrl, true),
+      checks.expectedNonce,
+      checks.expectedState ?? oauth.expectNoState,
+      checks.maxAge,
+      {
+        ...signatureOptions(state),
+        ...(decrypt && { [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)) }),
+      },
+    )
+    const claims = jwsPayload(plaintext ?? params.get('id_token'))
+    if (claims) frontChannelClaims.set(params, claims)
+    if (plaintext !== undefined) {
+      rememberDecrypted(params, { id_token: { authorization_endpoint: plaintext } })
+    }
+    return params
+  }
+}
+
+/**
+ * @internal OpenID Connect Core 3.3.3.6: the ID Token from the token endpoint must have the
+ * same `iss` and `sub` as the one in the authorization response.
+ */
+export function checkSameSubject(authResponse: URLSearchParams, tokens: oauth.TokenEndpointResponse): void {
+  const front = frontChannelClaims.get(authResponse)
+  if (front === undefined || tokens.id_token === undefined) return
+  const back = oauth.getValidatedIdTokenClaims(tokens)
+  for (const claim of ['iss', 'sub'] as const) {
+    if (back?.[claim] !== front[claim]) {
+      throw clientError(
+        `the ID Token from the token endpoint has a different "${claim}" than the ID Token in the authorization response (OpenID Connect Core 3.3.3.6): the responses do not belong together`,
+        'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+        { claim, expected: front[claim], actual: back?.[claim] },
+      )
+    }
+  }
+}

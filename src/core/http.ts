@@ -1,0 +1,76 @@
+import * as oauth from 'oauth4webapi'
+
+import { normalizeError } from './errors.ts'
+import type { State } from './state.ts'
+import { VERSION } from './version.ts'
+
+const isBrowser =
+  typeof navigator !== 'undefined' && navigator.userAgent?.startsWith?.('Mozilla/5.0 ') === true
+
+/** @internal The `user-agent` request header, absent in browsers (they set their own). */
+export const userAgentHeaders: Record<string, string> | undefined = isBrowser
+  ? undefined
+  : { 'user-agent': `openid-rp/${VERSION}` }
+
+/** @internal Default request timeout in seconds, as in the reference. */
+export const DEFAULT_TIMEOUT = 30
+
+/** @internal The transport settings of one Configuration, in oauth4webapi's option shape. */
+export interface TransportOptions {
+  [oauth.customFetch]?: State['fetch']
+  [oauth.allowInsecureRequests]?: boolean
+  headers?: Record<string, string>
+  signal?: (url: string) => AbortSignal
+}
+
+/**
+ * @internal Options for one oauth4webapi request; the timeout signal is created only when a
+ * request is actually made.
+ */
+export function transport(state: Pick<State, 'fetch' | 'tlsOnly' | 'timeout'>): TransportOptions {
+  const timeout = state.timeout
+  return {
+    [oauth.customFetch]: state.fetch as TransportOptions[typeof oauth.customFetch],
+    [oauth.allowInsecureRequests]: !state.tlsOnly,
+    headers: userAgentHeaders,
+    signal: timeout ? () => AbortSignal.timeout(timeout * 1000) : undefined,
+  }
+}
+
+/**
+ * @internal Runs one protocol operation; when a DPoP handle is in use and the server asks for a
+ * fresh nonce, runs it once more (the handle has learned the nonce by then).
+ */
+export async function perform<T>(dpop: oauth.DPoPHandle | undefined, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation()
+  } catch (err) {
+    if (dpop !== undefined && oauth.isDPoPNonceError(err)) {
+      try {
+        return await operation()
+      } catch (retryErr) {
+        throw normalizeError(retryErr)
+      }
+    }
+    throw normalizeError(err)
+  }
+}
+
+/** @internal Transport whose requests also stop when `signal` aborts. */
+export function transportWithSignal(
+  state: Pick<State, 'fetch' | 'tlsOnly' | 'timeout'>,
+  signal: AbortSignal | undefined,
+): TransportOptions {
+  const options = transport(state)
+  if (signal !== undefined) {
+    const timeout = state.timeout
+    options.signal = () =>
+      timeout ? AbortSignal.any([signal, AbortSignal.timeout(timeout * 1000)]) : signal
+  }
+  return options
+}
+
+/** @internal Whether a response body is a JWT (`application/jwt`, `application/*+jwt`). */
+export function isJwtResponse(response: Response): boolean {
+  return /^application\/(?:[^;]+\+)?jwt\s*(?:;|$)/i.test(response.headers.get('content-type') ?? '')
+}

@@ -1,0 +1,79 @@
+import * as oauth from 'oauth4webapi'
+
+import { clientError } from './errors.ts'
+
+/** @internal Resolves after `seconds`, or rejects with `OAUTH_ABORT` when `signal` aborts. */
+export function wait(seconds: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(aborted(signal))
+      return
+    }
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(aborted(signal!))
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, seconds * 1000)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+function aborted(signal: AbortSignal) {
+  return clientError('polling was aborted by its AbortSignal', 'OAUTH_ABORT', signal.reason)
+}
+
+/** @internal Seconds a `Retry-After` header asks to wait (delta-seconds or HTTP date). */
+export function retryAfter(response: Response): number | undefined {
+  const value = response.headers.get('retry-after')?.trim()
+  if (!value) return undefined
+  if (/^\d+$/.test(value)) return Number.parseInt(value, 10)
+  const date = Date.parse(value)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, Math.ceil((date - Date.now()) / 1000))
+}
+
+/**
+ * @internal Polls a token endpoint grant (device, CIBA) until it yields tokens: waits
+ * `interval` before each request, adds 5 s on `slow_down`, honours `Retry-After` (on 503 too).
+ */
+export async function pollGrant<T>(
+  initialInterval: number | undefined,
+  signal: AbortSignal | undefined,
+  attempt: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  let interval = typeof initialInterval === 'number' && initialInterval >= 0 ? initialInterval : 5
+  let delay = interval
+  for (;;) {
+    await wait(delay, signal)
+    delay = interval
+    try {
+      return await attempt(signal)
+    } catch (err) {
+      if (err instanceof oauth.ResponseBodyError) {
+        const requested = retryAfter(err.response)
+        if (err.error === 'slow_down') {
+          interval += 5
+          delay = Math.max(interval, requested ?? 0)
+          continue
+        }
+        if (err.error === 'authorization_pending') {
+          delay = Math.max(interval, requested ?? 0)
+          continue
+        }
+      }
+      const response = (err as { cause?: unknown })?.cause
+      if (
+        response instanceof Response &&
+        response.status === 503 &&
+        retryAfter(response) !== undefined
+      ) {
+        delay = Math.max(interval, retryAfter(response)!)
+        continue
+      }
+      throw err
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import type * as oauth from 'oauth4webapi'
+
+import { argumentError } from './errors.ts'
+
+/** What the library passes to a {@link CustomFetch}. */
+export interface CustomFetchOptions {
+  /** The request body. */
+  body: FetchBody
+  /** `half` when the body is a stream. */
+  duplex?: 'half'
+  /** The request headers. */
+  headers: Record<string, string>
+  /** The HTTP method. */
+  method: string
+  /** Always `manual`: redirects are never followed. */
+  redirect: 'manual'
+  /** Aborts the request on timeout or when the caller aborts. */
+  signal?: AbortSignal
+}
+
+/**
+ * A `fetch` replacement, see `customFetch`.
+ *
+ * @example
+ * ```ts
+ * const logging: client.CustomFetch = (url, options) => {
+ *   console.log(options.method, url)
+ *   return fetch(url, options)
+ * }
+ * ```
+ */
+export type CustomFetch = (url: string, options: CustomFetchOptions) => Promise<Response>
+
+/** A request body the library may send. */
+export type FetchBody =
+  | ArrayBuffer
+  | null
+  | ReadableStream
+  | string
+  | Uint8Array
+  | undefined
+  | URLSearchParams
+
+/** Checks applied to an authorization response before its code is exchanged. */
+export interface AuthResponseChecks {
+  expectedNonce?: string
+  expectedState?: string | typeof oauth.skipStateCheck
+  maxAge?: number
+}
+
+/** Validates an authorization response; filled by the response-mode/type features. */
+export type AuthResponseValidator = (
+  state: State,
+  currentUrl: URL | Request,
+  checks: AuthResponseChecks,
+) => Promise<URLSearchParams>
+
+/** Validates an implicit (`response_type=id_token`) response. */
+export type ImplicitValidator = (
+  state: State,
+  currentUrl: URL | Request,
+  expectedNonce: string,
+  checks: AuthResponseChecks,
+) => Promise<oauth.IDToken>
+
+/** Everything a Configuration holds; reachable only through {@link internal}. */
+export interface State {
+  readonly as: oauth.AuthorizationServer
+  readonly c: oauth.Client
+  readonly auth: oauth.ClientAuth
+  fetch?: CustomFetch
+  timeout?: number
+  tlsOnly: boolean
+  jwksCache: oauth.JWKSCacheInput
+  nonRepudiation?: (response: Response) => Promise<void>
+  decrypt?: oauth.JweDecryptFunction
+  responseMode?: 'jwt'
+  responseType?: 'code id_token' | 'id_token'
+  authResponse?: AuthResponseValidator
+  /** Cross-checks the token endpoint response against the front-channel one (hybrid flow). */
+  frontChannel?: (authResponse: URLSearchParams, tokens: oauth.TokenEndpointResponse) => void
+  detachedSignature?: boolean
+}
+
+const states = new WeakMap<object, State>()
+
+/** @internal */
+export function setInternal(config: object, state: State): void {
+  states.set(config, state)
+}
+
+/** @internal The state behind a Configuration; a TypeError for anything else. */
+export function internal(config: unknown): State {
+  const state = typeof config === 'object' && config !== null ? states.get(config) : undefined
+  if (state === undefined) {
+    throw argumentError('"config" must be an instance of Configuration')
+  }
+  return state
+}

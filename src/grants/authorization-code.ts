@@ -1,0 +1,140 @@
+import * as oauth from 'oauth4webapi'
+
+import { callbackParameters, isRequest, redirectUriOf } from '../core/callback.ts'
+import type { Configuration } from '../core/configuration.ts'
+import { argumentError, normalizeError } from '../core/errors.ts'
+import { type AuthResponseValidator, internal } from '../core/state.ts'
+import {
+  type DecryptedAuthorizationCodeResponses,
+  type DPoPOptions,
+  exchange,
+  recalledDecrypted,
+  rememberDecrypted,
+  type TokenResponse,
+} from '../core/token-response.ts'
+
+/** Checks of the authorization response and the ID Token of {@link authorizationCodeGrant}. */
+export interface AuthorizationCodeGrantChecks {
+  /** The `nonce` sent in the authorization request; required when one was sent. */
+  expectedNonce?: string
+  /** The `state` sent in the authorization request, or `skipStateCheck`. */
+  expectedState?: string | typeof oauth.skipStateCheck
+  /** Fail unless the token endpoint returns an ID Token. */
+  idTokenExpected?: boolean
+  /** The `max_age` sent in the authorization request (checks `auth_time`). */
+  maxAge?: number
+  /** The PKCE `code_verifier` whose challenge was sent in the authorization request. */
+  pkceCodeVerifier?: string
+}
+
+/** Options of {@link authorizationCodeGrant}. */
+export interface AuthorizationCodeGrantOptions extends DPoPOptions {}
+
+const queryResponse: AuthResponseValidator = async (state, currentUrl, checks) =>
+  oauth.validateAuthResponse(
+    state.as,
+    state.c,
+    await callbackParameters(currentUrl),
+    checks.expectedState ?? oauth.expectNoState,
+  )
+
+function checkOptionalString(value: unknown, name: string): void {
+  if (value !== undefined && typeof value !== 'string') {
+    throw argumentError(`"${name}" must be a string`)
+  }
+}
+
+/**
+ * Validates the authorization response at the redirect URI and exchanges its code at the token
+ * endpoint. Checks `state`, `iss` (RFC 9207), PKCE, and the ID Token (`nonce`, `auth_time`).
+ *
+ * @param currentUrl The callback URL, or the callback `Request` (a form_post `POST` included).
+ * @param tokenEndpointParameters Extra token request parameters; a `redirect_uri` here replaces
+ *   the one derived from `currentUrl`.
+ * @example
+ * ```ts
+ * const tokens = await client.authorizationCodeGrant(config, new URL(req.url), {
+ *   pkceCodeVerifier: codeVerifier,
+ *   expectedState: state,
+ *   expectedNonce: nonce,
+ * })
+ * console.log(tokens.access_token, tokens.claims()?.sub)
+ * ```
+ * @see [RFC 6749 §4.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1)
+ */
+export async function authorizationCodeGrant(
+  config: Configuration,
+  currentUrl: URL | Request,
+  checks?: AuthorizationCodeGrantChecks,
+  tokenEndpointParameters?: URLSearchParams | Record<string, string>,
+  options?: AuthorizationCodeGrantOptions,
+): Promise<TokenResponse> {
+  const state = internal(config)
+  if (!(currentUrl instanceof URL) && !isRequest(currentUrl)) {
+    throw argumentError('"currentUrl" must be an instance of URL, or Request')
+  }
+  checkOptionalString(checks?.expectedNonce, 'expectedNonce')
+  if (checks?.expectedState !== oauth.skipStateCheck) {
+    checkOptionalString(checks?.expectedState, 'expectedState')
+  }
+  checkOptionalString(checks?.pkceCodeVerifier, 'pkceCodeVerifier')
+  if (state.responseType === 'id_token') {
+    throw argumentError(
+      'authorizationCodeGrant() cannot be used by response_type=id_token clients: use implicitAuthentication()',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  const parameters = new URLSearchParams(tokenEndpointParameters)
+  const redirectUri = parameters.get('redirect_uri') ?? redirectUriOf(currentUrl)
+  parameters.delete('redirect_uri')
+
+  let authResponse: URLSearchParams
+  try {
+    authResponse = await (state.authResponse ?? queryResponse)(state, currentUrl, {
+      expectedNonce: checks?.expectedNonce,
+      expectedState: checks?.expectedState,
+      maxAge: checks?.maxAge,
+    })
+  } catch (err) {
+    throw normalizeError(err)
+  }
+
+  const result = await exchange(
+    state,
+    options?.DPoP,
+    (http) =>
+      oauth.authorizationCodeGrantRequest(
+        state.as,
+        state.c,
+        state.auth,
+        authResponse,
+        redirectUri,
+        checks?.pkceCodeVerifier || oauth.nopkce,
+        { ...http, additionalParameters: parameters },
+      ),
+    (response, processing) =>
+      oauth.processAuthorizationCodeResponse(state.as, state.c, response, {
+        ...processing,
+        expectedNonce: checks?.expectedNonce,
+        maxAge: checks?.maxAge,
+        requireIdToken: checks?.idTokenExpected,
+      }),
+    state.frontChannel && ((result) => state.frontChannel!(authResponse, result)),
+  )
+  const front = recalledDecrypted(authResponse) as DecryptedAuthorizationCodeResponses | undefined
+  const tokenEndpoint = recalledDecrypted(result) as string | undefined
+  if (front !== undefined || tokenEndpoint !== undefined) {
+    const authorizationEndpoint = front?.id_token?.authorization_endpoint
+    const decrypted: DecryptedAuthorizationCodeResponses = Object.freeze({
+      ...(front?.authorization_response && { authorization_response: front.authorization_response }),
+      ...((tokenEndpoint || authorizationEndpoint) && {
+        id_token: Object.freeze({
+          ...(tokenEndpoint && { token_endpoint: tokenEndpoint }),
+          ...(authorizationEndpoint && { authorization_endpoint: authorizationEndpoint }),
+        }),
+      }),
+    })
+    rememberDecrypted(result, decrypted)
+  }
+  return result
+}

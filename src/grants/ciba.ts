@@ -1,0 +1,89 @@
+import * as oauth from 'oauth4webapi'
+
+import type { Configuration } from '../core/configuration.ts'
+import { argumentError, normalizeError } from '../core/errors.ts'
+import { transport } from '../core/http.ts'
+import { pollGrant } from '../core/polling.ts'
+import { internal } from '../core/state.ts'
+import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
+
+/** Options of {@link pollBackchannelAuthenticationGrant}. */
+export interface BackchannelAuthenticationGrantPollOptions extends DPoPOptions {
+  /** Stops polling (rejecting with `OAUTH_ABORT`) when aborted. */
+  signal?: AbortSignal
+}
+
+/**
+ * Starts a Client-Initiated Backchannel Authentication (CIBA) request for a user identified by
+ * `login_hint`, `id_token_hint` or `login_hint_token`.
+ *
+ * @example
+ * ```ts
+ * const response = await client.initiateBackchannelAuthentication(config, {
+ *   scope: 'openid', login_hint: 'alice', binding_message: 'W4SCT',
+ * })
+ * ```
+ * @see [CIBA Core §7](https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#auth_request)
+ */
+export async function initiateBackchannelAuthentication(
+  config: Configuration,
+  parameters: URLSearchParams | Record<string, string>,
+): Promise<oauth.BackchannelAuthenticationResponse> {
+  const state = internal(config)
+  try {
+    return await oauth.processBackchannelAuthenticationResponse(
+      state.as,
+      state.c,
+      await oauth.backchannelAuthenticationRequest(
+        state.as,
+        state.c,
+        state.auth,
+        new URLSearchParams(parameters),
+        transport(state),
+      ),
+    )
+  } catch (err) {
+    throw normalizeError(err)
+  }
+}
+
+/**
+ * Polls the token endpoint until the user approves the CIBA request (or it is denied, expires,
+ * or `signal` aborts), honouring `interval`, `slow_down` and `Retry-After`.
+ *
+ * @example
+ * ```ts
+ * const tokens = await client.pollBackchannelAuthenticationGrant(config, response)
+ * ```
+ * @see [CIBA Core §10.1](https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#token_request)
+ */
+export async function pollBackchannelAuthenticationGrant(
+  config: Configuration,
+  backchannelAuthenticationResponse: oauth.BackchannelAuthenticationResponse,
+  parameters?: URLSearchParams | Record<string, string>,
+  options?: BackchannelAuthenticationGrantPollOptions,
+): Promise<TokenResponse> {
+  const state = internal(config)
+  const authReqId = backchannelAuthenticationResponse?.auth_req_id
+  if (typeof authReqId !== 'string' || authReqId.length === 0) {
+    throw argumentError(
+      '"backchannelAuthenticationResponse" must be the result of initiateBackchannelAuthentication()',
+    )
+  }
+  const additionalParameters = new URLSearchParams(parameters)
+  return pollGrant(backchannelAuthenticationResponse.interval, options?.signal, (signal) =>
+    exchange(
+      state,
+      options?.DPoP,
+      (http) =>
+        oauth.backchannelAuthenticationGrantRequest(state.as, state.c, state.auth, authReqId, {
+          ...http,
+          additionalParameters,
+        }),
+      (response, processing) =>
+        oauth.processBackchannelAuthenticationGrantResponse(state.as, state.c, response, processing),
+      undefined,
+      signal,
+    ),
+  )
+}

@@ -1,0 +1,37 @@
+import * as oauth from 'oauth4webapi'
+
+import type { Configuration } from '../core/configuration.ts'
+import { internal } from '../core/state.ts'
+import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
+
+/**
+ * Requests an access token for the client itself (client credentials grant).
+ *
+ * @param parameters Token request parameters (`scope`, `resource`, ...).
+ * @example
+ * ```ts
+ * const { access_token } = await client.clientCredentialsGrant(config, { scope: 'api:read' })
+ * ```
+ * @see [RFC 6749 §4.4](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.4)
+ */
+export async function clientCredentialsGrant(
+  config: Configuration,
+  parameters?: URLSearchParams | Record<string, string>,
+  options?: DPoPOptions,
+): Promise<TokenResponse> {
+  const state = internal(config)
+  return exchange(
+    state,
+    options?.DPoP,
+    (http) =>
+      oauth.clientCredentialsGrantRequest(
+        state.as,
+        state.c,
+        state.auth,
+        new URLSearchParams(parameters),
+        http,
+      ),
+    (response, processing) =>
+      oauth.processClientCredentialsResponse(state.as, state.c, response, processing),
+  )
+}

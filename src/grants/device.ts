@@ -1,0 +1,92 @@
+import * as oauth from 'oauth4webapi'
+
+import type { Configuration } from '../core/configuration.ts'
+import { argumentError, normalizeError } from '../core/errors.ts'
+import { transport } from '../core/http.ts'
+import { pollGrant } from '../core/polling.ts'
+import { internal } from '../core/state.ts'
+import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
+
+/** Options of {@link pollDeviceAuthorizationGrant}. */
+export interface DeviceAuthorizationGrantPollOptions extends DPoPOptions {
+  /** Stops polling (rejecting with `OAUTH_ABORT`) when aborted. */
+  signal?: AbortSignal
+}
+
+/** @deprecated The reference's misspelled name of {@link DeviceAuthorizationGrantPollOptions}. */
+export interface DeviceAutorizationGrantPollOptions extends DeviceAuthorizationGrantPollOptions {}
+
+/**
+ * Starts a device authorization grant: returns the `user_code` and `verification_uri` to show
+ * the user, and the `device_code` to poll with.
+ *
+ * @example
+ * ```ts
+ * const response = await client.initiateDeviceAuthorization(config, { scope: 'openid' })
+ * console.log(`visit ${response.verification_uri} and enter ${response.user_code}`)
+ * ```
+ * @see [RFC 8628 §3.1](https://www.rfc-editor.org/rfc/rfc8628.html#section-3.1)
+ */
+export async function initiateDeviceAuthorization(
+  config: Configuration,
+  parameters: URLSearchParams | Record<string, string>,
+): Promise<oauth.DeviceAuthorizationResponse> {
+  const state = internal(config)
+  try {
+    return await oauth.processDeviceAuthorizationResponse(
+      state.as,
+      state.c,
+      await oauth.deviceAuthorizationRequest(
+        state.as,
+        state.c,
+        state.auth,
+        new URLSearchParams(parameters),
+        transport(state),
+      ),
+    )
+  } catch (err) {
+    throw normalizeError(err)
+  }
+}
+
+/**
+ * Polls the token endpoint until the user approves the device authorization (or it is denied,
+ * expires, or `signal` aborts). Waits `interval` seconds (default 5) between requests, adds 5 s on
+ * `slow_down`, and honours `Retry-After`.
+ *
+ * @example
+ * ```ts
+ * const tokens = await client.pollDeviceAuthorizationGrant(config, response, undefined, {
+ *   signal: AbortSignal.timeout(response.expires_in * 1000),
+ * })
+ * ```
+ * @see [RFC 8628 §3.4](https://www.rfc-editor.org/rfc/rfc8628.html#section-3.4)
+ */
+export async function pollDeviceAuthorizationGrant(
+  config: Configuration,
+  deviceAuthorizationResponse: oauth.DeviceAuthorizationResponse,
+  parameters?: URLSearchParams | Record<string, string>,
+  options?: DeviceAuthorizationGrantPollOptions,
+): Promise<TokenResponse> {
+  const state = internal(config)
+  const deviceCode = deviceAuthorizationResponse?.device_code
+  if (typeof deviceCode !== 'string' || deviceCode.length === 0) {
+    throw argumentError('"deviceAuthorizationResponse" must be the result of initiateDeviceAuthorization()')
+  }
+  const additionalParameters = new URLSearchParams(parameters)
+  return pollGrant(deviceAuthorizationResponse.interval, options?.signal, (signal) =>
+    exchange(
+      state,
+      options?.DPoP,
+      (http) =>
+        oauth.deviceCodeGrantRequest(state.as, state.c, state.auth, deviceCode, {
+          ...http,
+          additionalParameters,
+        }),
+      (response, processing) =>
+        oauth.processDeviceCodeResponse(state.as, state.c, response, processing),
+      undefined,
+      signal,
+    ),
+  )
+}

@@ -1,0 +1,38 @@
+import * as oauth from 'oauth4webapi'
+
+import type { Configuration } from '../core/configuration.ts'
+import { argumentError } from '../core/errors.ts'
+import { internal } from '../core/state.ts'
+import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
+
+/**
+ * Exchanges a refresh token for new tokens.
+ *
+ * @param parameters Extra token request parameters (`scope`, `resource`, ...).
+ * @example
+ * ```ts
+ * const tokens = await client.refreshTokenGrant(config, refreshToken, { scope: 'openid' })
+ * ```
+ * @see [RFC 6749 §6](https://www.rfc-editor.org/rfc/rfc6749.html#section-6)
+ */
+export async function refreshTokenGrant(
+  config: Configuration,
+  refreshToken: string,
+  parameters?: URLSearchParams | Record<string, string>,
+  options?: DPoPOptions,
+): Promise<TokenResponse> {
+  const state = internal(config)
+  if (typeof refreshToken !== 'string' || refreshToken.length === 0) {
+    throw argumentError('"refreshToken" must be a non-empty string')
+  }
+  return exchange(
+    state,
+    options?.DPoP,
+    (http) =>
+      oauth.refreshTokenGrantRequest(state.as, state.c, state.auth, refreshToken, {
+        ...http,
+        additionalParameters: new URLSearchParams(parameters),
+      }),
+    (response, processing) => oauth.processRefreshTokenResponse(state.as, state.c, response, processing),
+  )
+}

@@ -1,0 +1,46 @@
+import * as oauth from 'oauth4webapi'
+
+import { authorizationParameters, authorizationUrl } from './core/authorization-request.ts'
+import type { Configuration } from './core/configuration.ts'
+import { perform, transport } from './core/http.ts'
+import { internal } from './core/state.ts'
+import type { DPoPOptions } from './core/token-response.ts'
+
+/**
+ * Pushes the authorization request to the server (PAR) and returns the authorization URL that
+ * references it by `request_uri`. Combine with JAR by passing the `searchParams` of
+ * `buildAuthorizationUrlWithJAR()`'s URL; with a DPoP handle the request binds the code to the key.
+ *
+ * @example
+ * ```ts
+ * const url = await client.buildAuthorizationUrlWithPAR(config, {
+ *   redirect_uri: 'https://rp.example.com/cb', scope: 'openid',
+ *   code_challenge, code_challenge_method: 'S256',
+ * }, { DPoP: dpopHandle })
+ * ```
+ * @see [RFC 9126 §2](https://www.rfc-editor.org/rfc/rfc9126.html#section-2)
+ */
+export async function buildAuthorizationUrlWithPAR(
+  config: Configuration,
+  parameters: URLSearchParams | Record<string, string>,
+  options?: DPoPOptions,
+): Promise<URL> {
+  const state = internal(config)
+  const pushed = await perform(options?.DPoP, async () => {
+    const params = authorizationParameters(state, parameters)
+    return oauth.processPushedAuthorizationResponse(
+      state.as,
+      state.c,
+      await oauth.pushedAuthorizationRequest(state.as, state.c, state.auth, params, {
+        ...transport(state),
+        DPoP: options?.DPoP,
+      }),
+    )
+  })
+  return perform(undefined, async () =>
+    authorizationUrl(
+      state,
+      new URLSearchParams({ client_id: state.c.client_id, request_uri: pushed.request_uri }),
+    ),
+  )
+}

@@ -1,0 +1,65 @@
+import * as oauth from 'oauth4webapi'
+
+import {
+  type ClientAuth,
+  type ClientMetadata,
+  Configuration,
+  ownServerMetadata,
+} from './core/configuration.ts'
+import {
+  applyOptions,
+  type DiscoveryRequestOptions,
+  fetchServerMetadata,
+} from './core/discovery-request.ts'
+import { DEFAULT_TIMEOUT, perform, transport } from './core/http.ts'
+import { allowInsecureRequests } from './core/insecure.ts'
+import type { DPoPOptions } from './core/token-response.ts'
+
+/** Options of {@link dynamicClientRegistration}. */
+export interface DynamicClientRegistrationRequestOptions
+  extends DiscoveryRequestOptions,
+    DPoPOptions {
+  /** An initial access token the registration endpoint requires (RFC 7591 §3). */
+  initialAccessToken?: string
+}
+
+/**
+ * Discovers the server, registers a new client at its `registration_endpoint` and returns a
+ * Configuration for it.
+ *
+ * @param server The issuer identifier.
+ * @param metadata The client metadata to register (`redirect_uris`, `token_endpoint_auth_method`...).
+ * @param clientAuthentication Client authentication for the registered client, when the default
+ *   (from the returned `client_secret`) does not fit.
+ * @example
+ * ```ts
+ * const config = await client.dynamicClientRegistration(new URL('https://op.example.com'), {
+ *   redirect_uris: ['https://rp.example.com/cb'],
+ * }, undefined, { initialAccessToken })
+ * ```
+ * @see [RFC 7591 §3](https://www.rfc-editor.org/rfc/rfc7591.html#section-3)
+ */
+export async function dynamicClientRegistration(
+  server: URL,
+  metadata: Partial<ClientMetadata>,
+  clientAuthentication?: ClientAuth,
+  options?: DynamicClientRegistrationRequestOptions,
+): Promise<Configuration> {
+  const as = ownServerMetadata(await fetchServerMetadata(server, options))
+  const http = transport({
+    fetch: options?.[oauth.customFetch],
+    tlsOnly: options?.execute?.includes(allowInsecureRequests) !== true,
+    timeout: options?.timeout ?? DEFAULT_TIMEOUT,
+  })
+  const registered = await perform(options?.DPoP, async () =>
+    oauth.processDynamicClientRegistrationResponse(
+      await oauth.dynamicClientRegistrationRequest(as, metadata, {
+        ...http,
+        DPoP: options?.DPoP,
+        initialAccessToken: options?.initialAccessToken,
+      }),
+    ),
+  )
+  const config = new Configuration(as, registered.client_id, registered, clientAuthentication)
+  return applyOptions(config, options)
+}

@@ -1,0 +1,46 @@
+import * as oauth from 'oauth4webapi'
+
+import type { Configuration } from '../core/configuration.ts'
+import { argumentError } from '../core/errors.ts'
+import { isJwtResponse, perform, transport } from '../core/http.ts'
+import { internal } from '../core/state.ts'
+import { captureDecryption, rememberDecrypted } from '../core/token-response.ts'
+
+/**
+ * Asks the authorization server whether a token is active and what it grants. Requests a JWT
+ * response (RFC 9701) when the client has `introspection_signed_response_alg` metadata.
+ *
+ * @param parameters Extra parameters such as `token_type_hint`.
+ * @example
+ * ```ts
+ * const { active, scope } = await client.tokenIntrospection(config, accessToken)
+ * ```
+ * @see [RFC 7662 §2](https://www.rfc-editor.org/rfc/rfc7662.html#section-2)
+ */
+export async function tokenIntrospection(
+  config: Configuration,
+  token: string,
+  parameters?: URLSearchParams | Record<string, string>,
+): Promise<oauth.IntrospectionResponse> {
+  const state = internal(config)
+  if (typeof token !== 'string' || token.length === 0) {
+    throw argumentError('"token" must be a non-empty string')
+  }
+  return perform(undefined, async () => {
+    const decryption = captureDecryption(state)
+    const response = await oauth.introspectionRequest(state.as, state.c, state.auth, token, {
+      ...transport(state),
+      additionalParameters: new URLSearchParams(parameters),
+      requestJwtResponse: state.c.introspection_signed_response_alg !== undefined,
+    })
+    const jwt = isJwtResponse(response)
+    const result = await oauth.processIntrospectionResponse(
+      state.as,
+      state.c,
+      response,
+      decryption.options,
+    )
+    if (jwt) await state.nonRepudiation?.(response)
+    return rememberDecrypted(result, decryption.plaintext())
+  })
+}

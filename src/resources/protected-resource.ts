@@ -1,0 +1,52 @@
+import * as oauth from 'oauth4webapi'
+
+import type { Configuration } from '../core/configuration.ts'
+import { argumentError } from '../core/errors.ts'
+import { perform, transport, userAgentHeaders } from '../core/http.ts'
+import { type FetchBody, internal } from '../core/state.ts'
+import type { DPoPOptions } from '../core/token-response.ts'
+
+/**
+ * Calls a protected resource with an access token (`Bearer`, or `DPoP` with a proof when a DPoP
+ * handle is given). A 401 with `WWW-Authenticate` rejects with `WWWAuthenticateChallengeError`;
+ * a DPoP `use_dpop_nonce` challenge is retried once with the server's nonce.
+ *
+ * @example
+ * ```ts
+ * const response = await client.fetchProtectedResource(
+ *   config, tokens.access_token, new URL('https://api.example.com/accounts'), 'GET')
+ * const accounts = await response.json()
+ * ```
+ * @see [RFC 6750 §2.1](https://www.rfc-editor.org/rfc/rfc6750.html#section-2.1)
+ */
+export async function fetchProtectedResource(
+  config: Configuration,
+  accessToken: string,
+  url: URL,
+  method: string,
+  body?: FetchBody,
+  headers?: Headers,
+  options?: DPoPOptions,
+): Promise<Response> {
+  const state = internal(config)
+  if (typeof accessToken !== 'string' || accessToken.length === 0) {
+    throw argumentError('"accessToken" must be a non-empty string')
+  }
+  if (!(url instanceof URL)) {
+    throw argumentError('"url" must be an instance of URL')
+  }
+  if (typeof method !== 'string' || method.length === 0) {
+    throw argumentError('"method" must be a non-empty string')
+  }
+  const { headers: _, ...http } = transport(state)
+  return perform(options?.DPoP, () => {
+    const requestHeaders = new Headers(headers)
+    for (const [name, value] of Object.entries(userAgentHeaders ?? {})) {
+      if (!requestHeaders.has(name)) requestHeaders.set(name, value)
+    }
+    return oauth.protectedResourceRequest(accessToken, method, url, requestHeaders, body, {
+      ...http,
+      DPoP: options?.DPoP,
+    })
+  })
+}

@@ -1,0 +1,35 @@
+import * as oauth from 'oauth4webapi'
+
+import type { Configuration } from '../core/configuration.ts'
+import { argumentError } from '../core/errors.ts'
+import { perform, transport } from '../core/http.ts'
+import { internal } from '../core/state.ts'
+
+/**
+ * Revokes an access or refresh token at the revocation endpoint.
+ *
+ * @param parameters Extra parameters such as `token_type_hint`.
+ * @example
+ * ```ts
+ * await client.tokenRevocation(config, tokens.refresh_token!, { token_type_hint: 'refresh_token' })
+ * ```
+ * @see [RFC 7009 §2](https://www.rfc-editor.org/rfc/rfc7009.html#section-2)
+ */
+export async function tokenRevocation(
+  config: Configuration,
+  token: string,
+  parameters?: URLSearchParams | Record<string, string>,
+): Promise<void> {
+  const state = internal(config)
+  if (typeof token !== 'string' || token.length === 0) {
+    throw argumentError('"token" must be a non-empty string')
+  }
+  await perform(undefined, async () =>
+    oauth.processRevocationResponse(
+      await oauth.revocationRequest(state.as, state.c, state.auth, token, {
+        ...transport(state),
+        additionalParameters: new URLSearchParams(parameters),
+      }),
+    ),
+  )
+}

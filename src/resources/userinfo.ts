@@ -1,0 +1,50 @@
+import * as oauth from 'oauth4webapi'
+
+import type { Configuration } from '../core/configuration.ts'
+import { argumentError } from '../core/errors.ts'
+import { isJwtResponse, perform, transport } from '../core/http.ts'
+import { internal } from '../core/state.ts'
+import { captureDecryption, type DPoPOptions, rememberDecrypted } from '../core/token-response.ts'
+
+/**
+ * Fetches the UserInfo of the user the access token was issued for. The response's `sub` must
+ * equal `expectedSubject` (the ID Token's `sub`); signed and encrypted responses are supported.
+ *
+ * @param expectedSubject The `sub` of the ID Token, or `skipSubjectCheck`.
+ * @example
+ * ```ts
+ * const userinfo = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub)
+ * ```
+ * @see [OpenID Connect Core §5.3](https://openid.net/specs/openid-connect-core-1_0.html#UserInfo)
+ */
+export async function fetchUserInfo(
+  config: Configuration,
+  accessToken: string,
+  expectedSubject: string | typeof oauth.skipSubjectCheck,
+  options?: DPoPOptions,
+): Promise<oauth.UserInfoResponse> {
+  const state = internal(config)
+  if (typeof accessToken !== 'string' || accessToken.length === 0) {
+    throw argumentError('"accessToken" must be a non-empty string')
+  }
+  if (expectedSubject !== oauth.skipSubjectCheck && typeof expectedSubject !== 'string') {
+    throw argumentError('"expectedSubject" must be a string or skipSubjectCheck')
+  }
+  return perform(options?.DPoP, async () => {
+    const decryption = captureDecryption(state)
+    const response = await oauth.userInfoRequest(state.as, state.c, accessToken, {
+      ...transport(state),
+      DPoP: options?.DPoP,
+    })
+    const jwt = isJwtResponse(response)
+    const result = await oauth.processUserInfoResponse(
+      state.as,
+      state.c,
+      expectedSubject,
+      response,
+      decryption.options,
+    )
+    if (jwt) await state.nonRepudiation?.(response)
+    return rememberDecrypted(result, decryption.plaintext())
+  })
+}

@@ -1,0 +1,106 @@
+import * as oauth from 'oauth4webapi'
+
+import type { Configuration } from '../core/configuration.ts'
+import { argumentError, normalizeError } from '../core/errors.ts'
+import { internal } from '../core/state.ts'
+import type { DPoPHandle } from '../core/token-response.ts'
+
+/** Options of {@link randomDPoPKeyPair}. */
+export interface GenerateKeyPairOptions {
+  /** Make the private key extractable (default `false`: it cannot leave the runtime). */
+  extractable?: boolean
+  /** RSA modulus length in bits (default 2048). */
+  modulusLength?: number
+}
+
+function keyAlgorithm(alg: string, modulusLength: number): RsaHashedKeyGenParams | EcKeyGenParams | Algorithm {
+  const rsa = (name: string, hash: string): RsaHashedKeyGenParams => ({
+    name,
+    hash,
+    modulusLength,
+    publicExponent: new Uint8Array([1, 0, 1]),
+  })
+  switch (alg) {
+    case 'ES256':
+      return { name: 'ECDSA', namedCurve: 'P-256' }
+    case 'ES384':
+      return { name: 'ECDSA', namedCurve: 'P-384' }
+    case 'ES512':
+      return { name: 'ECDSA', namedCurve: 'P-521' }
+    case 'PS256':
+    case 'PS384':
+    case 'PS512':
+      return rsa('RSA-PSS', `SHA-${alg.slice(2)}`)
+    case 'RS256':
+    case 'RS384':
+    case 'RS512':
+      return rsa('RSASSA-PKCS1-v1_5', `SHA-${alg.slice(2)}`)
+    case 'Ed25519':
+    case 'EdDSA':
+      return { name: 'Ed25519' }
+    default:
+      throw argumentError(
+        `unsupported DPoP algorithm ${JSON.stringify(alg)}: use ES256, ES384, ES512, PS256-512, RS256-512 or Ed25519`,
+        'ERR_INVALID_ARG_VALUE',
+      )
+  }
+}
+
+/**
+ * Generates a key pair for DPoP proofs. The private key is not extractable unless asked for,
+ * so it can be stored (e.g. in IndexedDB) but never read back.
+ *
+ * @param alg The JWS algorithm (default `ES256`).
+ * @example
+ * ```ts
+ * const keyPair = await client.randomDPoPKeyPair('ES256')
+ * const DPoP = client.getDPoPHandle(config, keyPair)
+ * ```
+ * @see [RFC 9449 §2](https://www.rfc-editor.org/rfc/rfc9449.html#section-2)
+ */
+export async function randomDPoPKeyPair(
+  alg = 'ES256',
+  options?: GenerateKeyPairOptions,
+): Promise<oauth.CryptoKeyPair> {
+  if (typeof alg !== 'string') throw argumentError('"alg" must be a string')
+  const algorithm = keyAlgorithm(alg, options?.modulusLength ?? 2048)
+  try {
+    return (await crypto.subtle.generateKey(algorithm, options?.extractable ?? false, [
+      'sign',
+      'verify',
+    ])) as CryptoKeyPair
+  } catch (err) {
+    throw normalizeError(err)
+  }
+}
+
+/**
+ * A DPoP handle: pass it as `{ DPoP }` to token requests, PAR, UserInfo and protected resource
+ * calls to sender-constrain them. It signs a proof per request (with `ath` for resource calls),
+ * learns server nonces per origin and retries once on `use_dpop_nonce`.
+ *
+ * @param options `[modifyAssertion]` to change each proof before it is signed.
+ * @example
+ * ```ts
+ * const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair())
+ * const tokens = await client.authorizationCodeGrant(config, url, checks, undefined, { DPoP })
+ * tokens.token_type // 'dpop'
+ * ```
+ * @see [RFC 9449](https://www.rfc-editor.org/rfc/rfc9449.html)
+ */
+export function getDPoPHandle(
+  config: Configuration,
+  keyPair: oauth.CryptoKeyPair,
+  options?: oauth.ModifyAssertionOptions,
+): DPoPHandle {
+  const state = internal(config)
+  if (
+    typeof keyPair !== 'object' ||
+    keyPair === null ||
+    !(keyPair.privateKey instanceof CryptoKey) ||
+    !(keyPair.publicKey instanceof CryptoKey)
+  ) {
+    throw argumentError('"keyPair" must be a CryptoKeyPair, e.g. from randomDPoPKeyPair()')
+  }
+  return oauth.DPoP(state.c, keyPair, options)
+}

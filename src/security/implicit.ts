@@ -1,0 +1,111 @@
+import * as oauth from 'oauth4webapi'
+
+import { callbackParameters, isRequest } from '../core/callback.ts'
+import type { Configuration } from '../core/configuration.ts'
+import { argumentError, clientError, normalizeError } from '../core/errors.ts'
+import { signatureOptions } from '../core/front-channel.ts'
+import { internal } from '../core/state.ts'
+import { captureDecryption, rememberDecrypted } from '../core/token-response.ts'
+
+/** Checks of {@link implicitAuthentication}. */
+export interface ImplicitAuthenticationResponseChecks {
+  /** The `state` sent in the authorization request, or `skipStateCheck`. */
+  expectedState?: string | typeof oauth.skipStateCheck
+  /** The `max_age` sent in the authorization request (checks `auth_time`). */
+  maxAge?: number
+}
+
+/**
+ * Switches the Configuration to the OpenID Connect implicit flow with
+ * `response_type=id_token` (authentication only, no access token); complete it with
+ * {@link implicitAuthentication}. Authorization requests must carry a `nonce`.
+ *
+ * @example
+ * ```ts
+ * const config = await client.discovery(issuer, 'spa', undefined, client.None(), {
+ *   execute: [client.useIdTokenResponseType],
+ * })
+ * ```
+ * @see [OpenID Connect Core §3.2](https://openid.net/specs/openid-connect-core-1_0.html#ImplicitFlowAuth)
+ */
+export function useIdTokenResponseType(config: Configuration): void {
+  const state = internal(config)
+  if (state.responseMode === 'jwt' || state.responseType === 'code id_token') {
+    throw clientError(
+      '"id_token" response type cannot be combined with JARM or the hybrid response type',
+      'OAUTH_UNSUPPORTED_OPERATION',
+    )
+  }
+  state.responseType = 'id_token'
+}
+
+/**
+ * Validates an implicit (`response_type=id_token`) authentication response, from the URL
+ * fragment or a form_post request, and returns the ID Token's claims: signature (against the
+ * issuer JWKS), `iss`, `aud`, `exp`, `iat`, `nonce`, `auth_time`, and `state`.
+ *
+ * @param expectedNonce The `nonce` sent in the authorization request.
+ * @example
+ * ```ts
+ * const claims = await client.implicitAuthentication(config, new URL(location.href), nonce, {
+ *   expectedState: state,
+ * })
+ * ```
+ * @see [OpenID Connect Core §3.2.2.11](https://openid.net/specs/openid-connect-core-1_0.html#ImplicitIDTValidation)
+ */
+export async function implicitAuthentication(
+  config: Configuration,
+  currentUrl: URL | Request,
+  expectedNonce: string,
+  checks?: ImplicitAuthenticationResponseChecks,
+): Promise<oauth.IDToken> {
+  const state = internal(config)
+  if (!(currentUrl instanceof URL) && !isRequest(currentUrl)) {
+    throw argumentError('"currentUrl" must be an instance of URL, or Request')
+  }
+  if (typeof expectedNonce !== 'string') {
+    throw argumentError('"expectedNonce" must be a string')
+  }
+  if (state.responseType !== 'id_token') {
+    throw argumentError(
+      'implicitAuthentication() needs a Configuration with useIdTokenResponseType()',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  try {
+    const params = await callbackParameters(currentUrl, true)
+    const withoutIdToken = new URLSearchParams(params)
+    withoutIdToken.delete('id_token')
+    oauth.validateAuthResponse(
+      params.has('iss')
+        ? state.as
+        : { ...state.as, authorization_response_iss_parameter_supported: false },
+      state.c,
+      withoutIdToken,
+      checks?.expectedState ?? oauth.expectNoState,
+    )
+    const idToken = params.get('id_token')
+    if (!idToken) {
+      throw clientError(
+        'the implicit authentication response has no "id_token" parameter',
+        'OAUTH_INVALID_RESPONSE',
+      )
+    }
+    // The ID Token checks of oauth4webapi run on token endpoint responses; present it as one.
+    const asTokenResponse = new Response(
+      JSON.stringify({ access_token: 'none', token_type: 'bearer', id_token: idToken }),
+      { headers: { 'content-type': 'application/json' } },
+    )
+    const decryption = captureDecryption(state)
+    const result = await oauth.processAuthorizationCodeResponse(state.as, state.c, asTokenResponse, {
+      ...decryption.options,
+      expectedNonce,
+      maxAge: checks?.maxAge,
+      requireIdToken: true,
+    })
+    await oauth.validateApplicationLevelSignature(state.as, asTokenResponse, signatureOptions(state))
+    return rememberDecrypted(oauth.getValidatedIdTokenClaims(result)!, decryption.plaintext())
+  } catch (err) {
+    throw normalizeError(err)
+  }
+}

@@ -1,0 +1,1 @@
+export { allowInsecureRequests } from '../core/insecure.ts'

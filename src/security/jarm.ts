@@ -1,0 +1,50 @@
+import * as oauth from 'oauth4webapi'
+
+import { callbackParameters } from '../core/callback.ts'
+import type { Configuration } from '../core/configuration.ts'
+import { clientError } from '../core/errors.ts'
+import { signatureOptions } from '../core/front-channel.ts'
+import { internal } from '../core/state.ts'
+import { rememberDecrypted } from '../core/token-response.ts'
+
+/**
+ * Switches the Configuration to JWT-secured authorization responses (JARM): `response_mode=jwt`
+ * is sent, and the response JWT's signature, `iss`, `aud` and `exp` are validated (decrypted
+ * first when response decryption is enabled). Error responses reject with
+ * `AuthorizationResponseError`.
+ *
+ * @example
+ * ```ts
+ * const config = await client.discovery(issuer, 'id', 'secret', undefined, {
+ *   execute: [client.useJwtResponseMode],
+ * })
+ * ```
+ * @see [JARM §2](https://openid.net/specs/oauth-v2-jarm.html#section-2)
+ */
+export function useJwtResponseMode(config: Configuration): void {
+  const state = internal(config)
+  if (state.responseType !== undefined) {
+    throw clientError(
+      'JARM cannot be combined with the hybrid or implicit response types',
+      'OAUTH_UNSUPPORTED_OPERATION',
+    )
+  }
+  state.responseMode = 'jwt'
+  state.authResponse = async (state, currentUrl, checks) => {
+    let plaintext: string | undefined
+    const decrypt = state.decrypt
+    const params = await oauth.validateJwtAuthResponse(
+      state.as,
+      state.c,
+      await callbackParameters(currentUrl),
+      checks.expectedState ?? oauth.expectNoState,
+      {
+        ...signatureOptions(state),
+        ...(decrypt && { [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)) }),
+      },
+    )
+    return plaintext === undefined
+      ? params
+      : rememberDecrypted(params, { authorization_response: plaintext })
+  }
+}

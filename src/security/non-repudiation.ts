@@ -1,0 +1,24 @@
+import * as oauth from 'oauth4webapi'
+
+import type { Configuration } from '../core/configuration.ts'
+import { signatureOptions } from '../core/front-channel.ts'
+import { internal } from '../core/state.ts'
+
+/**
+ * Validates the signature of every signed response against the issuer's JWKS: ID Tokens from
+ * the token endpoint, JWT UserInfo and JWT introspection responses (responses over TLS are
+ * otherwise trusted without it). Keys are cached, see `getJwksCache`.
+ *
+ * @example
+ * ```ts
+ * const config = await client.discovery(issuer, 'id', 'secret', undefined, {
+ *   execute: [client.enableNonRepudiationChecks],
+ * })
+ * ```
+ * @see [OpenID Connect Core §3.1.3.7](https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation)
+ */
+export function enableNonRepudiationChecks(config: Configuration): void {
+  const state = internal(config)
+  state.nonRepudiation = (response) =>
+    oauth.validateApplicationLevelSignature(state.as, response, signatureOptions(state))
+}
