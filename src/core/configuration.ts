@@ -92,8 +92,6 @@ function defaultClientAuth(client: ClientMetadata): oauth.ClientAuth {
   return hasSecret ? oauth.ClientSecretPost(secret) : oauth.None()
 }
 
-const serverViews = new WeakMap<object, Readonly<ServerMetadata> & ServerMetadataHelpers>()
-
 /**
  * An authorization server and a client registered with it: the first argument of every
  * operation. Create it with {@link discovery} or directly from known metadata.
@@ -160,7 +158,7 @@ export class Configuration implements ConfigurationMethods, ConfigurationPropert
   }
 
   /**
-   * The server metadata, frozen, with {@link ServerMetadataHelpers}.
+   * A copy of the server metadata, with {@link ServerMetadataHelpers}.
    *
    * @example
    * ```ts
@@ -169,22 +167,17 @@ export class Configuration implements ConfigurationMethods, ConfigurationPropert
    */
   serverMetadata(): Readonly<ServerMetadata> & ServerMetadataHelpers {
     const { as } = internal(this)
-    let view = serverViews.get(as)
-    if (view === undefined) {
-      const copy: ServerMetadata & Partial<ServerMetadataHelpers> = { ...as }
-      Object.defineProperty(copy, 'supportsPKCE', {
-        value(method = 'S256') {
-          return as.code_challenge_methods_supported?.includes(method) === true
-        },
-      })
-      view = Object.freeze(copy) as Readonly<ServerMetadata> & ServerMetadataHelpers
-      serverViews.set(as, view)
-    }
-    return view
+    const copy: ServerMetadata = structuredClone(as)
+    Object.defineProperty(copy, 'supportsPKCE', {
+      value(method = 'S256') {
+        return as.code_challenge_methods_supported?.includes(method) === true
+      },
+    })
+    return copy as Readonly<ServerMetadata> & ServerMetadataHelpers
   }
 
   /**
-   * The client metadata, frozen.
+   * A copy of the client metadata.
    *
    * @example
    * ```ts
@@ -192,7 +185,7 @@ export class Configuration implements ConfigurationMethods, ConfigurationPropert
    * ```
    */
   clientMetadata(): Readonly<oauth.OmitSymbolProperties<ClientMetadata>> {
-    return internal(this).c as Readonly<oauth.OmitSymbolProperties<ClientMetadata>>
+    return structuredClone(internal(this).c) as Readonly<oauth.OmitSymbolProperties<ClientMetadata>>
   }
 
   /** Seconds before an HTTP request is aborted with `OAUTH_TIMEOUT` (default 30). */

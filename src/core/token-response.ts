@@ -85,7 +85,7 @@ export async function exchange(
   state: State,
   dpop: oauth.DPoPHandle | undefined,
   request: (options: TokenRequestOptions) => Promise<Response>,
-  process: (
+  processResponse: (
     response: Response,
     options: oauth.ProcessTokenResponseOptions,
   ) => Promise<oauth.TokenEndpointResponse>,
@@ -95,7 +95,7 @@ export async function exchange(
   return perform(dpop, async () => {
     const decryption = captureDecryption(state)
     const response = await request({ ...transportWithSignal(state, signal), DPoP: dpop })
-    const result = await process(response, decryption.options)
+    const result = await processResponse(response, decryption.options)
     if (result.id_token !== undefined) await state.nonRepudiation?.(response)
     await after?.(result)
     return rememberDecrypted(addHelpers(result), decryption.plaintext())
