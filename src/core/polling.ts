@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
-import { clientError } from './errors.ts'
+import { clientError, normalizeError } from './errors.ts'
 
 /** @internal Resolves after `seconds`, or rejects with `OAUTH_ABORT` when `signal` aborts. */
 export function wait(seconds: number, signal: AbortSignal | undefined): Promise<void> {
@@ -21,8 +21,12 @@ export function wait(seconds: number, signal: AbortSignal | undefined): Promise<
   })
 }
 
-function aborted(signal: AbortSignal) {
-  return clientError('polling was aborted by its AbortSignal', 'OAUTH_ABORT', signal.reason)
+function aborted(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason
+  if (reason instanceof Error && (reason.name === 'TimeoutError' || reason.name === 'AbortError')) {
+    return normalizeError(reason)
+  }
+  return clientError('polling was aborted by its AbortSignal', 'OAUTH_ABORT', reason)
 }
 
 /** @internal Seconds a `Retry-After` header asks to wait (delta-seconds or HTTP date). */
