@@ -1,0 +1,141 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { implementations, type Client } from '../support/implementations.ts'
+import { login } from '../support/login.ts'
+import { createProvider, type TestProvider } from '../support/provider.ts'
+
+const redirectUri = 'https://client.example/cb'
+
+let op: TestProvider
+let initialAccessToken: string
+
+before(async () => {
+  op = await createProvider({
+    features: { registration: { initialAccessToken: true }, clientCredentials: true },
+  })
+  initialAccessToken = await new op.provider.InitialAccessToken({}).save()
+})
+
+after(async () => {
+  await op.close()
+  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
+})
+
+async function rejection(
+  promise: Promise<unknown>,
+): Promise<Error & { code?: string; error?: string; status?: number; cause?: unknown }> {
+  try {
+    await promise
+  } catch (error) {
+    assert.ok(error instanceof Error, 'rejected with an Error')
+    return error as Error & { code?: string }
+  }
+  assert.fail('expected the promise to reject')
+}
+
+for (const impl of implementations) {
+  describe(`${impl.name}: dynamic client registration`, () => {
+    let client: Client
+
+    before(async () => {
+      client = await impl.load()
+    })
+
+    it('dynamicClientRegistration() registers a client and returns a Configuration that can use it', async () => {
+      const requests: Array<{ method: string; url: string; authorization?: string }> = []
+      const config = await client.dynamicClientRegistration(
+        op.issuer,
+        {
+          client_name: 'Registered Service',
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+          token_endpoint_auth_method: 'client_secret_post',
+        },
+        undefined,
+        {
+          execute: [client.allowInsecureRequests],
+          initialAccessToken,
+          [client.customFetch]: (url, options) => {
+            requests.push({
+              method: options.method,
+              url,
+              authorization: options.headers.authorization,
+            })
+            return fetch(url, options as RequestInit)
+          },
+        },
+      )
+      const metadata = config.clientMetadata()
+      assert.equal(typeof metadata.client_id, 'string')
+      assert.equal(typeof metadata.client_secret, 'string')
+      assert.equal(metadata.client_name, 'Registered Service')
+      assert.equal(metadata.token_endpoint_auth_method, 'client_secret_post')
+      assert.ok(await op.provider.Client.find(metadata.client_id), 'the provider knows the client')
+
+      const registration = requests.find(
+        (r) => r.url === config.serverMetadata().registration_endpoint,
+      )
+      assert.ok(registration, 'the registration request went through [customFetch]')
+      assert.equal(registration.method, 'POST')
+      assert.equal(registration.authorization, `Bearer ${initialAccessToken}`)
+
+      const tokens = await client.clientCredentialsGrant(config, { scope: 'api:read' })
+      assert.equal(tokens.scope, 'api:read')
+    })
+
+    it('dynamicClientRegistration() with ClientSecretBasic() uses the issued secret for a code flow', async () => {
+      const config = await client.dynamicClientRegistration(
+        op.issuer,
+        { redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_basic' },
+        client.ClientSecretBasic(),
+        { execute: [client.allowInsecureRequests], initialAccessToken },
+      )
+      const pkceCodeVerifier = client.randomPKCECodeVerifier()
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: redirectUri,
+        scope: 'openid',
+        code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+        code_challenge_method: 'S256',
+      })
+      const callback = await login(url)
+      assert.ok(callback instanceof URL)
+      const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier })
+      assert.equal(tokens.claims()?.aud, config.clientMetadata().client_id)
+      assert.equal(tokens.claims()?.sub, op.account.sub)
+    })
+
+    it('dynamicClientRegistration() without the initial access token the provider demands rejects with its Bearer challenge', async () => {
+      const error = await rejection(
+        client.dynamicClientRegistration(op.issuer, { redirect_uris: [redirectUri] }, undefined, {
+          execute: [client.allowInsecureRequests],
+        }),
+      )
+      assert.ok(
+        error instanceof client.WWWAuthenticateChallengeError,
+        `got ${error.name}: ${error.message}`,
+      )
+      assert.equal(error.status, 401)
+      const [challenge] = error.cause as Array<{
+        scheme: string
+        parameters: Record<string, string>
+      }>
+      assert.equal(challenge?.scheme, 'bearer')
+      assert.equal(challenge?.parameters.realm, op.issuer.href)
+    })
+
+    it('dynamicClientRegistration() with invalid metadata rejects with the provider error', async () => {
+      const error = await rejection(
+        client.dynamicClientRegistration(
+          op.issuer,
+          { redirect_uris: ['https://client.example/cb#fragment'] },
+          undefined,
+          { execute: [client.allowInsecureRequests], initialAccessToken },
+        ),
+      )
+      assert.ok(error instanceof client.ResponseBodyError, `got ${error.name}: ${error.message}`)
+      assert.equal(error.error, 'invalid_redirect_uri')
+      assert.equal(error.status, 400)
+    })
+  })
+}
