@@ -17,17 +17,16 @@ export function redirectUriOf(currentUrl: URL | Request): string {
 }
 
 /**
- * @internal The authorization response parameters of a callback: the query of a URL or GET
- * request, the form body of a form_post POST request; the fragment too when `fragment` is set
- * (implicit and hybrid responses).
+ * @internal The authorization response parameters of a callback: the form body of a form_post
+ * POST request; otherwise the query, or with `fragment` (implicit and hybrid responses, which
+ * must never travel in the query) the fragment.
  */
 export async function callbackParameters(
   currentUrl: URL | Request,
   fragment = false,
 ): Promise<URLSearchParams> {
   if (currentUrl instanceof URL) {
-    if (fragment && currentUrl.hash.length > 1) return new URLSearchParams(currentUrl.hash.slice(1))
-    return currentUrl.searchParams
+    return fragment ? new URLSearchParams(currentUrl.hash.slice(1)) : currentUrl.searchParams
   }
   if (!isRequest(currentUrl)) {
     throw argumentError('"currentUrl" must be an instance of URL, or Request')
