@@ -31,7 +31,10 @@ type Features = NonNullable<Configuration['features']>
 type FeatureName = keyof Features
 
 /** Per feature: `true` for this factory's defaults, an object merged over them, `false` to turn it off. */
-export type FeatureSwitches = { [K in FeatureName]?: boolean | Features[K] }
+export type FeatureSwitches = {
+  [K in FeatureName]?: boolean | PartialOfEach<NonNullable<Features[K]>>
+}
+type PartialOfEach<T> = T extends unknown ? Partial<T> : never
 
 export interface ProviderOptions {
   /** Clients known at start, in the provider's (snake_case) client metadata. */
@@ -243,6 +246,7 @@ export async function createProvider(options: ProviderOptions = {}): Promise<Tes
       RefreshToken: 3600,
       Session: 3600,
     },
+    clientAuthMethods: clientAuthMethodsFor(features),
     clientBasedCORS: () => false,
     renderError: (ctx, out) => {
       ctx.type = 'html'
@@ -349,18 +353,23 @@ export interface ResourceServer {
   readonly url: URL
   /** Requests that passed the token check, oldest first. */
   readonly requests: readonly ResourceRequest[]
+  /** Requests refused with 401, oldest first, by the error code of the challenge. */
+  readonly refusals: readonly { path: string; error: string }[]
   close(): Promise<void>
 }
 
 /**
  * A protected resource on its own port that accepts the provider's access tokens (opaque tokens by
- * lookup, JWT access tokens by signature) with the Bearer or DPoP scheme, for any method.
+ * lookup, JWT access tokens by signature) with the Bearer or DPoP scheme, for any method. DPoP
+ * proofs are checked (htm, htu, ath, key binding, and its own nonces with `requireDpopNonce`);
+ * certificate binding is not, as the server is plain HTTP.
  */
 export async function startResourceServer(
   test: TestProvider,
   options: ResourceServerOptions = {},
 ): Promise<ResourceServer> {
   const requests: ResourceRequest[] = []
+  const refusals: { path: string; error: string }[] = []
   const timers = new Set<NodeJS.Timeout>()
   const nonces = new Set<string>()
   const providerKeys = jose.createLocalJWKSet(test.jwks)
@@ -373,6 +382,7 @@ export async function startResourceServer(
     description: string,
     nonce?: string,
   ) => {
+    refusals.push({ path: new URL(res.req.url ?? '/', url).pathname, error })
     res.statusCode = 401
     if (nonce) res.setHeader('dpop-nonce', nonce)
     res.setHeader(
@@ -480,6 +490,7 @@ export async function startResourceServer(
       return new URL(url)
     },
     requests,
+    refusals,
     close: async () => {
       for (const timer of timers) clearTimeout(timer)
       timers.clear()
@@ -688,6 +699,26 @@ function featureDefaults(account: AccountClaims, errors: ErrorsModule) {
       },
     },
   } satisfies Partial<Record<FeatureName, object>>
+}
+
+/** The provider's default methods plus the mTLS ones that the mTLS feature switches on. */
+function clientAuthMethodsFor(features: Features): NonNullable<Configuration['clientAuthMethods']> {
+  const mTLS = features.mTLS as {
+    enabled?: boolean
+    tlsClientAuth?: boolean
+    selfSignedTlsClientAuth?: boolean
+  }
+  return [
+    'client_secret_basic',
+    'client_secret_jwt',
+    'client_secret_post',
+    'private_key_jwt',
+    'none',
+    ...(mTLS?.enabled && mTLS.tlsClientAuth ? (['tls_client_auth'] as const) : []),
+    ...(mTLS?.enabled && mTLS.selfSignedTlsClientAuth
+      ? (['self_signed_tls_client_auth'] as const)
+      : []),
+  ]
 }
 
 function accountFor(claims: AccountClaims): Account {
