@@ -105,6 +105,38 @@ function withHint(message: string, code: string | undefined, cause: unknown): st
   return text ? `${message}: ${text}` : message
 }
 
+const SECRET_KEYS = new Set([
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'client_secret',
+  'code',
+  'device_code',
+  'auth_req_id',
+  'client_assertion',
+  'assertion',
+  'subject_token',
+  'actor_token',
+  'registration_access_token',
+  'authorization',
+  'dpop',
+])
+
+/** @internal A copy of an error cause with credentials replaced, so no error carries a secret. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8 || typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1))
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
+    return value
+  }
+  const copy: Record<string, unknown> = {}
+  for (const [key, item] of Object.entries(value)) {
+    copy[key] =
+      SECRET_KEYS.has(key.toLowerCase()) && typeof item === 'string' ? '[redacted]' : redact(item, depth + 1)
+  }
+  return copy
+}
+
 /**
  * @internal Brings any failure to the reference's contract: the three response errors and
  * argument TypeErrors pass through; everything else becomes a ClientError with a code.
@@ -120,7 +152,7 @@ export function normalizeError(err: unknown): Error {
   }
   if (err instanceof oauth.OperationProcessingError) {
     const code = (err as { code?: string }).code
-    return new ClientError(withHint(err.message, code, err.cause), { cause: err.cause, code })
+    return new ClientError(withHint(err.message, code, err.cause), { cause: redact(err.cause), code })
   }
   if (err instanceof oauth.UnsupportedOperationError) {
     return new ClientError(err.message, { cause: err.cause, code: err.code })

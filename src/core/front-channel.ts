@@ -4,7 +4,7 @@ import { callbackParameters } from './callback.ts'
 import { argumentError, clientError } from './errors.ts'
 import { transport } from './http.ts'
 import type { AuthResponseValidator, State } from './state.ts'
-import { rememberDecrypted } from './token-response.ts'
+import { checkIssuedAt, rememberDecrypted } from './token-response.ts'
 
 /** @internal Options for a response whose JWT signature is checked against the issuer JWKS. */
 export function signatureOptions(state: State): oauth.ValidateSignatureOptions {
@@ -62,6 +62,7 @@ export function idTokenResponseValidator(validate: IdTokenResponseValidation): A
       },
     )
     const claims = jwsPayload(plaintext ?? params.get('id_token'))
+    checkIssuedAt(claims, state.c)
     if (claims) frontChannelClaims.set(params, claims)
     if (plaintext !== undefined) {
       rememberDecrypted(params, { id_token: { authorization_endpoint: plaintext } })

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
+import { clientError } from './errors.ts'
 import { perform, type TransportOptions, transportWithSignal } from './http.ts'
 import type { State } from './state.ts'
 
@@ -60,6 +61,23 @@ export function captureDecryption(state: State): {
   }
 }
 
+/**
+ * @internal Rejects an ID Token issued in the future beyond the clock tolerance; oauth4webapi
+ * checks only its type.
+ */
+export function checkIssuedAt(claims: { iat?: unknown } | undefined, client: oauth.Client): void {
+  if (typeof claims?.iat !== 'number') return
+  const now = Math.floor(Date.now() / 1000) + (client[oauth.clockSkew] ?? 0)
+  const tolerance = client[oauth.clockTolerance] ?? 30
+  if (claims.iat > now + tolerance) {
+    throw clientError(
+      `the ID Token "iat" (issued at) is ${claims.iat - now} s in the future, beyond the ${tolerance} s clock tolerance: check the local clock or set the [clockSkew] client metadata`,
+      'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
+      { claim: 'iat', iat: claims.iat, now, tolerance },
+    )
+  }
+}
+
 function addHelpers(response: oauth.TokenEndpointResponse): TokenResponse {
   const expiresAt =
     typeof response.expires_in === 'number' ? Date.now() + response.expires_in * 1000 : undefined
@@ -96,6 +114,7 @@ export async function exchange(
     const decryption = captureDecryption(state)
     const response = await request({ ...transportWithSignal(state, signal), DPoP: dpop })
     const result = await processResponse(response, decryption.options)
+    if (result.id_token !== undefined) checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
     if (result.id_token !== undefined) await state.nonRepudiation?.(response)
     await after?.(result)
     return rememberDecrypted(addHelpers(result), decryption.plaintext())

@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { argumentError } from '../core/errors.ts'
+import { argumentError, clientError } from '../core/errors.ts'
 import { isJwtResponse, perform, transport } from '../core/http.ts'
 import { internal } from '../core/state.ts'
 import { captureDecryption, type DPoPOptions, rememberDecrypted } from '../core/token-response.ts'
@@ -44,7 +44,18 @@ export async function fetchUserInfo(
       response,
       decryption.options,
     )
-    if (jwt) await state.nonRepudiation?.(response)
+    if (jwt && state.nonRepudiation) {
+      await state.nonRepudiation(response)
+      for (const claim of ['iss', 'aud'] as const) {
+        if (result[claim] === undefined) {
+          throw clientError(
+            `the signed UserInfo response has no "${claim}" claim, which OpenID Connect Core 5.3.2 requires of signed responses: the server must include it`,
+            'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+            { claim },
+          )
+        }
+      }
+    }
     return rememberDecrypted(result, decryption.plaintext())
   })
 }

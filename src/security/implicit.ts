@@ -5,7 +5,7 @@ import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError, normalizeError } from '../core/errors.ts'
 import { signatureOptions } from '../core/front-channel.ts'
 import { internal } from '../core/state.ts'
-import { captureDecryption, rememberDecrypted } from '../core/token-response.ts'
+import { captureDecryption, checkIssuedAt, rememberDecrypted } from '../core/token-response.ts'
 
 /** Checks of {@link implicitAuthentication}. */
 export interface ImplicitAuthenticationResponseChecks {
@@ -104,7 +104,9 @@ export async function implicitAuthentication(
       requireIdToken: true,
     })
     await oauth.validateApplicationLevelSignature(state.as, asTokenResponse, signatureOptions(state))
-    return rememberDecrypted(oauth.getValidatedIdTokenClaims(result)!, decryption.plaintext())
+    const claims = oauth.getValidatedIdTokenClaims(result)!
+    checkIssuedAt(claims, state.c)
+    return rememberDecrypted(claims, decryption.plaintext())
   } catch (err) {
     throw normalizeError(err)
   }
