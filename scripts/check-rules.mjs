@@ -5,7 +5,8 @@
 //   - feature modules (src/*.ts but index.ts, src/grants, src/resources, src/security) import only
 //     src/core/, `oauth4webapi` and `jose`, never each other, so unused features leave bundles;
 //   - src/core/ imports only itself, `oauth4webapi` and `jose` (the dependency points one way);
-//   - package.json depends on exactly `oauth4webapi` and `jose`.
+//   - package.json depends on exactly `oauth4webapi` and `jose`; its only peer is the optional
+//     `oidc-provider` that `openid-rp demo` loads (OPTIONAL_PEERS).
 // src/passport and src/cli are node-only and not checked here. Plain Node, no dependencies.
 
 import { readFileSync, readdirSync, statSync } from 'node:fs'
@@ -19,6 +20,15 @@ const NODE_ONLY = ['src/passport', 'src/cli']
 
 /** The only runtime dependencies, and the only bare specifiers src/ may import. */
 const DEPENDENCIES = ['jose', 'oauth4webapi']
+
+/**
+ * The only peer dependencies, each optional (`peerDependenciesMeta`), with the reason it is one.
+ * @type {Record<string, string>}
+ */
+const OPTIONAL_PEERS = {
+  'oidc-provider':
+    'the embedded provider of `openid-rp demo` (src/cli), loaded with import() only there; the library never needs it',
+}
 
 /**
  * Allowed exceptions, `'<importing file> -> <imported file>'` (paths from the repository root) or
@@ -287,17 +297,27 @@ function checkPackageJson() {
       message: `dependencies are [${deps.join(', ')}]; they must be exactly [${DEPENDENCIES.join(', ')}]`,
     })
   }
-  for (const field of [
-    'peerDependencies',
-    'optionalDependencies',
-    'bundleDependencies',
-    'bundledDependencies',
-  ]) {
+  for (const field of ['optionalDependencies', 'bundleDependencies', 'bundledDependencies']) {
     if (pkg[field] !== undefined && Object.keys(pkg[field]).length > 0) {
       violations.push({
         file,
         line: 1,
         message: `has ${field}; runtime dependencies are only ${DEPENDENCIES.join(' and ')}`,
+      })
+    }
+  }
+  for (const peer of Object.keys(pkg.peerDependencies ?? {})) {
+    if (!(peer in OPTIONAL_PEERS)) {
+      violations.push({
+        file,
+        line: 1,
+        message: `has peer dependency '${peer}'; the only peers allowed are [${Object.keys(OPTIONAL_PEERS).join(', ')}] (OPTIONAL_PEERS in scripts/check-rules.mjs)`,
+      })
+    } else if (pkg.peerDependenciesMeta?.[peer]?.optional !== true) {
+      violations.push({
+        file,
+        line: 1,
+        message: `peer dependency '${peer}' must be optional: set peerDependenciesMeta["${peer}"].optional to true`,
       })
     }
   }
