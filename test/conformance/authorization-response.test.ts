@@ -1,0 +1,228 @@
+/**
+ * The plain (query) authorization response of the code flow: `state`, the RFC 9207 `iss`
+ * parameter, error responses, and parameters that do not belong in it.
+ */
+import assert from 'node:assert/strict'
+import { after, before, beforeEach, describe, it } from 'node:test'
+
+import { type Claims } from '../support/forge.ts'
+import {
+  callback,
+  formPost,
+  HostileServer,
+  REDIRECT_URI,
+  rejects,
+  ROUTES,
+} from '../support/hostile.ts'
+import { type Client, implementations } from '../support/implementations.ts'
+
+const STATE = 'state-of-the-request'
+
+for (const impl of implementations) {
+  describe(impl.name, () => {
+    let client: Client
+    let as: HostileServer
+
+    before(async () => {
+      client = await impl.load()
+      as = await HostileServer.start()
+    })
+    after(() => as.close())
+    beforeEach(() => as.reset())
+
+    async function grant(
+      params: Record<string, string | undefined>,
+      expectedState: string | typeof client.skipStateCheck | undefined = STATE,
+      metadata?: Claims,
+    ) {
+      const config = await as.configure(client, { metadata })
+      return client.authorizationCodeGrant(config, callback(params), { expectedState })
+    }
+
+    describe('state', () => {
+      it('authorizationCodeGrant() accepts a response whose state matches and exchanges its code', async () => {
+        const tokens = await grant({ code: 'code-1', state: STATE })
+        assert.equal(tokens.access_token, 'access-token-1')
+        assert.equal(as.received(ROUTES.token)[0]?.form.get('code'), 'code-1')
+      })
+
+      it('authorizationCodeGrant() rejects a response whose state differs', async () => {
+        await rejects(
+          client,
+          grant({ code: 'code-1', state: 'forged-state' }),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a response without the expected state', async () => {
+        await rejects(client, grant({ code: 'code-1' }), 'ClientError', 'OAUTH_INVALID_RESPONSE')
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a response with a state when none was sent', async () => {
+        await rejects(
+          client,
+          grant({ code: 'code-1', state: 'injected' }, undefined),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+      })
+
+      it('authorizationCodeGrant() rejects a response with a repeated state parameter', async () => {
+        const url = callback({ code: 'code-1', state: STATE })
+        url.searchParams.append('state', 'forged-state')
+        const config = await as.configure(client)
+        await rejects(
+          client,
+          client.authorizationCodeGrant(config, url, { expectedState: STATE }),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+      })
+
+      it('authorizationCodeGrant() accepts a form_post response whose state matches', async () => {
+        const config = await as.configure(client)
+        const tokens = await client.authorizationCodeGrant(
+          config,
+          formPost({ code: 'code-1', state: STATE }),
+          { expectedState: STATE },
+        )
+        assert.equal(tokens.access_token, 'access-token-1')
+        assert.equal(as.received(ROUTES.token)[0]?.form.get('redirect_uri'), REDIRECT_URI)
+      })
+
+      it('authorizationCodeGrant() rejects a form_post response whose state differs', async () => {
+        const config = await as.configure(client)
+        const result = client.authorizationCodeGrant(
+          config,
+          formPost({ code: 'code-1', state: 'forged-state' }),
+          { expectedState: STATE },
+        )
+        await rejects(client, result, 'ClientError', 'OAUTH_INVALID_RESPONSE')
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() with skipStateCheck accepts any state', async () => {
+        const tokens = await grant({ code: 'code-1', state: 'whatever' }, client.skipStateCheck)
+        assert.equal(tokens.access_token, 'access-token-1')
+      })
+    })
+
+    describe('iss parameter (RFC 9207)', () => {
+      const advertised = { authorization_response_iss_parameter_supported: true }
+
+      it('authorizationCodeGrant() accepts the issuer as iss when the server advertises the parameter', async () => {
+        const tokens = await grant(
+          { code: 'code-1', state: STATE, iss: as.issuer },
+          STATE,
+          advertised,
+        )
+        assert.equal(tokens.access_token, 'access-token-1')
+      })
+
+      it('authorizationCodeGrant() rejects a response without iss when the server advertises the parameter', async () => {
+        await rejects(
+          client,
+          grant({ code: 'code-1', state: STATE }, STATE, advertised),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a response whose iss is another issuer when the server advertises the parameter', async () => {
+        await rejects(
+          client,
+          grant(
+            { code: 'code-1', state: STATE, iss: 'https://evil.example.com' },
+            STATE,
+            advertised,
+          ),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() accepts a response without iss when the server does not advertise the parameter', async () => {
+        const tokens = await grant({ code: 'code-1', state: STATE })
+        assert.equal(tokens.access_token, 'access-token-1')
+      })
+
+      it('authorizationCodeGrant() rejects a response whose iss is another issuer even when the server does not advertise the parameter', async () => {
+        await rejects(
+          client,
+          grant({ code: 'code-1', state: STATE, iss: 'https://evil.example.com' }),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+      })
+    })
+
+    describe('error responses', () => {
+      it('authorizationCodeGrant() rejects an error response with AuthorizationResponseError carrying error, error_description and state', async () => {
+        const err = await rejects(
+          client,
+          grant({ error: 'access_denied', error_description: 'the user said no', state: STATE }),
+          'AuthorizationResponseError',
+          'OAUTH_AUTHORIZATION_RESPONSE_ERROR',
+        )
+        const error = err as InstanceType<Client['AuthorizationResponseError']>
+        assert.equal(error.error, 'access_denied')
+        assert.equal(error.error_description, 'the user said no')
+        assert.equal(error.cause.get('state'), STATE)
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects an error response whose state differs as an invalid response, not as the error', async () => {
+        await rejects(
+          client,
+          grant({ error: 'access_denied', state: 'forged-state' }),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+      })
+    })
+
+    describe('parameters that do not belong', () => {
+      it('authorizationCodeGrant() rejects an id_token injected into a code flow response', async () => {
+        await rejects(
+          client,
+          grant({ code: 'code-1', state: STATE, id_token: 'e30.e30.' }),
+          'ClientError',
+          'OAUTH_UNSUPPORTED_OPERATION',
+        )
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a JARM response parameter when JARM is not in use', async () => {
+        await rejects(
+          client,
+          grant({ response: 'e30.e30.e30', state: STATE }),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+      })
+
+      it('authorizationCodeGrant() rejects a response with a repeated code parameter', async () => {
+        const url = callback({ code: 'code-1', state: STATE })
+        url.searchParams.append('code', 'code-2')
+        const config = await as.configure(client)
+        await rejects(
+          client,
+          client.authorizationCodeGrant(config, url, { expectedState: STATE }),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a response without a code', async () => {
+        await rejects(client, grant({ state: STATE }), 'ClientError', 'OAUTH_INVALID_RESPONSE')
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+    })
+  })
+}

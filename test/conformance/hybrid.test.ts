@@ -1,0 +1,331 @@
+/**
+ * The OpenID Connect hybrid flow (`useCodeIdTokenResponseType`): the front-channel ID Token's
+ * signature, `nonce`, `c_hash`, `s_hash`, and with `enableDetachedSignatureResponseChecks` the
+ * FAPI 1.0 detached-signature rules.
+ */
+import assert from 'node:assert/strict'
+import { after, before, beforeEach, describe, it } from 'node:test'
+
+import {
+  type Claims,
+  corruptSignature,
+  encrypt,
+  encryptionKey,
+  type EncryptionKey,
+  epoch,
+  halfHash,
+  sign,
+  unsigned,
+} from '../support/forge.ts'
+import { callback, formPost, HostileServer, reply, rejects, ROUTES } from '../support/hostile.ts'
+import { type Client, implementations } from '../support/implementations.ts'
+
+const NONCE = 'nonce-of-the-hybrid-request'
+const STATE = 'state-of-the-hybrid-request'
+const CODE = 'hybrid-code'
+
+for (const impl of implementations) {
+  describe(impl.name, () => {
+    let client: Client
+    let as: HostileServer
+    let rpKey: EncryptionKey
+
+    before(async () => {
+      client = await impl.load()
+      as = await HostileServer.start()
+      rpKey = await encryptionKey('ECDH-ES+A256KW', 'rp-enc-1')
+    })
+    after(() => as.close())
+    beforeEach(async () => {
+      as.reset()
+      const backChannel = await as.idToken({ nonce: NONCE })
+      as.on(ROUTES.token, (_, server) =>
+        reply.json(server.tokenResponse({ id_token: backChannel })),
+      )
+    })
+
+    /** Claims of a valid front-channel ID Token for `CODE` and `STATE`, then `overrides`. */
+    const frontClaims = (overrides: Claims = {}) =>
+      as.idTokenClaims({
+        nonce: NONCE,
+        c_hash: halfHash(CODE),
+        s_hash: halfHash(STATE),
+        ...overrides,
+      })
+
+    async function grant(
+      idToken: string,
+      options: {
+        detached?: boolean
+        decrypt?: boolean
+        params?: Record<string, string | undefined>
+        formPost?: boolean
+      } = {},
+    ) {
+      const config = await as.configure(client, {
+        execute: options.detached
+          ? [client.useCodeIdTokenResponseType, client.enableDetachedSignatureResponseChecks]
+          : [client.useCodeIdTokenResponseType],
+      })
+      if (options.decrypt)
+        client.enableDecryptingResponses(config, ['A256GCM'], {
+          key: rpKey.privateKey,
+          kid: rpKey.kid,
+        })
+      const params = { code: CODE, id_token: idToken, state: STATE, ...options.params }
+      return client.authorizationCodeGrant(
+        config,
+        options.formPost ? formPost(params) : callback(params, true),
+        { expectedNonce: NONCE, expectedState: STATE },
+      )
+    }
+
+    describe('code id_token responses', () => {
+      it('authorizationCodeGrant() accepts a valid hybrid response and claims() gives the ID Token claims', async () => {
+        const tokens = await grant(await sign(frontClaims(), as.keys.rsa))
+        assert.equal(tokens.access_token, 'access-token-1')
+        assert.equal(tokens.claims()?.sub, 'user-1')
+        assert.equal(tokens.claims()?.nonce, NONCE)
+        assert.equal(as.received(ROUTES.token)[0]?.form.get('code'), CODE)
+      })
+
+      it('authorizationCodeGrant() accepts a valid hybrid response delivered by form_post', async () => {
+        const tokens = await grant(await sign(frontClaims(), as.keys.ec), { formPost: true })
+        assert.equal(tokens.claims()?.sub, 'user-1')
+      })
+
+      it('authorizationCodeGrant() accepts a hybrid response whose ID Token has no s_hash', async () => {
+        const tokens = await grant(await sign(frontClaims({ s_hash: undefined }), as.keys.rsa))
+        assert.equal(tokens.access_token, 'access-token-1')
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid ID Token whose nonce differs', async () => {
+        await rejects(
+          client,
+          grant(await sign(frontClaims({ nonce: 'another-nonce' }), as.keys.rsa)),
+          'ClientError',
+          'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+        )
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid ID Token without c_hash', async () => {
+        await rejects(
+          client,
+          grant(await sign(frontClaims({ c_hash: undefined }), as.keys.rsa)),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid ID Token whose c_hash is of another code', async () => {
+        await rejects(
+          client,
+          grant(await sign(frontClaims({ c_hash: halfHash('another-code') }), as.keys.rsa)),
+          'ClientError',
+          'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+        )
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid response whose code was swapped after the ID Token was issued', async () => {
+        const idToken = await sign(frontClaims(), as.keys.rsa)
+        await rejects(
+          client,
+          grant(idToken, { params: { code: 'stolen-code' } }),
+          'ClientError',
+          'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+        )
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid ID Token whose s_hash is of another state', async () => {
+        await rejects(
+          client,
+          grant(await sign(frontClaims({ s_hash: halfHash('another-state') }), as.keys.rsa)),
+          'ClientError',
+          'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+        )
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid ID Token with a bad signature', async () => {
+        await rejects(
+          client,
+          grant(corruptSignature(await sign(frontClaims(), as.keys.rsa))),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects an unsigned hybrid ID Token (alg none)', async () => {
+        await rejects(
+          client,
+          grant(unsigned(frontClaims())),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid ID Token whose aud is another client', async () => {
+        await rejects(
+          client,
+          grant(await sign(frontClaims({ aud: 'another-client' }), as.keys.rsa)),
+          'ClientError',
+          'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+        )
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid ID Token issued more than an hour ago', async () => {
+        await rejects(
+          client,
+          grant(await sign(frontClaims({ iat: epoch() - 7200 }), as.keys.rsa)),
+          'ClientError',
+          'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
+        )
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid response whose state differs', async () => {
+        const idToken = await sign(frontClaims(), as.keys.rsa)
+        await rejects(
+          client,
+          grant(idToken, { params: { state: 'forged-state' } }),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid error response with AuthorizationResponseError', async () => {
+        const config = await as.configure(client, { execute: [client.useCodeIdTokenResponseType] })
+        const currentUrl = callback({ error: 'consent_required', state: STATE }, true)
+        const result = client.authorizationCodeGrant(config, currentUrl, {
+          expectedNonce: NONCE,
+          expectedState: STATE,
+        })
+        const err = await rejects(
+          client,
+          result,
+          'AuthorizationResponseError',
+          'OAUTH_AUTHORIZATION_RESPONSE_ERROR',
+        )
+        assert.equal(
+          (err as InstanceType<Client['AuthorizationResponseError']>).error,
+          'consent_required',
+        )
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid response without id_token', async () => {
+        await rejects(
+          client,
+          grant('', { params: { id_token: undefined } }),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+      })
+
+      it('authorizationCodeGrant() refuses a hybrid response in the query instead of the fragment', async () => {
+        const config = await as.configure(client, { execute: [client.useCodeIdTokenResponseType] })
+        const currentUrl = callback({
+          code: CODE,
+          id_token: await sign(frontClaims(), as.keys.rsa),
+          state: STATE,
+        })
+        const result = client.authorizationCodeGrant(config, currentUrl, {
+          expectedNonce: NONCE,
+          expectedState: STATE,
+        })
+        // OAuth 2.0 Multiple Response Type Encoding Practices §3: the query encoding MUST NOT be
+        // used for responses that carry an ID Token. openid-rp reads the (empty) fragment and finds
+        // no response there; the reference refuses a URL without a fragment as a bad argument.
+        if (impl.name === 'openid-rp')
+          await rejects(client, result, 'ClientError', 'OAUTH_INVALID_RESPONSE')
+        else await rejects(client, result, 'TypeError', 'ERR_INVALID_ARG_VALUE')
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() refuses skipStateCheck in the hybrid flow', async () => {
+        const config = await as.configure(client, { execute: [client.useCodeIdTokenResponseType] })
+        const currentUrl = callback(
+          { code: CODE, id_token: await sign(frontClaims(), as.keys.rsa), state: STATE },
+          true,
+        )
+        const result = client.authorizationCodeGrant(config, currentUrl, {
+          expectedNonce: NONCE,
+          expectedState: client.skipStateCheck,
+        })
+        // Both refuse it with a TypeError; the reference's code says the type is wrong, openid-rp's the value.
+        await rejects(
+          client,
+          result,
+          'TypeError',
+          impl.name === 'openid-rp' ? 'ERR_INVALID_ARG_VALUE' : 'ERR_INVALID_ARG_TYPE',
+        )
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() checks that the token endpoint ID Token has the same sub as the front-channel one', async () => {
+        const other = await as.idToken({ nonce: NONCE, sub: 'another-user' })
+        as.on(ROUTES.token, (_, server) => reply.json(server.tokenResponse({ id_token: other })))
+        const result = grant(await sign(frontClaims(), as.keys.rsa))
+        if (impl.name === 'openid-rp') {
+          // OpenID Connect Core 3.3.3.6: iss and sub must be the same in both ID Tokens.
+          await rejects(client, result, 'ClientError', 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
+        } else {
+          // The reference does not compare the two ID Tokens.
+          assert.equal((await result).claims()?.sub, 'another-user')
+        }
+      })
+
+      it('authorizationCodeGrant() checks that the token endpoint ID Token has the same sub as an encrypted front-channel one', async () => {
+        const other = await as.idToken({ nonce: NONCE, sub: 'another-user' })
+        as.on(ROUTES.token, (_, server) => reply.json(server.tokenResponse({ id_token: other })))
+        const front = await encrypt(await sign(frontClaims(), as.keys.rsa), rpKey, 'A256GCM')
+        const result = grant(front, { decrypt: true })
+        if (impl.name === 'openid-rp') {
+          await rejects(client, result, 'ClientError', 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
+        } else {
+          assert.equal((await result).claims()?.sub, 'another-user')
+        }
+      })
+
+      it('authorizationCodeGrant() accepts an encrypted front-channel ID Token and getDecryptedResponses() gives its JWS', async () => {
+        const jws = await sign(frontClaims(), as.keys.rsa)
+        const tokens = await grant(await encrypt(jws, rpKey, 'A256GCM'), { decrypt: true })
+        assert.equal(tokens.claims()?.sub, 'user-1')
+        assert.deepEqual(client.getDecryptedResponses(tokens), {
+          id_token: { authorization_endpoint: jws },
+        })
+      })
+    })
+
+    describe('detached signature checks (enableDetachedSignatureResponseChecks)', () => {
+      it('authorizationCodeGrant() accepts a hybrid response whose ID Token has a matching s_hash', async () => {
+        const tokens = await grant(await sign(frontClaims(), as.keys.rsa), { detached: true })
+        assert.equal(tokens.access_token, 'access-token-1')
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid ID Token without s_hash', async () => {
+        await rejects(
+          client,
+          grant(await sign(frontClaims({ s_hash: undefined }), as.keys.rsa), { detached: true }),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid ID Token whose s_hash is of another state', async () => {
+        await rejects(
+          client,
+          grant(await sign(frontClaims({ s_hash: halfHash('another-state') }), as.keys.rsa), {
+            detached: true,
+          }),
+          'ClientError',
+          'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+        )
+      })
+    })
+  })
+}

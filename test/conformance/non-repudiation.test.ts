@@ -1,0 +1,191 @@
+/**
+ * Signed UserInfo and JWT introspection responses, and their signature checks under
+ * `enableNonRepudiationChecks`.
+ */
+import assert from 'node:assert/strict'
+import { after, before, beforeEach, describe, it } from 'node:test'
+
+import { type Claims, corruptSignature, epoch, sign, unsigned } from '../support/forge.ts'
+import {
+  CLIENT_ID,
+  HostileServer,
+  reply,
+  rejects,
+  ROUTES,
+  type ConfigureOptions,
+} from '../support/hostile.ts'
+import { type Client, implementations } from '../support/implementations.ts'
+
+const INTROSPECTION_JWT = 'application/token-introspection+jwt'
+
+for (const impl of implementations) {
+  describe(impl.name, () => {
+    let client: Client
+    let as: HostileServer
+
+    before(async () => {
+      client = await impl.load()
+      as = await HostileServer.start()
+    })
+    after(() => as.close())
+    beforeEach(() => as.reset())
+
+    const checked = (): ConfigureOptions => ({ execute: [client.enableNonRepudiationChecks] })
+
+    describe('signed UserInfo', () => {
+      async function userinfo(jwt: string, options: ConfigureOptions = checked()) {
+        as.on(ROUTES.userinfo, () => reply.jwt(jwt))
+        const config = await as.configure(client, options)
+        return client.fetchUserInfo(config, 'access-token-1', 'user-1')
+      }
+
+      it('fetchUserInfo() accepts signed UserInfo with a valid signature', async () => {
+        const result = await userinfo(await sign(as.userinfoClaims(), as.keys.rsa))
+        assert.equal(result.email, 'user@example.com')
+        assert.equal(as.count(ROUTES.jwks), 1)
+      })
+
+      it('fetchUserInfo() rejects signed UserInfo with a bad signature', async () => {
+        await rejects(
+          client,
+          userinfo(corruptSignature(await sign(as.userinfoClaims(), as.keys.rsa))),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+      })
+
+      it('fetchUserInfo() rejects signed UserInfo signed by a key not in the JWKS', async () => {
+        await rejects(
+          client,
+          userinfo(await sign(as.userinfoClaims(), as.keys.ec, { kid: 'not-published' })),
+          'ClientError',
+          'OAUTH_KEY_SELECTION_FAILED',
+        )
+      })
+
+      it('fetchUserInfo() without enableNonRepudiationChecks accepts signed UserInfo with a bad signature (TLS-trusted)', async () => {
+        const result = await userinfo(
+          corruptSignature(await sign(as.userinfoClaims(), as.keys.rsa)),
+          {},
+        )
+        assert.equal(result.email, 'user@example.com')
+        assert.equal(as.count(ROUTES.jwks), 0)
+      })
+
+      it('fetchUserInfo() rejects unsigned UserInfo (alg none)', async () => {
+        await rejects(
+          client,
+          userinfo(unsigned(as.userinfoClaims())),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+      })
+
+      it('fetchUserInfo() rejects signed UserInfo whose iss is another issuer', async () => {
+        await rejects(
+          client,
+          userinfo(await sign(as.userinfoClaims({ iss: 'https://evil.example.com' }), as.keys.rsa)),
+          'ClientError',
+          'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+        )
+      })
+
+      it('fetchUserInfo() rejects signed UserInfo whose aud is another client', async () => {
+        await rejects(
+          client,
+          userinfo(await sign(as.userinfoClaims({ aud: 'another-client' }), as.keys.rsa)),
+          'ClientError',
+          'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+        )
+      })
+
+      it('fetchUserInfo() rejects UserInfo whose sub is another user', async () => {
+        await rejects(
+          client,
+          userinfo(await sign(as.userinfoClaims({ sub: 'another-user' }), as.keys.rsa)),
+          'ClientError',
+          'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+        )
+      })
+
+      it('fetchUserInfo() rejects plain JSON UserInfo when the client registered userinfo_signed_response_alg', async () => {
+        const config = await as.configure(client, {
+          ...checked(),
+          client: { userinfo_signed_response_alg: 'RS256' },
+        })
+        await rejects(
+          client,
+          client.fetchUserInfo(config, 'access-token-1', 'user-1'),
+          'ClientError',
+          'OAUTH_JWT_USERINFO_EXPECTED',
+        )
+      })
+    })
+
+    describe('JWT introspection responses', () => {
+      const introspectionClaims = (overrides: Claims = {}) => ({
+        iss: as.issuer,
+        aud: CLIENT_ID,
+        iat: epoch(),
+        token_introspection: { active: true, sub: 'user-1', client_id: CLIENT_ID },
+        ...overrides,
+      })
+      const signed = (
+        overrides: Claims = {},
+        header: Claims = { typ: 'token-introspection+jwt' },
+      ) => sign(introspectionClaims(overrides), as.keys.rsa, header)
+
+      async function introspect(jwt: string) {
+        as.on(ROUTES.introspection, () => reply.jwt(jwt, INTROSPECTION_JWT))
+        const config = await as.configure(client, {
+          ...checked(),
+          client: { introspection_signed_response_alg: 'RS256' },
+        })
+        return client.tokenIntrospection(config, 'access-token-1')
+      }
+
+      it('tokenIntrospection() accepts a JWT response with a valid signature', async () => {
+        const result = await introspect(await signed())
+        assert.equal(result.active, true)
+        assert.equal(result.sub, 'user-1')
+        assert.equal(as.count(ROUTES.jwks), 1)
+      })
+
+      it('tokenIntrospection() rejects a JWT response with a bad signature', async () => {
+        await rejects(
+          client,
+          introspect(corruptSignature(await signed())),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+      })
+
+      it('tokenIntrospection() rejects a JWT response whose typ is not token-introspection+jwt', async () => {
+        await rejects(
+          client,
+          introspect(await signed({}, { typ: 'JWT' })),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+      })
+
+      it('tokenIntrospection() rejects a JWT response whose aud is another client', async () => {
+        await rejects(
+          client,
+          introspect(await signed({ aud: 'another-client' })),
+          'ClientError',
+          'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+        )
+      })
+
+      it('tokenIntrospection() rejects an unsigned JWT response (alg none)', async () => {
+        await rejects(
+          client,
+          introspect(unsigned(introspectionClaims(), { typ: 'token-introspection+jwt' })),
+          'ClientError',
+          'OAUTH_INVALID_RESPONSE',
+        )
+      })
+    })
+  })
+}
