@@ -188,14 +188,17 @@ export class Configuration implements ConfigurationMethods, ConfigurationPropert
     return structuredClone(internal(this).c) as Readonly<oauth.OmitSymbolProperties<ClientMetadata>>
   }
 
-  /** Seconds before an HTTP request is aborted with `OAUTH_TIMEOUT` (default 30). */
+  /** Seconds before an HTTP request is aborted with `OAUTH_TIMEOUT` (default 30; 0 for none). */
   get timeout(): number | undefined {
     return internal(this).timeout
   }
 
   set timeout(value: number | undefined) {
-    if (value !== undefined && (typeof value !== 'number' || !(value > 0))) {
-      throw argumentError('"timeout" must be a positive number of seconds', 'ERR_INVALID_ARG_VALUE')
+    if (value !== undefined && (typeof value !== 'number' || !(value >= 0))) {
+      throw argumentError(
+        '"timeout" must be a number of seconds (0 turns the timeout off)',
+        'ERR_INVALID_ARG_VALUE',
+      )
     }
     internal(this).timeout = value
   }

@@ -49,10 +49,11 @@ export function idTokenResponseValidator(validate: IdTokenResponseValidation): A
     }
     let plaintext: string | undefined
     const decrypt = state.decrypt
+    const received = await callbackParameters(currentUrl, true)
     const params = await validate(
       state.as,
       state.c,
-      await callbackParameters(currentUrl, true),
+      received,
       checks.expectedNonce,
       checks.expectedState ?? oauth.expectNoState,
       checks.maxAge,
@@ -61,7 +62,7 @@ export function idTokenResponseValidator(validate: IdTokenResponseValidation): A
         ...(decrypt && { [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)) }),
       },
     )
-    const claims = jwsPayload(plaintext ?? params.get('id_token'))
+    const claims = jwsPayload(plaintext ?? received.get('id_token'))
     checkIssuedAt(claims, state.c)
     if (claims) frontChannelClaims.set(params, claims)
     if (plaintext !== undefined) {

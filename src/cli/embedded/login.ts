@@ -21,6 +21,8 @@ export interface LoginOptions {
   interactionPath?: string
   /** Most navigations to follow before giving up. */
   maxSteps?: number
+  /** The fetch used for each navigation (the demo records them); the global fetch by default. */
+  fetch?: typeof fetch
 }
 
 /** A page of the provider that ended the navigation instead of a redirect to the client. */
@@ -92,7 +94,7 @@ export async function login(
     const cookie = jar.header(request.url)
     if (cookie) headers.set('cookie', cookie)
     if (request.body) headers.set('content-type', 'application/x-www-form-urlencoded')
-    const response = await fetch(request.url, {
+    const response = await (options.fetch ?? fetch)(request.url, {
       method: request.method,
       headers,
       body: request.body,
