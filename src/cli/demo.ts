@@ -1,0 +1,872 @@
+/**
+ * `openid-rp demo`: starts the embedded OpenID Provider and a protected resource on 127.0.0.1 and
+ * runs one flow against them, step by step, with the library's public API only (the package
+ * entry, exactly as an application imports it).
+ */
+import * as client from 'openid-rp'
+import * as jose from 'jose'
+import { login } from './embedded/login.ts'
+import type { ProviderOptions, ResourceServer, TestProvider } from './embedded/provider.ts'
+import {
+  decodeJwt,
+  type HttpExchange,
+  redact,
+  redactClaims,
+  redactUrl,
+  type RunRecord,
+  secret,
+  type StepRecord,
+} from './transcript.ts'
+
+export const PROFILES = ['fapi2', 'oidc', 'hybrid', 'device', 'ciba', 'client-credentials'] as const
+export type Profile = (typeof PROFILES)[number]
+
+export interface DemoOptions {
+  profile: Profile
+  /** Called as each step finishes, for progress output. */
+  onStep?: (step: StepRecord, index: number, total: number) => void
+}
+
+/** Thrown when the optional peer dependency `oidc-provider` is not installed. */
+export class MissingProviderError extends Error {
+  constructor() {
+    super(
+      'openid-rp demo needs the optional peer dependency oidc-provider; install it with `npm install oidc-provider` (it is not needed by the library)',
+    )
+    this.name = 'MissingProviderError'
+  }
+}
+
+const REDIRECT_URI = 'https://client.example/cb'
+const POST_LOGOUT_REDIRECT_URI = 'https://client.example/logged-out'
+const API_PATH = '/api/accounts'
+/** The provider sends no `interval`; the demo polls every 100 ms instead of every 5 s. */
+const POLL_INTERVAL = 0.1
+
+/** Runs one profile of the demo and returns its record; never throws for a failed step. */
+export async function runDemo(options: DemoOptions): Promise<RunRecord> {
+  const embedded = await loadEmbeddedProvider()
+  const started = performance.now()
+  const scenario = SCENARIOS[options.profile]
+  const steps: StepRecord[] = []
+  const run: RunRecord = {
+    command: 'demo',
+    profile: options.profile,
+    ok: false,
+    ms: 0,
+    total: scenario.steps.length,
+    steps,
+  }
+
+  const keys = await clientKeys()
+  const op = await embedded.createProvider(scenario.provider(keys))
+  const rs = await embedded.startResourceServer(op, { requireDpopNonce: true })
+  run.issuer = op.issuer.href
+  const recorder = new Recorder()
+  try {
+    const context: Context = { op, rs, keys, recorder, step: undefined! }
+    const total = scenario.steps.length
+    context.step = async (id, title, action) => {
+      recorder.take()
+      const begin = performance.now()
+      const step: StepRecord = { id, title, ok: false, ms: 0, http: [], details: {} }
+      try {
+        step.details = await action()
+        step.ok = true
+      } catch (error) {
+        step.error = describeError(error)
+      }
+      step.ms = performance.now() - begin
+      step.http = recorder.take()
+      steps.push(step)
+      options.onStep?.(step, steps.length, total)
+      if (!step.ok) throw new StepFailed()
+    }
+    try {
+      await scenario.run(context)
+      if (steps.length !== total) throw new Error(`ran ${steps.length} of ${total} steps`)
+      const errors = op.serverErrors
+      run.ok = errors.length === 0 && steps.every((step) => step.ok)
+    } catch (error) {
+      if (!(error instanceof StepFailed)) throw error
+    }
+  } finally {
+    await rs.close()
+    await op.close()
+  }
+  run.ms = performance.now() - started
+  return run
+}
+
+async function loadEmbeddedProvider() {
+  // the factory first: it installs the filter for the provider's start-up notices
+  const embedded = await import('./embedded/provider.ts')
+  try {
+    await import('oidc-provider')
+  } catch (error) {
+    const code = (error as { code?: string }).code
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new MissingProviderError()
+    }
+    throw error
+  }
+  return embedded
+}
+
+class StepFailed extends Error {}
+
+interface Context {
+  op: TestProvider
+  rs: ResourceServer
+  keys: ClientKeys
+  recorder: Recorder
+  step(id: string, title: string, action: () => Promise<Record<string, unknown>>): Promise<void>
+}
+
+interface Scenario {
+  /** Step titles in order; the transcript numbers steps against this. */
+  steps: string[]
+  provider(keys: ClientKeys): ProviderOptions
+  run(context: Context): Promise<void>
+}
+
+/** Records each HTTP exchange of the client and of the login driver, in brief. */
+class Recorder {
+  #exchanges: HttpExchange[] = []
+  /** Rewrites the `interval` of device and backchannel authorization responses. */
+  shortenPolling = false
+
+  readonly fetch: client.CustomFetch = async (url, options) => {
+    const response = await fetch(url, options as RequestInit)
+    this.#record(url, options.method, new Headers(options.headers), options.body, response)
+    if (this.shortenPolling && response.ok && /device|backchannel/.test(new URL(url).pathname)) {
+      const body = (await response.json()) as Record<string, unknown>
+      const headers = new Headers(response.headers)
+      headers.delete('content-length')
+      return Response.json(
+        { ...body, interval: POLL_INTERVAL },
+        { status: response.status, headers },
+      )
+    }
+    return response
+  }
+
+  /** The fetch for the login driver's navigations. */
+  readonly browser: typeof fetch = async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input)
+    const response = await fetch(input, init)
+    this.#record(url, init?.method ?? 'GET', new Headers(), init?.body, response)
+    return response
+  }
+
+  #record(url: string, method: string, headers: Headers, body: unknown, response: Response) {
+    const request: Record<string, string> = {}
+    const authorization = headers.get('authorization')
+    if (authorization) {
+      const [scheme = '', value = ''] = authorization.split(' ', 2)
+      request.authorization = `${scheme} ${secret(value)}`
+    }
+    if (headers.has('dpop')) request.dpop = `proof ${secret(headers.get('dpop')!)}`
+    if (typeof body === 'string' || body instanceof URLSearchParams) {
+      for (const [name, value] of new URLSearchParams(body)) request[name] = redact(name, value)
+    }
+    this.#exchanges.push({
+      method,
+      url: redactUrl(url),
+      request,
+      status: response.status,
+      contentType: response.headers.get('content-type')?.split(';')[0],
+    })
+  }
+
+  /** The exchanges since the last call. */
+  take(): HttpExchange[] {
+    const taken = this.#exchanges
+    this.#exchanges = []
+    return taken
+  }
+}
+
+interface ClientKeys {
+  signing: { key: CryptoKey; kid: string }
+  encryption: { key: CryptoKey; kid: string; alg: string }
+  jwks: jose.JWK[]
+}
+
+async function clientKeys(): Promise<ClientKeys> {
+  const signing = await jose.generateKeyPair('ES256', { extractable: true })
+  const encryption = await jose.generateKeyPair('ECDH-ES', { extractable: true })
+  const signingJwk = {
+    ...(await jose.exportJWK(signing.publicKey)),
+    kid: 'rp-sig',
+    alg: 'ES256',
+    use: 'sig',
+  }
+  const encryptionJwk = {
+    ...(await jose.exportJWK(encryption.publicKey)),
+    kid: 'rp-enc',
+    alg: 'ECDH-ES',
+    use: 'enc',
+  }
+  return {
+    signing: { key: signing.privateKey, kid: 'rp-sig' },
+    encryption: { key: encryption.privateKey, kid: 'rp-enc', alg: 'ECDH-ES' },
+    jwks: [signingJwk, encryptionJwk],
+  }
+}
+
+function describeError(error: unknown): NonNullable<StepRecord['error']> {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) }
+  const fields = error as Error & { code?: unknown; error?: unknown; status?: unknown }
+  return {
+    name: error.name,
+    message: error.message,
+    code: typeof fields.code === 'string' ? fields.code : undefined,
+    error: typeof fields.error === 'string' ? fields.error : undefined,
+    status: typeof fields.status === 'number' ? fields.status : undefined,
+  }
+}
+
+function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(message)
+}
+
+/** Options every Configuration of the demo shares: plain HTTP on loopback, recorded fetches. */
+function configurationOptions(context: Context): client.DiscoveryRequestOptions {
+  return { execute: [client.allowInsecureRequests], [client.customFetch]: context.recorder.fetch }
+}
+
+function serverSummary(config: client.Configuration): Record<string, unknown> {
+  const metadata = config.serverMetadata()
+  return {
+    issuer: metadata.issuer,
+    supports: {
+      par: metadata.pushed_authorization_request_endpoint !== undefined,
+      require_par: metadata.require_pushed_authorization_requests ?? false,
+      jar: metadata.request_object_signing_alg_values_supported?.join(' '),
+      jarm: metadata.authorization_signing_alg_values_supported?.join(' '),
+      dpop: metadata.dpop_signing_alg_values_supported?.join(' '),
+      userinfo_encryption: metadata.userinfo_encryption_alg_values_supported?.join(' '),
+      grant_types: metadata.grant_types_supported?.join(' '),
+    },
+  }
+}
+
+function tokenSummary(tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers) {
+  const claims = tokens.claims()
+  return {
+    token_type: tokens.token_type,
+    expires_in: tokens.expires_in,
+    scope: tokens.scope,
+    access_token: secret(tokens.access_token),
+    refresh_token: tokens.refresh_token && secret(tokens.refresh_token),
+    id_token: tokens.id_token && {
+      value: secret(tokens.id_token),
+      header: jose.decodeProtectedHeader(tokens.id_token),
+      claims: claims && redactClaims(claims),
+    },
+  }
+}
+
+async function dpopDetails(keyPair: client.CryptoKeyPair) {
+  const jwk = await jose.exportJWK(keyPair.publicKey)
+  return { dpop_key: `${jwk.kty} ${jwk.crv}`, dpop_jkt: await jose.calculateJwkThumbprint(jwk) }
+}
+
+function assertDPoP(tokens: client.TokenEndpointResponse) {
+  check(
+    tokens.token_type.toLowerCase() === 'dpop',
+    `expected a DPoP-bound access token, got token_type ${tokens.token_type}`,
+  )
+}
+
+async function callApi(
+  context: Context,
+  config: client.Configuration,
+  accessToken: string,
+  DPoP?: client.DPoPHandle,
+) {
+  const url = new URL(API_PATH, context.rs.url)
+  const response = await client.fetchProtectedResource(
+    config,
+    accessToken,
+    url,
+    'GET',
+    undefined,
+    undefined,
+    DPoP ? { DPoP } : undefined,
+  )
+  check(response.ok, `the resource server answered ${response.status}`)
+  const seen = (await response.json()) as { scheme: string; token: Record<string, string> }
+  return {
+    status: response.status,
+    accepted_with: seen.scheme,
+    token_seen_by_api: seen.token,
+    dpop_nonce_challenges: context.rs.refusals.filter((r) => r.error === 'use_dpop_nonce').length,
+  }
+}
+
+/** Revokes a refresh token and shows that the provider no longer accepts it. */
+async function revokeAndConfirm(
+  config: client.Configuration,
+  refreshToken: string,
+  DPoP?: client.DPoPHandle,
+) {
+  await client.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' })
+  try {
+    await client.refreshTokenGrant(config, refreshToken, undefined, DPoP ? { DPoP } : undefined)
+  } catch (error) {
+    const code = (error as { error?: string }).error
+    check(code === 'invalid_grant', `expected invalid_grant after revocation, got ${String(error)}`)
+    return { revoked: secret(refreshToken), refresh_after_revocation: code }
+  }
+  throw new Error('the provider still accepts the revoked refresh token')
+}
+
+async function logout(context: Context, config: client.Configuration, idToken: string) {
+  const state = client.randomState()
+  const url = client.buildEndSessionUrl(config, {
+    id_token_hint: idToken,
+    post_logout_redirect_uri: POST_LOGOUT_REDIRECT_URI,
+    state,
+  })
+  const landed = await login(url, { fetch: context.recorder.browser })
+  check(landed instanceof URL, 'the provider did not redirect after logout')
+  check(landed.searchParams.get('state') === state, 'logout redirect lost the state')
+  return { end_session_url: redactUrl(url), redirected_to: redactUrl(landed) }
+}
+
+const authorizationCodeClient = {
+  redirect_uris: [REDIRECT_URI],
+  post_logout_redirect_uris: [POST_LOGOUT_REDIRECT_URI],
+  grant_types: ['authorization_code', 'refresh_token'],
+}
+
+const SCENARIOS: Record<Profile, Scenario> = {
+  fapi2: {
+    steps: [
+      'discovery',
+      'PAR with a signed request object (JAR)',
+      'login and consent (automated)',
+      'JARM callback',
+      'DPoP-bound code exchange with PKCE',
+      'encrypted and signed userinfo',
+      'DPoP-protected API call',
+      'refresh',
+      'revocation',
+      'RP-initiated logout',
+    ],
+    provider: (keys) => ({
+      signingAlgorithms: ['ES256', 'PS256'],
+      features: {
+        fapi: { profile: '2.0' },
+        pushedAuthorizationRequests: { requirePushedAuthorizationRequests: true },
+        requestObjects: true,
+        jwtResponseModes: true,
+        dPoP: true,
+        encryption: true,
+        jwtUserinfo: true,
+        revocation: true,
+        rpInitiatedLogout: true,
+      },
+      clients: [
+        {
+          ...authorizationCodeClient,
+          client_id: 'fapi2-client',
+          response_types: ['code'],
+          token_endpoint_auth_method: 'private_key_jwt',
+          token_endpoint_auth_signing_alg: 'ES256',
+          jwks: { keys: keys.jwks as never },
+          request_object_signing_alg: 'ES256',
+          authorization_signed_response_alg: 'ES256',
+          id_token_signed_response_alg: 'ES256',
+          userinfo_signed_response_alg: 'ES256',
+          userinfo_encrypted_response_alg: 'ECDH-ES',
+          userinfo_encrypted_response_enc: 'A256GCM',
+          dpop_bound_access_tokens: true,
+        },
+      ],
+    }),
+    async run(context) {
+      const { op, keys, step } = context
+      let config!: client.Configuration
+      let dpopKeys!: client.CryptoKeyPair
+      let DPoP!: client.DPoPHandle
+      await step('discovery', 'discovery', async () => {
+        config = await client.discovery(
+          op.issuer,
+          'fapi2-client',
+          {
+            id_token_signed_response_alg: 'ES256',
+            authorization_signed_response_alg: 'ES256',
+            userinfo_signed_response_alg: 'ES256',
+          },
+          client.PrivateKeyJwt(keys.signing),
+          configurationOptions(context),
+        )
+        client.useJwtResponseMode(config)
+        client.enableDecryptingResponses(config, ['A256GCM'], keys.encryption)
+        dpopKeys = await client.randomDPoPKeyPair('ES256')
+        DPoP = client.getDPoPHandle(config, dpopKeys)
+        return { ...serverSummary(config), ...(await dpopDetails(dpopKeys)) }
+      })
+
+      const pkceCodeVerifier = client.randomPKCECodeVerifier()
+      const expectedState = client.randomState()
+      const expectedNonce = client.randomNonce()
+      let authorizationUrl!: URL
+      await step('par', 'PAR with a signed request object (JAR)', async () => {
+        const parameters = {
+          redirect_uri: REDIRECT_URI,
+          scope: 'openid email profile',
+          code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+          code_challenge_method: 'S256',
+          state: expectedState,
+          nonce: expectedNonce,
+        }
+        const jar = await client.buildAuthorizationUrlWithJAR(config, parameters, keys.signing)
+        const requestObject = jar.searchParams.get('request')!
+        authorizationUrl = await client.buildAuthorizationUrlWithPAR(config, jar.searchParams, {
+          DPoP,
+        })
+        return {
+          request_object: decodeJwt(requestObject),
+          authorization_url: redactUrl(authorizationUrl),
+        }
+      })
+
+      let callback!: URL
+      await step('login', 'login and consent (automated)', async () => {
+        const landed = await login(authorizationUrl, {
+          redirectUri: REDIRECT_URI,
+          fetch: context.recorder.browser,
+        })
+        check(landed instanceof URL, 'expected a redirect to the client')
+        callback = landed
+        return { account: op.account.sub, callback: redactUrl(callback) }
+      })
+
+      await step('jarm', 'JARM callback', async () => {
+        const response = callback.searchParams.get('response')
+        check(response, 'the callback carries no JARM `response` parameter')
+        const decoded = decodeJwt(response)
+        const claims = decoded.claims ?? {}
+        check(claims.iss === op.issuer.href, 'JARM response from another issuer')
+        check(claims.aud === 'fapi2-client', 'JARM response for another client')
+        return {
+          response: decoded,
+          note: 'signature, iss, aud, exp and state are verified by authorizationCodeGrant()',
+        }
+      })
+
+      let tokens!: Awaited<ReturnType<typeof client.authorizationCodeGrant>>
+      await step('token', 'DPoP-bound code exchange with PKCE', async () => {
+        tokens = await client.authorizationCodeGrant(
+          config,
+          callback,
+          { pkceCodeVerifier, expectedState, expectedNonce },
+          undefined,
+          { DPoP },
+        )
+        assertDPoP(tokens)
+        return tokenSummary(tokens)
+      })
+
+      const sub = tokens.claims()!.sub
+      await step('userinfo', 'encrypted and signed userinfo', async () => {
+        const userInfo = await client.fetchUserInfo(config, tokens.access_token, sub, { DPoP })
+        const raw = client.getDecryptedResponses(userInfo)
+        const jws = typeof raw === 'string' ? raw : undefined
+        check(jws, 'the userinfo response was not encrypted')
+        return { decrypted_jws_header: jose.decodeProtectedHeader(jws), claims: userInfo }
+      })
+
+      await step('api', 'DPoP-protected API call', async () => {
+        const result = await callApi(context, config, tokens.access_token, DPoP)
+        check(result.accepted_with === 'DPoP', 'the API did not see a DPoP-bound token')
+        return result
+      })
+
+      let refreshed!: Awaited<ReturnType<typeof client.refreshTokenGrant>>
+      await step('refresh', 'refresh', async () => {
+        check(tokens.refresh_token, 'no refresh token was issued')
+        refreshed = await client.refreshTokenGrant(config, tokens.refresh_token, undefined, {
+          DPoP,
+        })
+        assertDPoP(refreshed)
+        return tokenSummary(refreshed)
+      })
+
+      await step('revocation', 'revocation', async () =>
+        revokeAndConfirm(config, refreshed.refresh_token ?? tokens.refresh_token!, DPoP),
+      )
+
+      await step('logout', 'RP-initiated logout', async () =>
+        logout(context, config, refreshed.id_token ?? tokens.id_token!),
+      )
+    },
+  },
+
+  oidc: {
+    steps: [
+      'discovery',
+      'authorization URL with PKCE, state and nonce',
+      'login and consent (automated)',
+      'code exchange',
+      'userinfo',
+      'refresh',
+      'RP-initiated logout',
+    ],
+    provider: () => ({
+      features: { rpInitiatedLogout: true },
+      clients: [
+        {
+          ...authorizationCodeClient,
+          client_id: 'oidc-client',
+          client_secret: 'oidc-client-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+          response_types: ['code'],
+          token_endpoint_auth_method: 'client_secret_basic',
+        },
+      ],
+    }),
+    async run(context) {
+      const { op, step } = context
+      let config!: client.Configuration
+      await step('discovery', 'discovery', async () => {
+        config = await client.discovery(
+          op.issuer,
+          'oidc-client',
+          undefined,
+          client.ClientSecretBasic('oidc-client-secret-0123456789abcdefghijklmnopqrstuvwxyz'),
+          configurationOptions(context),
+        )
+        return serverSummary(config)
+      })
+      const pkceCodeVerifier = client.randomPKCECodeVerifier()
+      const expectedState = client.randomState()
+      const expectedNonce = client.randomNonce()
+      let authorizationUrl!: URL
+      await step('authorize', 'authorization URL with PKCE, state and nonce', async () => {
+        authorizationUrl = client.buildAuthorizationUrl(config, {
+          redirect_uri: REDIRECT_URI,
+          scope: 'openid email profile',
+          code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+          code_challenge_method: 'S256',
+          state: expectedState,
+          nonce: expectedNonce,
+        })
+        return { authorization_url: redactUrl(authorizationUrl) }
+      })
+      let callback!: URL
+      await step('login', 'login and consent (automated)', async () => {
+        const landed = await login(authorizationUrl, {
+          redirectUri: REDIRECT_URI,
+          fetch: context.recorder.browser,
+        })
+        check(landed instanceof URL, 'expected a redirect to the client')
+        callback = landed
+        return { account: op.account.sub, callback: redactUrl(callback) }
+      })
+      let tokens!: Awaited<ReturnType<typeof client.authorizationCodeGrant>>
+      await step('token', 'code exchange', async () => {
+        tokens = await client.authorizationCodeGrant(config, callback, {
+          pkceCodeVerifier,
+          expectedState,
+          expectedNonce,
+        })
+        check(tokens.token_type.toLowerCase() === 'bearer', 'expected a Bearer token')
+        return tokenSummary(tokens)
+      })
+      await step('userinfo', 'userinfo', async () => ({
+        claims: await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub),
+      }))
+      await step('refresh', 'refresh', async () => {
+        check(tokens.refresh_token, 'no refresh token was issued')
+        return tokenSummary(await client.refreshTokenGrant(config, tokens.refresh_token))
+      })
+      await step('logout', 'RP-initiated logout', async () =>
+        logout(context, config, tokens.id_token!),
+      )
+    },
+  },
+
+  hybrid: {
+    steps: [
+      'discovery',
+      'authorization URL (code id_token)',
+      'login and consent (automated)',
+      'encrypted front-channel ID Token',
+      'code exchange with detached signature checks',
+      'userinfo',
+    ],
+    provider: (keys) => ({
+      signingAlgorithms: ['ES256', 'PS256'],
+      // s_hash (the state hash a detached signature needs) is issued under the FAPI 1.0 profile only
+      features: { encryption: true, fapi: { profile: '1.0 Final' } },
+      clients: [
+        {
+          ...authorizationCodeClient,
+          client_id: 'hybrid-client',
+          client_secret: 'hybrid-client-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+          response_types: ['code id_token'],
+          grant_types: ['authorization_code', 'implicit', 'refresh_token'],
+          token_endpoint_auth_method: 'client_secret_post',
+          jwks: { keys: keys.jwks as never },
+          id_token_signed_response_alg: 'ES256',
+          id_token_encrypted_response_alg: 'ECDH-ES',
+          id_token_encrypted_response_enc: 'A256GCM',
+        },
+      ],
+    }),
+    async run(context) {
+      const { op, keys, step } = context
+      let config!: client.Configuration
+      await step('discovery', 'discovery', async () => {
+        config = await client.discovery(
+          op.issuer,
+          'hybrid-client',
+          { id_token_signed_response_alg: 'ES256' },
+          client.ClientSecretPost('hybrid-client-secret-0123456789abcdefghijklmnopqrstuvwxyz'),
+          configurationOptions(context),
+        )
+        client.useCodeIdTokenResponseType(config)
+        client.enableDetachedSignatureResponseChecks(config)
+        client.enableDecryptingResponses(config, ['A256GCM'], keys.encryption)
+        return serverSummary(config)
+      })
+      const pkceCodeVerifier = client.randomPKCECodeVerifier()
+      const expectedState = client.randomState()
+      const expectedNonce = client.randomNonce()
+      let authorizationUrl!: URL
+      await step('authorize', 'authorization URL (code id_token)', async () => {
+        authorizationUrl = client.buildAuthorizationUrl(config, {
+          redirect_uri: REDIRECT_URI,
+          scope: 'openid email',
+          code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+          code_challenge_method: 'S256',
+          state: expectedState,
+          nonce: expectedNonce,
+        })
+        return { authorization_url: redactUrl(authorizationUrl) }
+      })
+      let callback!: URL
+      await step('login', 'login and consent (automated)', async () => {
+        const landed = await login(authorizationUrl, {
+          redirectUri: REDIRECT_URI,
+          fetch: context.recorder.browser,
+        })
+        check(landed instanceof URL, 'expected a redirect to the client')
+        callback = landed
+        return { account: op.account.sub, callback: redactUrl(callback) }
+      })
+      await step('front-channel', 'encrypted front-channel ID Token', async () => {
+        const idToken = new URLSearchParams(callback.hash.slice(1)).get('id_token')
+        check(idToken, 'the fragment carries no id_token')
+        const header = jose.decodeProtectedHeader(idToken)
+        check(idToken.split('.').length === 5, 'the front-channel ID Token is not encrypted')
+        return { id_token: secret(idToken), jwe_header: header }
+      })
+      let tokens!: Awaited<ReturnType<typeof client.authorizationCodeGrant>>
+      await step('token', 'code exchange with detached signature checks', async () => {
+        tokens = await client.authorizationCodeGrant(config, callback, {
+          pkceCodeVerifier,
+          expectedState,
+          expectedNonce,
+        })
+        const decrypted = client.getDecryptedResponses(tokens)
+        return {
+          ...tokenSummary(tokens),
+          decrypted:
+            decrypted && typeof decrypted === 'object' ? Object.keys(decrypted) : decrypted,
+        }
+      })
+      await step('userinfo', 'userinfo', async () => ({
+        claims: await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub),
+      }))
+    },
+  },
+
+  device: {
+    steps: [
+      'discovery',
+      'device authorization',
+      'user approves on a second device',
+      'poll for tokens',
+      'userinfo',
+    ],
+    provider: () => ({
+      features: { deviceFlow: true },
+      clients: [
+        {
+          client_id: 'device-client',
+          token_endpoint_auth_method: 'none',
+          grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+          response_types: [],
+          redirect_uris: [],
+        },
+      ],
+    }),
+    async run(context) {
+      const { op, step } = context
+      context.recorder.shortenPolling = true
+      let config!: client.Configuration
+      await step('discovery', 'discovery', async () => {
+        config = await client.discovery(
+          op.issuer,
+          'device-client',
+          undefined,
+          client.None(),
+          configurationOptions(context),
+        )
+        return serverSummary(config)
+      })
+      let response!: client.DeviceAuthorizationResponse
+      await step('device-authorization', 'device authorization', async () => {
+        response = await client.initiateDeviceAuthorization(config, { scope: 'openid email' })
+        return {
+          user_code: response.user_code,
+          verification_uri: response.verification_uri,
+          device_code: secret(response.device_code),
+          expires_in: response.expires_in,
+        }
+      })
+      await step('approve', 'user approves on a second device', async () => {
+        await op.approveDevice(response.user_code)
+        return { user_code: response.user_code, account: op.account.sub }
+      })
+      let tokens!: Awaited<ReturnType<typeof client.pollDeviceAuthorizationGrant>>
+      await step('poll', 'poll for tokens', async () => {
+        tokens = await client.pollDeviceAuthorizationGrant(config, response)
+        return tokenSummary(tokens)
+      })
+      await step('userinfo', 'userinfo', async () => ({
+        claims: await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub),
+      }))
+    },
+  },
+
+  ciba: {
+    steps: [
+      'discovery',
+      'backchannel authentication request',
+      'user approves on the authentication device',
+      'poll for tokens',
+      'userinfo',
+    ],
+    provider: () => ({
+      features: { ciba: true },
+      clients: [
+        {
+          client_id: 'ciba-client',
+          client_secret: 'ciba-client-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+          token_endpoint_auth_method: 'client_secret_basic',
+          grant_types: ['urn:openid:params:grant-type:ciba', 'refresh_token'],
+          response_types: [],
+          redirect_uris: [],
+          backchannel_token_delivery_mode: 'poll',
+        },
+      ],
+    }),
+    async run(context) {
+      const { op, step } = context
+      context.recorder.shortenPolling = true
+      let config!: client.Configuration
+      await step('discovery', 'discovery', async () => {
+        config = await client.discovery(
+          op.issuer,
+          'ciba-client',
+          undefined,
+          client.ClientSecretBasic('ciba-client-secret-0123456789abcdefghijklmnopqrstuvwxyz'),
+          configurationOptions(context),
+        )
+        return serverSummary(config)
+      })
+      let response!: client.BackchannelAuthenticationResponse
+      await step('backchannel-authentication', 'backchannel authentication request', async () => {
+        response = await client.initiateBackchannelAuthentication(config, {
+          scope: 'openid email',
+          login_hint: String(op.account.email),
+          binding_message: 'demo 42',
+        })
+        return { auth_req_id: secret(response.auth_req_id), expires_in: response.expires_in }
+      })
+      await step('approve', 'user approves on the authentication device', async () => {
+        const request = op.cibaRequests.at(-1)
+        await op.approveCiba()
+        return { account: request?.accountId, binding_message: request?.bindingMessage }
+      })
+      let tokens!: Awaited<ReturnType<typeof client.pollBackchannelAuthenticationGrant>>
+      await step('poll', 'poll for tokens', async () => {
+        tokens = await client.pollBackchannelAuthenticationGrant(config, response)
+        return tokenSummary(tokens)
+      })
+      await step('userinfo', 'userinfo', async () => ({
+        claims: await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub),
+      }))
+    },
+  },
+
+  'client-credentials': {
+    steps: [
+      'discovery',
+      'DPoP-bound client credentials grant',
+      'DPoP-protected API call',
+      'introspection',
+      'revocation',
+    ],
+    provider: (keys) => ({
+      features: { clientCredentials: true, introspection: true, revocation: true, dPoP: true },
+      clients: [
+        {
+          client_id: 'service-client',
+          token_endpoint_auth_method: 'private_key_jwt',
+          token_endpoint_auth_signing_alg: 'ES256',
+          jwks: { keys: keys.jwks as never },
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+          dpop_bound_access_tokens: true,
+        },
+      ],
+    }),
+    async run(context) {
+      const { op, keys, step } = context
+      let config!: client.Configuration
+      let DPoP!: client.DPoPHandle
+      await step('discovery', 'discovery', async () => {
+        config = await client.discovery(
+          op.issuer,
+          'service-client',
+          undefined,
+          client.PrivateKeyJwt(keys.signing),
+          configurationOptions(context),
+        )
+        const dpopKeys = await client.randomDPoPKeyPair('ES256')
+        DPoP = client.getDPoPHandle(config, dpopKeys)
+        return { ...serverSummary(config), ...(await dpopDetails(dpopKeys)) }
+      })
+      let tokens!: Awaited<ReturnType<typeof client.clientCredentialsGrant>>
+      await step('token', 'DPoP-bound client credentials grant', async () => {
+        tokens = await client.clientCredentialsGrant(config, { scope: 'api:read' }, { DPoP })
+        assertDPoP(tokens)
+        return tokenSummary(tokens)
+      })
+      await step('api', 'DPoP-protected API call', async () => {
+        const result = await callApi(context, config, tokens.access_token, DPoP)
+        check(result.accepted_with === 'DPoP', 'the API did not see a DPoP-bound token')
+        return result
+      })
+      await step('introspection', 'introspection', async () => {
+        const introspection = await client.tokenIntrospection(config, tokens.access_token)
+        check(introspection.active, 'the access token is not active')
+        return { introspection: redactClaims(introspection) }
+      })
+      await step('revocation', 'revocation', async () => {
+        await client.tokenRevocation(config, tokens.access_token)
+        const introspection = await client.tokenIntrospection(config, tokens.access_token)
+        check(!introspection.active, 'the access token is still active after revocation')
+        return { revoked: secret(tokens.access_token), active_after_revocation: false }
+      })
+    },
+  },
+}

@@ -1,0 +1,96 @@
+/**
+ * The `openid-rp` command. `openid-rp demo [--profile <name>] [--json]` runs one flow of the
+ * library against an embedded OpenID Provider. Exit codes: 0 every step succeeded, 1 a step
+ * failed, 2 bad usage.
+ */
+import { parseArgs } from 'node:util'
+
+const USAGE = `Usage: openid-rp <command> [options]
+
+Commands:
+  demo      run a flow against an embedded OpenID Provider on 127.0.0.1, step by step
+
+Options for demo:
+  --profile <name>  fapi2 (default), oidc, hybrid, device, ciba, client-credentials
+  --json            print the run as JSON instead of a readable transcript
+  -h, --help        show this help`
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    console.log(USAGE)
+    return command === undefined ? 2 : 0
+  }
+  switch (command) {
+    case 'demo':
+      return demo(rest)
+    default:
+      throw new UsageError(`unknown command '${command}' (try: openid-rp demo)`)
+  }
+}
+
+async function demo(args: string[]): Promise<number> {
+  const { PROFILES, runDemo, MissingProviderError } = await import('./demo.ts')
+  const { values } = parse(args, {
+    profile: { type: 'string', default: 'fapi2' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  })
+  if (values.help) {
+    console.log(USAGE)
+    return 0
+  }
+  const profile = PROFILES.find((name) => name === values.profile)
+  if (!profile) {
+    throw new UsageError(
+      `unknown profile '${values.profile}'; choose one of ${PROFILES.join(', ')}`,
+    )
+  }
+  const { renderJson, renderStep, renderSummary } = await import('./transcript.ts')
+  if (!values.json) console.log(`openid-rp demo --profile ${profile}\n`)
+  try {
+    const run = await runDemo({
+      profile,
+      onStep: values.json
+        ? undefined
+        : (step, index, total) => console.log(`${renderStep(step, index, total)}\n`),
+    })
+    console.log(values.json ? renderJson(run) : renderSummary(run).trimStart())
+    return run.ok ? 0 : 1
+  } catch (error) {
+    if (error instanceof MissingProviderError) {
+      console.error(`openid-rp: ${error.message}`)
+      return 1
+    }
+    throw error
+  }
+}
+
+function parse<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(
+  args: string[],
+  options: T,
+) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false })
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error))
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`openid-rp: ${error.message}`)
+      process.exitCode = 2
+      return
+    }
+    console.error(error)
+    // a provider that failed half-way may leave a listening socket behind
+    process.exit(1)
+  },
+)

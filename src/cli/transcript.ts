@@ -1,0 +1,157 @@
+/**
+ * The record of a command run, step by step, and its two renderings: readable text and JSON.
+ * Secrets (tokens, codes, assertions, keys) enter the record already shortened by {@link secret}.
+ */
+import * as jose from 'jose'
+
+/** One HTTP request the client made and the answer it got, in brief. */
+export interface HttpExchange {
+  method: string
+  url: string
+  /** Request parameters and the notable headers, with secret values shortened. */
+  request: Record<string, string>
+  status: number
+  contentType?: string
+}
+
+export interface StepRecord {
+  id: string
+  title: string
+  ok: boolean
+  ms: number
+  http: HttpExchange[]
+  details: Record<string, unknown>
+  error?: { name: string; message: string; code?: string; error?: string; status?: number }
+}
+
+export interface RunRecord {
+  command: string
+  profile: string
+  ok: boolean
+  ms: number
+  /** Steps the run has; fewer are recorded when one fails. */
+  total: number
+  issuer?: string
+  steps: StepRecord[]
+}
+
+/** Names of parameters and fields whose values are secrets or single-use credentials. */
+const SECRET_NAMES = new Set([
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'code',
+  'code_verifier',
+  'device_code',
+  'auth_req_id',
+  'client_secret',
+  'client_assertion',
+  'request',
+  'request_uri',
+  'response',
+  'token',
+  'id_token_hint',
+  'logout_token',
+  'dpop',
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'd',
+  'xsrf',
+])
+
+/** The first 6 characters of a secret and an ellipsis; short secrets are hidden entirely. */
+export function secret(value: string): string {
+  return value.length > 12 ? `${value.slice(0, 6)}…` : '…'
+}
+
+/** `value` shortened when `name` says it is a secret. */
+export function redact(name: string, value: string): string {
+  return SECRET_NAMES.has(name.toLowerCase()) ? secret(value) : value
+}
+
+/** A URL with the values of secret query and fragment parameters shortened. */
+export function redactUrl(url: URL | string): string {
+  const copy = new URL(url)
+  for (const [name, value] of [...copy.searchParams])
+    copy.searchParams.set(name, redact(name, value))
+  if (copy.hash.length > 1) {
+    const fragment = new URLSearchParams(copy.hash.slice(1))
+    for (const [name, value] of [...fragment]) fragment.set(name, redact(name, value))
+    copy.hash = fragment.toString()
+  }
+  return decodeURIComponent(copy.href)
+}
+
+/** Header and claims of a JWS, for display; a JWE shows its header only. */
+export function decodeJwt(token: string): { header: unknown; claims?: Record<string, unknown> } {
+  const header = jose.decodeProtectedHeader(token)
+  if (token.split('.').length === 5) return { header }
+  return { header, claims: redactClaims(jose.decodeJwt(token)) }
+}
+
+/** Claims with secret-valued members (a JARM `code`, an `access_token`) shortened. */
+export function redactClaims(claims: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(claims).map(([name, value]) => [
+      name,
+      typeof value === 'string' ? redact(name, value) : value,
+    ]),
+  )
+}
+
+/** The run as indented JSON. */
+export function renderJson(run: RunRecord): string {
+  return JSON.stringify(run, null, 2)
+}
+
+/** The progress line of a finished step: `✔ [3/10] login and consent (41 ms)`. */
+export function renderProgress(step: StepRecord, index: number, total: number): string {
+  return `${step.ok ? '✔' : '✘'} [${index}/${total}] ${step.title} (${Math.round(step.ms)} ms)`
+}
+
+/** A finished step in readable form: its progress line, HTTP exchanges and details. */
+export function renderStep(step: StepRecord, index: number, total: number): string {
+  const lines = [renderProgress(step, index, total)]
+  for (const exchange of step.http) {
+    const parameters = Object.entries(exchange.request)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ')
+    lines.push(
+      `    ${exchange.method} ${exchange.url}${parameters ? `  ${parameters}` : ''}`,
+      `      ← ${exchange.status}${exchange.contentType ? ` ${exchange.contentType}` : ''}`,
+    )
+  }
+  for (const [name, value] of Object.entries(step.details)) {
+    lines.push(...renderValue(name, value, '    '))
+  }
+  if (step.error) {
+    const { name, message, code, error } = step.error
+    lines.push(
+      `    error: ${name}${code ? ` [${code}]` : ''}${error ? ` (${error})` : ''}: ${message}`,
+    )
+  }
+  return lines.join('\n')
+}
+
+function renderValue(name: string, value: unknown, indent: string): string[] {
+  if (value === undefined) return []
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const entries = Object.entries(value)
+    if (entries.length === 0) return [`${indent}${name}: {}`]
+    return [
+      `${indent}${name}:`,
+      ...entries.flatMap(([key, inner]) => renderValue(key, inner, `${indent}  `)),
+    ]
+  }
+  const text = typeof value === 'string' ? value : JSON.stringify(value)
+  return [`${indent}${name}: ${text}`]
+}
+
+/** The closing lines of a readable transcript. */
+export function renderSummary(run: RunRecord): string {
+  const passed = run.steps.filter((step) => step.ok).length
+  return run.ok
+    ? `\n${run.command} ${run.profile}: all ${passed} steps succeeded in ${Math.round(run.ms)} ms`
+    : `\n${run.command} ${run.profile}: FAILED after ${passed} of ${run.total} steps (${Math.round(run.ms)} ms)`
+}
