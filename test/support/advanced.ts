@@ -1,0 +1,75 @@
+/** Small helpers shared by the advanced-security end-to-end suites (test/e2e/advanced-*.test.ts). */
+import assert from 'node:assert/strict'
+import type { Client } from './implementations.ts'
+
+export const redirectUri = 'https://client.example/cb'
+export const secret = (name: string) => `${name}-secret-0123456789abcdefghijklmnopqrstuvwxyz`
+
+export type ErrorLike = Error & {
+  code?: string
+  error?: string
+  error_description?: string
+  status?: number
+  cause?: unknown
+}
+
+/** Awaits a promise that must reject and returns its Error. */
+export async function rejection(promise: Promise<unknown>): Promise<ErrorLike> {
+  try {
+    await promise
+  } catch (error) {
+    assert.ok(error instanceof Error, `rejected with an Error, got ${String(error)}`)
+    return error as ErrorLike
+  }
+  assert.fail('expected the promise to reject')
+}
+
+/** PKCE + state + nonce parameters for an authorization request, and the matching checks. */
+export async function pkceRequest(client: Client, extra: Record<string, string> = {}) {
+  const pkceCodeVerifier = client.randomPKCECodeVerifier()
+  const expectedState = client.randomState()
+  const expectedNonce = client.randomNonce()
+  const parameters: Record<string, string> = {
+    redirect_uri: redirectUri,
+    scope: 'openid email',
+    code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+    code_challenge_method: 'S256',
+    state: expectedState,
+    nonce: expectedNonce,
+    ...extra,
+  }
+  return { parameters, checks: { pkceCodeVerifier, expectedState, expectedNonce } }
+}
+
+/** The decoded payload of a compact JWS (no verification: for asserting what was sent). */
+export function jwtPayload(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'))
+}
+
+/** The decoded protected header of a compact JWS or JWE. */
+export function jwtHeader(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString('utf8'))
+}
+
+export interface Exchange {
+  url: string
+  method: string
+  status: number
+  contentType: string | null
+  requestHeaders: Headers
+}
+
+/** A [customFetch] that records every exchange (request line, status, content type). */
+export function recordingFetch(log: Exchange[], inner: typeof fetch = fetch) {
+  return async (url: string, options: RequestInit): Promise<Response> => {
+    const response = await inner(url, options)
+    log.push({
+      url,
+      method: options.method ?? 'GET',
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      requestHeaders: new Headers(options.headers),
+    })
+    return response
+  }
+}
