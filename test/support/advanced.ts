@@ -73,3 +73,31 @@ export function recordingFetch(log: Exchange[], inner: typeof fetch = fetch) {
     return response
   }
 }
+
+/** Lets the provider encrypt with ECDH-ES+A256KW and RSA-OAEP-256 everywhere it encrypts. */
+export const encryptionAlgorithms = ['ECDH-ES', 'ECDH-ES+A256KW', 'RSA-OAEP', 'RSA-OAEP-256']
+
+export const enabledJWA = {
+  idTokenEncryptionAlgValues: encryptionAlgorithms,
+  userinfoEncryptionAlgValues: encryptionAlgorithms,
+  introspectionEncryptionAlgValues: encryptionAlgorithms,
+  authorizationEncryptionAlgValues: encryptionAlgorithms,
+}
+
+export interface EncryptionKey {
+  alg: 'ECDH-ES+A256KW' | 'RSA-OAEP-256'
+  kid: string
+  privateKey: CryptoKey
+  /** The public key as registered in the client's `jwks`. */
+  jwk: Record<string, unknown>
+}
+
+/** A client encryption key pair with its public JWK (use enc, alg and kid set). */
+export async function encryptionKey(
+  alg: EncryptionKey['alg'],
+  kid: string,
+): Promise<EncryptionKey> {
+  const { generateKeyPair, exportJWK } = await import('jose')
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
+  return { alg, kid, privateKey, jwk: { ...(await exportJWK(publicKey)), alg, kid, use: 'enc' } }
+}
