@@ -1,3 +1,4 @@
+import type { ClientMetadata } from 'oidc-provider'
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { implementations, type Client } from '../support/implementations.ts'
@@ -18,10 +19,10 @@ import {
 let op: TestProvider
 let rsaKey: EncryptionKey
 
-const hybridClient = (clientId: string, extra: Record<string, unknown> = {}) => ({
+const hybridClient = (clientId: string, extra: Partial<ClientMetadata> = {}): ClientMetadata => ({
   client_id: clientId,
   client_secret: secret(clientId),
-  token_endpoint_auth_method: 'client_secret_basic' as const,
+  token_endpoint_auth_method: 'client_secret_basic',
   redirect_uris: [redirectUri],
   response_types: ['code id_token'],
   grant_types: ['authorization_code', 'implicit'],

@@ -75,7 +75,12 @@ export function recordingFetch(log: Exchange[], inner: typeof fetch = fetch) {
 }
 
 /** Lets the provider encrypt with ECDH-ES+A256KW and RSA-OAEP-256 everywhere it encrypts. */
-export const encryptionAlgorithms = ['ECDH-ES', 'ECDH-ES+A256KW', 'RSA-OAEP', 'RSA-OAEP-256']
+export const encryptionAlgorithms = [
+  'ECDH-ES',
+  'ECDH-ES+A256KW',
+  'RSA-OAEP',
+  'RSA-OAEP-256',
+] as const
 
 export const enabledJWA = {
   idTokenEncryptionAlgValues: encryptionAlgorithms,
