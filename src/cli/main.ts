@@ -8,12 +8,16 @@ import { parseArgs } from 'node:util'
 const USAGE = `Usage: openid-rp <command> [options]
 
 Commands:
-  demo      run a flow against an embedded OpenID Provider on 127.0.0.1, step by step
+  demo               run a flow against an embedded OpenID Provider on 127.0.0.1, step by step
+  discover <issuer>  fetch and validate an issuer's metadata; summarise what it supports
+  decode <jwt>       show a JWT's header and claims; --issuer <url> verifies its signature
 
 Options for demo:
   --profile <name>  fapi2 (default), oidc, hybrid, device, ciba, client-credentials
   --json            print the run as JSON instead of a readable transcript
-  -h, --help        show this help`
+  -h, --help        show this help
+
+Options for discover and decode: --json; decode also --issuer <url>`
 
 class UsageError extends Error {}
 
@@ -26,6 +30,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'demo':
       return demo(rest)
+    case 'discover':
+    case 'decode':
+      return inspect(command, rest)
     default:
       throw new UsageError(`unknown command '${command}' (try: openid-rp demo)`)
   }
@@ -68,14 +75,56 @@ async function demo(args: string[]): Promise<number> {
   }
 }
 
+async function inspect(command: 'discover' | 'decode', args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      json: { type: 'boolean', default: false },
+      ...(command === 'decode' ? { issuer: { type: 'string' } } : {}),
+    },
+    1,
+  )
+  const [argument] = positionals
+  if (argument === undefined) {
+    throw new UsageError(
+      command === 'discover' ? 'discover needs an issuer URL' : 'decode needs a JWT',
+    )
+  }
+  const issuer = command === 'discover' ? argument : (values as { issuer?: string }).issuer
+  let issuerUrl: URL | undefined
+  if (issuer !== undefined) {
+    if (!URL.canParse(issuer)) throw new UsageError(`'${issuer}' is not an issuer URL`)
+    issuerUrl = new URL(issuer)
+  }
+  const { discover, decode } = await import('./inspect.ts')
+  const { renderDetails } = await import('./transcript.ts')
+  try {
+    const result =
+      command === 'discover' ? await discover(issuerUrl!) : await decode(argument, issuerUrl)
+    console.log(values.json ? JSON.stringify(result, null, 2) : renderDetails(result))
+    return 0
+  } catch (error) {
+    const { name, message, code } = error as Error & { code?: unknown }
+    console.error(
+      `openid-rp ${command}: ${name}${typeof code === 'string' ? ` [${code}]` : ''}: ${message}`,
+    )
+    return 1
+  }
+}
+
 function parse<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(
   args: string[],
   options: T,
+  maxPositionals = 0,
 ) {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false })
+    const parsed = parseArgs({ args, options, strict: true, allowPositionals: maxPositionals > 0 })
+    if (parsed.positionals.length > maxPositionals) {
+      throw new Error(`unexpected argument '${parsed.positionals[maxPositionals]}'`)
+    }
+    return parsed
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error))
+    throw new UsageError((error instanceof Error ? error.message : String(error)).split('\n')[0]!)
   }
 }
 

@@ -134,6 +134,13 @@ export function renderStep(step: StepRecord, index: number, total: number): stri
   return lines.join('\n')
 }
 
+/** Nested details as indented `name: value` lines. */
+export function renderDetails(details: Record<string, unknown>, indent = ''): string {
+  return Object.entries(details)
+    .flatMap(([name, value]) => renderValue(name, value, indent))
+    .join('\n')
+}
+
 function renderValue(name: string, value: unknown, indent: string): string[] {
   if (value === undefined) return []
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
