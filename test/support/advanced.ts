@@ -1,5 +1,6 @@
 /** Small helpers shared by the advanced-security end-to-end suites (test/e2e/advanced-*.test.ts). */
 import assert from 'node:assert/strict'
+import type { CustomFetch } from 'openid-client'
 import type { Client } from './implementations.ts'
 
 export const redirectUri = 'https://client.example/cb'
@@ -59,9 +60,13 @@ export interface Exchange {
   requestHeaders: Headers
 }
 
+/** A fetch-like function a [customFetch] can delegate to. */
+export type Transport = (url: string, options: RequestInit) => Promise<Response>
+
 /** A [customFetch] that records every exchange (request line, status, content type). */
-export function recordingFetch(log: Exchange[], inner: typeof fetch = fetch) {
-  return async (url: string, options: RequestInit): Promise<Response> => {
+export function recordingFetch(log: Exchange[], inner: Transport = fetch): CustomFetch {
+  return async (url, init) => {
+    const options = init as RequestInit
     const response = await inner(url, options)
     log.push({
       url,
