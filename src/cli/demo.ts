@@ -16,6 +16,7 @@ import {
   type RunRecord,
   secret,
   type StepRecord,
+  tokenSummary,
 } from './transcript.ts'
 
 export const PROFILES = ['fapi2', 'oidc', 'hybrid', 'device', 'ciba', 'client-credentials'] as const
@@ -248,22 +249,6 @@ function serverSummary(config: client.Configuration): Record<string, unknown> {
       dpop: metadata.dpop_signing_alg_values_supported?.join(' '),
       userinfo_encryption: metadata.userinfo_encryption_alg_values_supported?.join(' '),
       grant_types: metadata.grant_types_supported?.join(' '),
-    },
-  }
-}
-
-function tokenSummary(tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers) {
-  const claims = tokens.claims()
-  return {
-    token_type: tokens.token_type,
-    expires_in: tokens.expires_in,
-    scope: tokens.scope,
-    access_token: secret(tokens.access_token),
-    refresh_token: tokens.refresh_token && secret(tokens.refresh_token),
-    id_token: tokens.id_token && {
-      value: secret(tokens.id_token),
-      header: jose.decodeProtectedHeader(tokens.id_token),
-      claims: claims && redactClaims(claims),
     },
   }
 }

@@ -9,7 +9,7 @@ import { redactClaims } from './transcript.ts'
 const CLIENT_ID = 'openid-rp-cli'
 
 /** Discovery options: plain HTTP is allowed only for loopback issuers. */
-function discoveryOptions(issuer: URL): client.DiscoveryRequestOptions | undefined {
+export function discoveryOptions(issuer: URL): client.DiscoveryRequestOptions | undefined {
   const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(issuer.hostname)
   return issuer.protocol === 'http:' && loopback
     ? { execute: [client.allowInsecureRequests] }

@@ -11,13 +11,24 @@ Commands:
   demo               run a flow against an embedded OpenID Provider on 127.0.0.1, step by step
   discover <issuer>  fetch and validate an issuer's metadata; summarise what it supports
   decode <jwt>       show a JWT's header and claims; --issuer <url> verifies its signature
+  token <grant>      client-credentials, refresh, device or ciba against --issuer as --client-id
 
 Options for demo:
   --profile <name>  fapi2 (default), oidc, hybrid, device, ciba, client-credentials
   --json            print the run as JSON instead of a readable transcript
   -h, --help        show this help
 
-Options for discover and decode: --json; decode also --issuer <url>`
+Options for discover and decode: --json; decode also --issuer <url>
+
+Options for token:
+  --issuer <url> --client-id <id>   required
+  --client-secret <s> | --client-secret-file <path> | env OPENID_RP_CLIENT_SECRET
+  --client-auth basic|post|secret-jwt   how a client secret is sent (default basic)
+  --private-key <jwk file>          private_key_jwt instead of a secret
+  --dpop  --scope <s>  --resource <uri>  --json
+  --refresh-token <t> | --refresh-token-file <path> | env OPENID_RP_REFRESH_TOKEN   (refresh)
+  --login-hint <hint> [--binding-message <m>]   (ciba)
+  --poll-interval <seconds>         when the server sends no interval (device, ciba; default 5)`
 
 class UsageError extends Error {}
 
@@ -33,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
     case 'discover':
     case 'decode':
       return inspect(command, rest)
+    case 'token':
+      return token(rest)
     default:
       throw new UsageError(`unknown command '${command}' (try: openid-rp demo)`)
   }
@@ -73,6 +86,68 @@ async function demo(args: string[]): Promise<number> {
     }
     throw error
   }
+}
+
+async function token(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      issuer: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      'client-secret-file': { type: 'string' },
+      'client-auth': { type: 'string' },
+      'private-key': { type: 'string' },
+      dpop: { type: 'boolean', default: false },
+      scope: { type: 'string' },
+      resource: { type: 'string' },
+      'refresh-token': { type: 'string' },
+      'refresh-token-file': { type: 'string' },
+      'login-hint': { type: 'string' },
+      'binding-message': { type: 'string' },
+      'poll-interval': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    1,
+  )
+  const { GRANTS, requestToken, TokenUsageError } = await import('./token.ts')
+  const { CredentialError } = await import('./credentials.ts')
+  const grant = GRANTS.find((name) => name === positionals[0])
+  if (!grant) throw new UsageError(`token needs a grant: ${GRANTS.join(', ')}`)
+  if (values.issuer === undefined || !URL.canParse(values.issuer)) {
+    throw new UsageError('token needs --issuer <url>')
+  }
+  if (values['client-id'] === undefined) throw new UsageError('token needs --client-id <id>')
+  const interval = values['poll-interval']
+  if (interval !== undefined && !(Number(interval) > 0)) {
+    throw new UsageError('--poll-interval must be a positive number of seconds')
+  }
+  const { renderDetails } = await import('./transcript.ts')
+  try {
+    const result = await requestToken({
+      grant,
+      issuer: new URL(values.issuer),
+      clientId: values['client-id'],
+      values,
+      progress: (line) => console.error(line),
+    })
+    console.log(values.json ? JSON.stringify(result, null, 2) : renderDetails(result))
+    return 0
+  } catch (error) {
+    if (error instanceof TokenUsageError || error instanceof CredentialError) {
+      throw new UsageError(error.message)
+    }
+    return reportFailure('token', error)
+  }
+}
+
+function reportFailure(command: string, error: unknown): number {
+  const { name, message, code } = error as Error & { code?: unknown; error?: unknown }
+  const oauthError = (error as { error?: unknown }).error
+  console.error(
+    `openid-rp ${command}: ${name}${typeof code === 'string' ? ` [${code}]` : ''}${typeof oauthError === 'string' ? ` (${oauthError})` : ''}: ${message}`,
+  )
+  return 1
 }
 
 async function inspect(command: 'discover' | 'decode', args: string[]): Promise<number> {

@@ -3,6 +3,7 @@
  * Secrets (tokens, codes, assertions, keys) enter the record already shortened by {@link secret}.
  */
 import * as jose from 'jose'
+import type * as client from 'openid-rp'
 
 /** One HTTP request the client made and the answer it got, in brief. */
 export interface HttpExchange {
@@ -161,4 +162,23 @@ export function renderSummary(run: RunRecord): string {
   return run.ok
     ? `\n${run.command} ${run.profile}: all ${passed} steps succeeded in ${Math.round(run.ms)} ms`
     : `\n${run.command} ${run.profile}: FAILED after ${passed} of ${run.total} steps (${Math.round(run.ms)} ms)`
+}
+
+/** A token endpoint response for display: tokens shortened, the ID Token decoded. */
+export function tokenSummary(
+  tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
+) {
+  const claims = tokens.claims()
+  return {
+    token_type: tokens.token_type,
+    expires_in: tokens.expires_in,
+    scope: tokens.scope,
+    access_token: secret(tokens.access_token),
+    refresh_token: tokens.refresh_token && secret(tokens.refresh_token),
+    id_token: tokens.id_token && {
+      value: secret(tokens.id_token),
+      header: jose.decodeProtectedHeader(tokens.id_token),
+      claims: claims && redactClaims(claims),
+    },
+  }
 }
