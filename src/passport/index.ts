@@ -1,0 +1,472 @@
+/**
+ * A passport strategy for the OAuth 2.0 authorization code flow (with OpenID Connect), the
+ * drop-in for `openid-client/passport`: the same options, verify callbacks and overridable methods.
+ *
+ * Node-only. It reaches the library through its public entry only, and needs nothing at run time
+ * beyond what a passport user already has: passport augments the strategy with `redirect`,
+ * `success`, `fail`, `error` and `pass`, so no `passport-strategy` base class is involved.
+ *
+ * @example
+ * ```ts
+ * import express from 'express'
+ * import session from 'express-session'
+ * import passport from 'passport'
+ * import * as client from 'openid-rp'
+ * import { Strategy } from 'openid-rp/passport'
+ *
+ * const config = await client.discovery(new URL('https://op.example'), 'client-id', 'secret')
+ * passport.use(
+ *   new Strategy(
+ *     { config, scope: 'openid email', callbackURL: 'https://rp.example/cb' },
+ *     (tokens, verified) => verified(null, tokens.claims()),
+ *   ),
+ * )
+ * const app = express()
+ * app.use(session({ secret: 'keyboard cat', resave: false, saveUninitialized: false }))
+ * app.use(passport.authenticate('session'))
+ * app.get('/login', passport.authenticate(new URL(config.serverMetadata().issuer).host))
+ * app.get('/cb', passport.authenticate(new URL(config.serverMetadata().issuer).host))
+ * ```
+ *
+ * @see {@link https://www.rfc-editor.org/rfc/rfc6749#section-4.1 RFC 6749 §4.1 (authorization code grant)}
+ */
+import { Readable } from 'node:stream'
+import type * as express from 'express'
+import type passport from 'passport'
+import * as client from 'openid-rp'
+
+/**
+ * The verify callback: receives the token endpoint response and calls `verified` with the user
+ * (or `false` and an info object to fail). It may be async; a rejection goes to passport's
+ * error handling, and a resolved value is ignored.
+ */
+export type VerifyFunction = (
+  tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
+  verified: passport.AuthenticateCallback,
+) => void
+
+/** The verify callback with the current request first, used with `passReqToCallback: true`. */
+export type VerifyFunctionWithRequest = (
+  req: express.Request,
+  tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
+  verified: passport.AuthenticateCallback,
+) => void
+
+/** Options of `passport.authenticate(name, options)` that this strategy reads. */
+export interface AuthenticateOptions extends passport.AuthenticateOptions {
+  /** Resource indicator(s) for this request: the authorization request, or the token request on the callback. */
+  resource?: string | string[]
+  /** `login_hint` of the authorization request. */
+  loginHint?: string
+  /** `id_token_hint` of the authorization request. */
+  idTokenHint?: string
+  /** `authorization_details` (RFC 9396) of the authorization request, overriding the strategy's. */
+  authorizationDetails?: client.AuthorizationDetails | client.AuthorizationDetails[]
+  /** `prompt` of the authorization request. */
+  prompt?: string
+  /** `scope` of the authorization request, overriding the strategy's. */
+  scope?: string | string[]
+  /**
+   * Not used: the strategy makes and checks its own `state`.
+   *
+   * @deprecated
+   */
+  state?: never
+  /** `redirect_uri` for this request (authorization request or token request), overriding `callbackURL`. */
+  callbackURL?: URL | string
+}
+
+/** Returns the DPoP handle to use for a request, or `undefined` for none. */
+export type getDPoPHandle = (
+  req: express.Request,
+) => Promise<client.DPoPHandle | undefined> | client.DPoPHandle | undefined
+
+interface StrategyOptionsBase {
+  /** The Configuration of the client at the authorization server. */
+  config: client.Configuration
+  /** Name to register the strategy under; by default the host of the issuer identifier. */
+  name?: string
+  /** Session property that holds the pending request; by default the host of the issuer identifier. */
+  sessionKey?: string
+  /** Returns the DPoP handle for a request; with one, the strategy binds the code and tokens to it. */
+  DPoP?: getDPoPHandle
+  /** The `redirect_uri`, absolute; by default the callback's own URL is used at the token endpoint. */
+  callbackURL?: URL | string
+  /** `scope` of the authorization request unless the request sets one. */
+  scope?: string
+  /** `authorization_details` (RFC 9396) of the authorization request unless the request sets one. */
+  authorizationDetails?: client.AuthorizationDetails | client.AuthorizationDetails[]
+  /** Resource indicator(s) of the authorization request unless the request sets one. */
+  resource?: string | string[]
+  /** Push the authorization request (RFC 9126) first; `false` by default. */
+  usePAR?: boolean
+  /**
+   * Send the authorization request as a signed request object (RFC 9101): the private key, or the
+   * key and a function that modifies the object's header and claims before signing. `false` by default.
+   */
+  useJAR?:
+    | false
+    | client.CryptoKey
+    | client.PrivateKey
+    | [client.CryptoKey | client.PrivateKey, client.ModifyAssertionFunction]
+  /** Call the verify function with the request first; `false` by default. */
+  passReqToCallback?: boolean
+}
+
+/** Strategy options whose verify function takes `(tokens, verified)`. */
+export interface StrategyOptions extends StrategyOptionsBase {
+  passReqToCallback?: false
+}
+
+/** Strategy options whose verify function takes `(req, tokens, verified)`. */
+export interface StrategyOptionsWithRequest extends StrategyOptionsBase {
+  passReqToCallback: true
+}
+
+/** What the strategy keeps in the session between the redirect and the callback. */
+interface PendingRequest {
+  code_verifier: string
+  state?: string
+  nonce?: string
+  max_age?: number
+}
+
+type Created = passport.StrategyCreated<Strategy, Strategy & passport.StrategyCreatedStatic>
+
+interface Settings {
+  readonly config: client.Configuration
+  readonly verify: VerifyFunction | VerifyFunctionWithRequest
+  readonly sessionKey: string
+  readonly callbackURL?: URL
+  readonly scope?: string
+  readonly resource?: string | string[]
+  readonly authorizationDetails?: client.AuthorizationDetails | client.AuthorizationDetails[]
+  readonly usePAR: boolean
+  readonly useJAR: StrategyOptionsBase['useJAR']
+  readonly DPoP?: getDPoPHandle
+  readonly passReqToCallback: boolean
+}
+
+/** Settings by strategy; passport calls methods on `Object.create(strategy)`, so look up the chain. */
+const settingsByStrategy = new WeakMap<object, Settings>()
+
+function settingsOf(strategy: object): Settings {
+  for (let at: object | null = strategy; at !== null; at = Object.getPrototypeOf(at)) {
+    const settings = settingsByStrategy.get(at)
+    if (settings) return settings
+  }
+  throw new TypeError('openid-rp/passport: the strategy was not created with `new Strategy()`')
+}
+
+function invalidArgument(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' })
+}
+
+function appendResource(params: URLSearchParams, resource: string | string[]): void {
+  for (const value of Array.isArray(resource) ? resource : [resource]) {
+    params.append('resource', value)
+  }
+}
+
+function authorizationDetailsParameter(
+  details: client.AuthorizationDetails | client.AuthorizationDetails[],
+): string {
+  return JSON.stringify(Array.isArray(details) ? details : [details])
+}
+
+/** The `Host` the user agent used, or the first `X-Forwarded-Host` when Express trusts the proxy. */
+function requestHost(req: express.Request): string {
+  const forwarded = req.get('x-forwarded-host')
+  const trust: unknown = req.app?.get('trust proxy fn')
+  if (
+    forwarded &&
+    typeof trust === 'function' &&
+    (trust as (address: string | undefined, hop: number) => boolean)(req.socket.remoteAddress, 0)
+  ) {
+    return forwarded.split(',')[0]!.trim()
+  }
+  return req.get('host') ?? req.host
+}
+
+function sessionOf(req: express.Request): Record<string, unknown> | undefined {
+  const session: unknown = (req as { session?: unknown }).session
+  return typeof session === 'object' && session !== null
+    ? (session as Record<string, unknown>)
+    : undefined
+}
+
+/** The callback request as a fetch `Request` for a POSTed (`form_post`) authorization response. */
+function postedResponse(req: express.Request, url: URL): Request {
+  const headers = new Headers()
+  const contentType = req.get('content-type')
+  if (contentType) headers.set('content-type', contentType)
+  const parsed: unknown = req.body
+  if (typeof parsed === 'object' && parsed !== null && !Buffer.isBuffer(parsed)) {
+    const body = new URLSearchParams()
+    for (const [name, value] of Object.entries(parsed)) {
+      for (const item of Array.isArray(value) ? value : [value]) body.append(name, String(item))
+    }
+    headers.set('content-type', 'application/x-www-form-urlencoded')
+    return new Request(url.href, { method: 'POST', headers, body })
+  }
+  return new Request(url.href, {
+    method: 'POST',
+    headers,
+    body: Readable.toWeb(req) as ReadableStream<Uint8Array>,
+    duplex: 'half',
+  } as RequestInit)
+}
+
+/**
+ * The passport strategy: redirects to the authorization server (PKCE, `state`, and `nonce` when
+ * an ID Token is expected), then on the callback redeems the code and calls the verify function.
+ *
+ * @example
+ * ```ts
+ * passport.use(new Strategy({ config, scope: 'openid' }, (tokens, verified) => verified(null, tokens.claims())))
+ * ```
+ */
+export class Strategy implements passport.Strategy {
+  /** Name of the strategy, by default the host of the issuer identifier. */
+  readonly name: string
+
+  constructor(options: StrategyOptions, verify: VerifyFunction)
+  constructor(options: StrategyOptionsWithRequest, verify: VerifyFunctionWithRequest)
+  constructor(
+    options: StrategyOptions | StrategyOptionsWithRequest,
+    verify: VerifyFunction | VerifyFunctionWithRequest,
+  ) {
+    if (!(options?.config instanceof client.Configuration)) {
+      throw invalidArgument('"options.config" must be a Configuration (from discovery())')
+    }
+    if (typeof verify !== 'function') {
+      throw invalidArgument('"verify" must be a function')
+    }
+    const { host } = new URL(options.config.serverMetadata().issuer)
+    this.name = options.name ?? host
+    settingsByStrategy.set(this, {
+      config: options.config,
+      verify,
+      sessionKey: options.sessionKey ?? host,
+      callbackURL: options.callbackURL ? new URL(options.callbackURL) : undefined,
+      scope: options.scope,
+      resource: options.resource,
+      authorizationDetails: options.authorizationDetails,
+      usePAR: options.usePAR ?? false,
+      useJAR: options.useJAR ?? false,
+      DPoP: options.DPoP,
+      passReqToCallback: options.passReqToCallback ?? false,
+    })
+  }
+
+  /**
+   * Returns the authorization request parameters this request adds; override it to add more.
+   * By default it maps `scope`, `prompt`, `loginHint`, `idTokenHint`, `resource`,
+   * `authorizationDetails` and `callbackURL` of the authenticate options.
+   *
+   * @param options What was passed to `passport.authenticate()`.
+   */
+  authorizationRequestParams<TOptions extends AuthenticateOptions>(
+    _req: express.Request,
+    options: TOptions,
+  ): URLSearchParams | Record<string, string> | undefined {
+    const params = new URLSearchParams()
+    const scope = Array.isArray(options?.scope) ? options.scope.join(' ') : options?.scope
+    if (scope) params.set('scope', scope)
+    if (options?.prompt) params.set('prompt', options.prompt)
+    if (options?.loginHint) params.set('login_hint', options.loginHint)
+    if (options?.idTokenHint) params.set('id_token_hint', options.idTokenHint)
+    if (options?.resource) appendResource(params, options.resource)
+    if (options?.authorizationDetails) {
+      params.set(
+        'authorization_details',
+        authorizationDetailsParameter(options.authorizationDetails),
+      )
+    }
+    if (options?.callbackURL) params.set('redirect_uri', new URL(options.callbackURL).href)
+    return params
+  }
+
+  /**
+   * Returns extra token endpoint parameters of the code exchange; override it to add more.
+   * By default it maps the `resource` authenticate option.
+   *
+   * @param options What was passed to `passport.authenticate()`.
+   */
+  authorizationCodeGrantParameters<TOptions extends AuthenticateOptions>(
+    _req: express.Request,
+    options: TOptions,
+  ): URLSearchParams | Record<string, string> | undefined {
+    const params = new URLSearchParams()
+    if (options?.resource) appendResource(params, options.resource)
+    return params
+  }
+
+  /**
+   * Returns the URL the user agent requested; override it when a proxy rewrites it. Its query is
+   * the authorization response (for GET), and without query it is the token request's
+   * `redirect_uri` unless `callbackURL` is set.
+   */
+  currentUrl(req: express.Request): URL {
+    return new URL(`${req.protocol}://${requestHost(req)}${req.originalUrl ?? req.url}`)
+  }
+
+  /**
+   * Tells whether this request starts an authorization request (`true`) or is the callback.
+   * By default: a GET without `code`, `error` or `response` (JARM) in its query starts one.
+   */
+  shouldInitiateAuthRequest<TOptions extends AuthenticateOptions>(
+    req: express.Request,
+    currentUrl: URL,
+    _options: TOptions,
+  ): boolean {
+    const query = currentUrl.searchParams
+    return (
+      req.method === 'GET' && !query.has('code') && !query.has('error') && !query.has('response')
+    )
+  }
+
+  /** Called by passport: starts the authorization request or handles the callback. */
+  authenticate<TOptions extends AuthenticateOptions>(
+    this: Created,
+    req: express.Request,
+    options: TOptions,
+  ): void {
+    if (!sessionOf(req)) {
+      this.error(
+        new Error(
+          'openid-rp/passport needs a session: add express-session (or a compatible middleware) before passport',
+        ),
+      )
+      return
+    }
+    const currentUrl = this.currentUrl(req)
+    const step = this.shouldInitiateAuthRequest(req, currentUrl, options)
+      ? redirectToAuthorizationServer(this, req, options)
+      : handleCallback(this, req, currentUrl, options)
+    step.catch((error: unknown) => this.error(error as Error))
+  }
+}
+
+async function redirectToAuthorizationServer(
+  strategy: Created,
+  req: express.Request,
+  options: AuthenticateOptions,
+): Promise<void> {
+  const settings = settingsOf(strategy)
+  const { config } = settings
+  const requested = new URLSearchParams(
+    strategy.authorizationRequestParams(req, options) ?? undefined,
+  )
+  let url = client.buildAuthorizationUrl(config, requested)
+  const params = url.searchParams
+
+  if (settings.callbackURL && !params.has('redirect_uri')) {
+    params.set('redirect_uri', settings.callbackURL.href)
+  }
+  if (settings.scope && !params.has('scope')) params.set('scope', settings.scope)
+  if (settings.resource && !params.has('resource')) appendResource(params, settings.resource)
+  if (settings.authorizationDetails && !params.has('authorization_details')) {
+    params.set(
+      'authorization_details',
+      authorizationDetailsParameter(settings.authorizationDetails),
+    )
+  }
+
+  const responseType = params.get('response_type') ?? ''
+  const expectsIdToken =
+    responseType.split(' ').includes('id_token') ||
+    (params.get('scope') ?? '').split(' ').includes('openid')
+  if (responseType.split(' ').includes('id_token') && !params.has('response_mode')) {
+    params.set('response_mode', 'form_post')
+  }
+  if (expectsIdToken && !params.has('nonce')) params.set('nonce', client.randomNonce())
+  if (!params.has('state')) params.set('state', client.randomState())
+
+  const codeVerifier = client.randomPKCECodeVerifier()
+  params.set('code_challenge', await client.calculatePKCECodeChallenge(codeVerifier))
+  params.set('code_challenge_method', 'S256')
+
+  const DPoP = await settings.DPoP?.(req)
+  if (DPoP && !params.has('dpop_jkt')) params.set('dpop_jkt', await DPoP.calculateThumbprint())
+
+  const pending: PendingRequest = { code_verifier: codeVerifier }
+  const state = params.get('state')
+  if (state) pending.state = state
+  const nonce = params.get('nonce')
+  if (nonce) pending.nonce = nonce
+  const maxAge = params.get('max_age')
+  if (maxAge) pending.max_age = Number.parseInt(maxAge, 10)
+  sessionOf(req)![settings.sessionKey] = pending
+
+  if (settings.useJAR) {
+    const [key, modify] = Array.isArray(settings.useJAR) ? settings.useJAR : [settings.useJAR]
+    url = await client.buildAuthorizationUrlWithJAR(config, url.searchParams, key, {
+      [client.modifyAssertion]: modify,
+    })
+  }
+  if (settings.usePAR) {
+    url = await client.buildAuthorizationUrlWithPAR(config, url.searchParams, { DPoP })
+  }
+  strategy.redirect(url.href)
+}
+
+async function handleCallback(
+  strategy: Created,
+  req: express.Request,
+  currentUrl: URL,
+  options: AuthenticateOptions,
+): Promise<void> {
+  const settings = settingsOf(strategy)
+  const session = sessionOf(req)!
+  const pending = session[settings.sessionKey] as PendingRequest | undefined
+  delete session[settings.sessionKey]
+  if (typeof pending?.code_verifier !== 'string') {
+    strategy.fail({ message: 'Unable to verify authorization request state' })
+    return
+  }
+
+  const callbackURL = options.callbackURL ?? settings.callbackURL
+  let responseUrl = currentUrl
+  if (callbackURL) {
+    responseUrl = new URL(callbackURL)
+    for (const [name, value] of currentUrl.searchParams)
+      responseUrl.searchParams.append(name, value)
+  }
+
+  let tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers
+  try {
+    tokens = await client.authorizationCodeGrant(
+      settings.config,
+      req.method === 'POST' ? postedResponse(req, responseUrl) : responseUrl,
+      {
+        pkceCodeVerifier: pending.code_verifier,
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+        maxAge: pending.max_age,
+      },
+      strategy.authorizationCodeGrantParameters(req, options),
+      { DPoP: await settings.DPoP?.(req) },
+    )
+  } catch (error) {
+    if (error instanceof client.AuthorizationResponseError && error.error === 'access_denied') {
+      strategy.fail({
+        message: error.error_description || error.error,
+        ...Object.fromEntries(error.cause.entries()),
+      })
+      return
+    }
+    throw error
+  }
+
+  const verified: passport.AuthenticateCallback = (error, user, info) => {
+    if (error) strategy.error(error)
+    else if (!user) strategy.fail(info)
+    else strategy.success(user, typeof info === 'object' && !Array.isArray(info) ? info : undefined)
+  }
+  if (options.passReqToCallback ?? settings.passReqToCallback) {
+    await (settings.verify as VerifyFunctionWithRequest)(req, tokens, verified)
+  } else {
+    await (settings.verify as VerifyFunction)(tokens, verified)
+  }
+}
