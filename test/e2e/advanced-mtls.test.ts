@@ -1,0 +1,304 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { createHash, X509Certificate } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Agent, fetch as undiciFetch } from 'undici'
+import type { CustomFetch } from 'openid-client'
+import { implementations, type Client } from '../support/implementations.ts'
+import { login } from '../support/login.ts'
+import { createProvider, type TestProvider } from '../support/provider.ts'
+import {
+  pkceRequest,
+  recordingFetch,
+  redirectUri,
+  rejection,
+  type Exchange,
+  type Transport,
+} from '../support/advanced.ts'
+
+interface Pki {
+  ca: string
+  server: { key: string; cert: string }
+  client: { key: string; cert: string }
+  other: { key: string; cert: string }
+}
+
+/** A CA, a server certificate for 127.0.0.1 and localhost, and two client certificates, by openssl. */
+function issueCertificates(): Pki {
+  const dir = mkdtempSync(join(tmpdir(), 'openid-rp-mtls-'))
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
+  try {
+    run(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=openid-rp test CA',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+    )
+    const leaf = (name: string, subject: string, extensions: string) => {
+      writeFileSync(join(dir, `${name}.ext`), extensions)
+      run(
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-subj',
+        subject,
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.csr`,
+      )
+      run(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '1',
+        '-extfile',
+        `${name}.ext`,
+        '-out',
+        `${name}.crt`,
+      )
+      return {
+        key: readFileSync(join(dir, `${name}.key`), 'utf8'),
+        cert: readFileSync(join(dir, `${name}.crt`), 'utf8'),
+      }
+    }
+    return {
+      server: leaf(
+        'server',
+        '/CN=127.0.0.1',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
+      ),
+      client: leaf('client', '/CN=mtls-rp', 'extendedKeyUsage=clientAuth\n'),
+      other: leaf('other', '/CN=mtls-rp', 'extendedKeyUsage=clientAuth\n'),
+      ca: readFileSync(join(dir, 'ca.crt'), 'utf8'),
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+let pki: Pki
+let op: TestProvider
+const agents: Agent[] = []
+
+/** A fetch over undici with the test CA and, optionally, a client certificate. */
+function tlsTransport(identity?: { key: string; cert: string }): Transport {
+  const agent = new Agent({ connect: { ca: pki.ca, ...identity } })
+  agents.push(agent)
+  return async (url, options) => {
+    const response = await undiciFetch(url, { ...(options as object), dispatcher: agent } as never)
+    // oauth4webapi checks `instanceof Response` against the global class
+    return new Response(response.status === 204 ? null : await response.arrayBuffer(), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers as unknown as Headers,
+    })
+  }
+}
+
+const x5t = (pem: string) =>
+  createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url')
+
+before(async () => {
+  pki = issueCertificates()
+  op = await createProvider({
+    tls: {
+      key: pki.server.key,
+      cert: pki.server.cert,
+      ca: pki.ca,
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+    features: {
+      mTLS: { tlsClientAuth: true, certificateBoundAccessTokens: true },
+      pushedAuthorizationRequests: true,
+      introspection: true,
+      clientCredentials: true,
+    },
+    clients: [
+      {
+        client_id: 'mtls-rp',
+        token_endpoint_auth_method: 'tls_client_auth',
+        tls_client_auth_subject_dn: 'CN=mtls-rp',
+        tls_client_certificate_bound_access_tokens: true,
+        redirect_uris: [redirectUri],
+        response_types: ['code'],
+        grant_types: ['authorization_code', 'client_credentials'],
+      },
+    ],
+  })
+})
+
+after(async () => {
+  await op.close()
+  await Promise.all(agents.map((agent) => agent.close()))
+  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
+})
+
+for (const impl of implementations) {
+  describe(`${impl.name}: mTLS (RFC 8705)`, () => {
+    let client: Client
+
+    const configure = async (
+      exchanges: Exchange[],
+      identity: { key: string; cert: string } | null = pki.client,
+      aliases = false,
+    ) => {
+      const discoveryFetch = tlsTransport()
+      const metadata = (await (
+        await discoveryFetch(new URL('.well-known/openid-configuration', op.issuer).href, {})
+      ).json()) as Record<string, unknown>
+      assert.equal(metadata.tls_client_certificate_bound_access_tokens, true)
+      if (aliases) {
+        // the same server under another name, so requests to the aliases are told apart
+        const alias = (name: string) =>
+          String(metadata[name]).replace('//127.0.0.1:', '//localhost:')
+        metadata.mtls_endpoint_aliases = Object.fromEntries(
+          [
+            'token_endpoint',
+            'introspection_endpoint',
+            'userinfo_endpoint',
+            'pushed_authorization_request_endpoint',
+          ].map((name) => [name, alias(name)]),
+        )
+      }
+      const config = new client.Configuration(
+        metadata as never,
+        'mtls-rp',
+        { use_mtls_endpoint_aliases: aliases },
+        client.TlsClientAuth(),
+      )
+      config[client.customFetch] = recordingFetch(
+        exchanges,
+        tlsTransport(identity ?? undefined),
+      ) as CustomFetch
+      return config
+    }
+
+    const browser = () => {
+      const transport = tlsTransport()
+      return ((url: URL | string, init?: RequestInit) =>
+        transport(String(url), init ?? {})) as typeof fetch
+    }
+
+    before(async () => {
+      client = await impl.load()
+    })
+
+    it('clientCredentialsGrant() with TlsClientAuth gets an access token bound to the certificate (cnf x5t#S256)', async () => {
+      const exchanges: Exchange[] = []
+      const config = await configure(exchanges)
+      const tokens = await client.clientCredentialsGrant(config, { scope: 'api:read' })
+      assert.equal(tokens.token_type, 'bearer')
+      const introspection = await client.tokenIntrospection(config, tokens.access_token)
+      assert.equal(introspection.active, true)
+      assert.equal(introspection.client_id, 'mtls-rp')
+      assert.equal((introspection.cnf as Record<string, string>)['x5t#S256'], x5t(pki.client.cert))
+      const token = exchanges.find((e) => e.url === config.serverMetadata().token_endpoint)
+      assert.equal(
+        token?.requestHeaders.get('authorization'),
+        null,
+        'no client secret: the certificate authenticates',
+      )
+    })
+
+    it('PAR + code flow with TlsClientAuth: the pushed request and the token request authenticate with the certificate', async () => {
+      const exchanges: Exchange[] = []
+      const config = await configure(exchanges)
+      const { parameters, checks } = await pkceRequest(client)
+      const url = await client.buildAuthorizationUrlWithPAR(config, parameters)
+      assert.ok(url.searchParams.get('request_uri'))
+      const callback = await login(url, { redirectUri, fetch: browser() })
+      assert.ok(callback instanceof URL)
+      const tokens = await client.authorizationCodeGrant(config, callback, checks)
+      assert.equal(tokens.claims()?.sub, op.account.sub)
+      const userinfo = await client.fetchUserInfo(config, tokens.access_token, op.account.sub)
+      assert.equal(userinfo.sub, op.account.sub)
+      const introspection = await client.tokenIntrospection(config, tokens.access_token)
+      assert.equal((introspection.cnf as Record<string, string>)['x5t#S256'], x5t(pki.client.cert))
+    })
+
+    it('use_mtls_endpoint_aliases sends token, PAR, introspection and UserInfo requests to the mtls_endpoint_aliases', async () => {
+      const exchanges: Exchange[] = []
+      const config = await configure(exchanges, pki.client, true)
+      const { parameters, checks } = await pkceRequest(client)
+      const url = await client.buildAuthorizationUrlWithPAR(config, parameters)
+      assert.equal(url.hostname, '127.0.0.1', 'the authorization endpoint has no alias')
+      const callback = await login(url, { redirectUri, fetch: browser() })
+      const tokens = await client.authorizationCodeGrant(config, callback, checks)
+      await client.fetchUserInfo(config, tokens.access_token, op.account.sub)
+      await client.tokenIntrospection(config, tokens.access_token)
+      const hosts = exchanges.map(
+        (e) => `${e.method} ${new URL(e.url).host}${new URL(e.url).pathname}`,
+      )
+      for (const path of ['/request', '/token', '/me', '/token/introspection']) {
+        assert.ok(
+          hosts.some((h) => h.endsWith(`localhost:${op.issuer.port}${path}`)),
+          `${path} went to the alias: ${hosts.join(', ')}`,
+        )
+      }
+      assert.equal(
+        hosts.filter((h) => h.includes('127.0.0.1')).length,
+        0,
+        `nothing to the plain endpoints: ${hosts.join(', ')}`,
+      )
+    })
+
+    it('without use_mtls_endpoint_aliases the plain endpoints are used', async () => {
+      const exchanges: Exchange[] = []
+      const config = await configure(exchanges, pki.client, false)
+      config.serverMetadata()
+      await client.clientCredentialsGrant(config, { scope: 'api:read' })
+      assert.equal(new URL(exchanges[0]!.url).hostname, '127.0.0.1')
+    })
+
+    it('the token endpoint refuses a TLS connection without a client certificate (invalid_client)', async () => {
+      const config = await configure([], null)
+      const error = await rejection(client.clientCredentialsGrant(config, { scope: 'api:read' }))
+      assert.ok(
+        error instanceof client.ResponseBodyError ||
+          error instanceof client.WWWAuthenticateChallengeError,
+        `got ${error.name}: ${error.message}`,
+      )
+      assert.equal(error.status, 401)
+    })
+
+    it('a certificate-bound access token is refused at UserInfo over a connection with another certificate', async () => {
+      const config = await configure([])
+      const tokens = await client.clientCredentialsGrant(config, { scope: 'openid' })
+      const thief = await configure([], pki.other)
+      const error = await rejection(
+        client.fetchUserInfo(thief, tokens.access_token, client.skipSubjectCheck),
+      )
+      assert.ok(
+        error instanceof client.WWWAuthenticateChallengeError,
+        `got ${error.name}: ${error.message}`,
+      )
+      assert.equal(error.status, 401)
+    })
+  })
+}
