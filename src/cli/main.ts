@@ -11,6 +11,7 @@ Commands:
   demo               run a flow against an embedded OpenID Provider on 127.0.0.1, step by step
   discover <issuer>  fetch and validate an issuer's metadata; summarise what it supports
   decode <jwt>       show a JWT's header and claims; --issuer <url> verifies its signature
+  login              authorization code flow with PKCE through a loopback redirect (RFC 8252)
   token <grant>      client-credentials, refresh, device or ciba against --issuer as --client-id
 
 Options for demo:
@@ -20,7 +21,7 @@ Options for demo:
 
 Options for discover and decode: --json; decode also --issuer <url>
 
-Options for token:
+Options for login and token:
   --issuer <url> --client-id <id>   required
   --client-secret <s> | --client-secret-file <path> | env OPENID_RP_CLIENT_SECRET
   --client-auth basic|post|secret-jwt   how a client secret is sent (default basic)
@@ -28,7 +29,9 @@ Options for token:
   --dpop  --scope <s>  --resource <uri>  --json
   --refresh-token <t> | --refresh-token-file <path> | env OPENID_RP_REFRESH_TOKEN   (refresh)
   --login-hint <hint> [--binding-message <m>]   (ciba)
-  --poll-interval <seconds>         when the server sends no interval (device, ciba; default 5)`
+  --poll-interval <seconds>         when the server sends no interval (device, ciba; default 5)
+  login only: --par --jar (signs with --private-key) --jarm --redirect-port <n>
+              --no-browser (print the URL only) --timeout <seconds> (default 300)`
 
 class UsageError extends Error {}
 
@@ -46,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       return inspect(command, rest)
     case 'token':
       return token(rest)
+    case 'login':
+      return login(rest)
     default:
       throw new UsageError(`unknown command '${command}' (try: openid-rp demo)`)
   }
@@ -88,25 +93,79 @@ async function demo(args: string[]): Promise<number> {
   }
 }
 
+const CLIENT_OPTIONS = {
+  issuer: { type: 'string' },
+  'client-id': { type: 'string' },
+  'client-secret': { type: 'string' },
+  'client-secret-file': { type: 'string' },
+  'client-auth': { type: 'string' },
+  'private-key': { type: 'string' },
+  dpop: { type: 'boolean', default: false },
+  scope: { type: 'string' },
+  resource: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const
+
+async function login(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    ...CLIENT_OPTIONS,
+    par: { type: 'boolean', default: false },
+    jar: { type: 'boolean', default: false },
+    jarm: { type: 'boolean', default: false },
+    'redirect-port': { type: 'string' },
+    browser: { type: 'boolean', default: true },
+    'no-browser': { type: 'boolean', default: false },
+    timeout: { type: 'string' },
+  })
+  const { issuer, clientId } = requireClient('login', values)
+  const port = values['redirect-port']
+  if (port !== undefined && !/^\d{1,5}$/.test(port)) {
+    throw new UsageError('--redirect-port must be a port number')
+  }
+  if (values.timeout !== undefined && !(Number(values.timeout) > 0)) {
+    throw new UsageError('--timeout must be a positive number of seconds')
+  }
+  const { runLogin, LoginUsageError } = await import('./login.ts')
+  const { CredentialError } = await import('./credentials.ts')
+  const { renderDetails } = await import('./transcript.ts')
+  try {
+    const result = await runLogin({
+      issuer,
+      clientId,
+      values: { ...values, browser: values.browser && !values['no-browser'] },
+      progress: (line) => console.error(line),
+    })
+    console.log(values.json ? JSON.stringify(result, null, 2) : renderDetails(result))
+    return 0
+  } catch (error) {
+    if (error instanceof LoginUsageError || error instanceof CredentialError) {
+      throw new UsageError(error.message)
+    }
+    return reportFailure('login', error)
+  }
+}
+
+function requireClient(
+  command: string,
+  values: { issuer?: string; 'client-id'?: string },
+): { issuer: URL; clientId: string } {
+  if (values.issuer === undefined || !URL.canParse(values.issuer)) {
+    throw new UsageError(`${command} needs --issuer <url>`)
+  }
+  if (values['client-id'] === undefined) throw new UsageError(`${command} needs --client-id <id>`)
+  return { issuer: new URL(values.issuer), clientId: values['client-id'] }
+}
+
 async function token(args: string[]): Promise<number> {
   const { values, positionals } = parse(
     args,
     {
-      issuer: { type: 'string' },
-      'client-id': { type: 'string' },
-      'client-secret': { type: 'string' },
-      'client-secret-file': { type: 'string' },
-      'client-auth': { type: 'string' },
-      'private-key': { type: 'string' },
-      dpop: { type: 'boolean', default: false },
-      scope: { type: 'string' },
-      resource: { type: 'string' },
+      ...CLIENT_OPTIONS,
       'refresh-token': { type: 'string' },
       'refresh-token-file': { type: 'string' },
       'login-hint': { type: 'string' },
       'binding-message': { type: 'string' },
       'poll-interval': { type: 'string' },
-      json: { type: 'boolean', default: false },
     },
     1,
   )
@@ -114,10 +173,7 @@ async function token(args: string[]): Promise<number> {
   const { CredentialError } = await import('./credentials.ts')
   const grant = GRANTS.find((name) => name === positionals[0])
   if (!grant) throw new UsageError(`token needs a grant: ${GRANTS.join(', ')}`)
-  if (values.issuer === undefined || !URL.canParse(values.issuer)) {
-    throw new UsageError('token needs --issuer <url>')
-  }
-  if (values['client-id'] === undefined) throw new UsageError('token needs --client-id <id>')
+  const { issuer, clientId } = requireClient('token', values)
   const interval = values['poll-interval']
   if (interval !== undefined && !(Number(interval) > 0)) {
     throw new UsageError('--poll-interval must be a positive number of seconds')
@@ -126,8 +182,8 @@ async function token(args: string[]): Promise<number> {
   try {
     const result = await requestToken({
       grant,
-      issuer: new URL(values.issuer),
-      clientId: values['client-id'],
+      issuer,
+      clientId,
       values,
       progress: (line) => console.error(line),
     })
