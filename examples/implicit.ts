@@ -22,6 +22,7 @@ export async function main(issuer: URL, options: ImplicitExampleOptions) {
     scope: 'openid profile email',
     nonce,
     state,
+    max_age: '3600',
   })
   // in a browser app: new URL(location.href), with the response in the fragment
   const currentUrl = await options.browser(authorizationUrl)
