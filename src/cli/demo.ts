@@ -7,6 +7,7 @@ import * as client from 'openid-rp'
 import * as jose from 'jose'
 import { login } from './embedded/login.ts'
 import type { ProviderOptions, ResourceServer, TestProvider } from './embedded/provider.ts'
+import type { DemoPki } from './tls.ts'
 import {
   decodeJwt,
   type HttpExchange,
@@ -19,7 +20,15 @@ import {
   tokenSummary,
 } from './transcript.ts'
 
-export const PROFILES = ['fapi2', 'oidc', 'hybrid', 'device', 'ciba', 'client-credentials'] as const
+export const PROFILES = [
+  'fapi2',
+  'oidc',
+  'hybrid',
+  'device',
+  'ciba',
+  'client-credentials',
+  'mtls',
+] as const
 export type Profile = (typeof PROFILES)[number]
 
 export interface DemoOptions {
@@ -59,7 +68,7 @@ export async function runDemo(options: DemoOptions): Promise<RunRecord> {
     steps,
   }
 
-  const keys = await clientKeys()
+  const keys = await clientKeys(scenario.pki === true)
   const op = await embedded.createProvider(scenario.provider(keys))
   const rs = await embedded.startResourceServer(op, { requireDpopNonce: true })
   run.issuer = op.issuer.href
@@ -127,6 +136,8 @@ interface Context {
 interface Scenario {
   /** Step titles in order; the transcript numbers steps against this. */
   steps: string[]
+  /** Issue a throw-away PKI (with openssl) before the provider starts. */
+  pki?: boolean
   provider(keys: ClientKeys): ProviderOptions
   run(context: Context): Promise<void>
 }
@@ -136,9 +147,11 @@ class Recorder {
   #exchanges: HttpExchange[] = []
   /** Rewrites the `interval` of device and backchannel authorization responses. */
   shortenPolling = false
+  /** How requests go out; the mtls profile sends them over TLS with a client certificate. */
+  transport: client.CustomFetch = (url, options) => fetch(url, options as RequestInit)
 
   readonly fetch: client.CustomFetch = async (url, options) => {
-    const response = await fetch(url, options as RequestInit)
+    const response = await this.transport(url, options)
     this.#record(url, options.method, new Headers(options.headers), options.body, response)
     if (this.shortenPolling && response.ok && /device|backchannel/.test(new URL(url).pathname)) {
       const body = (await response.json()) as Record<string, unknown>
@@ -192,9 +205,12 @@ interface ClientKeys {
   signing: { key: CryptoKey; kid: string }
   encryption: { key: CryptoKey; kid: string; alg: string }
   jwks: jose.JWK[]
+  /** A CA, server and client certificates, for profiles that set `pki`. */
+  pki?: DemoPki
 }
 
-async function clientKeys(): Promise<ClientKeys> {
+async function clientKeys(withPki: boolean): Promise<ClientKeys> {
+  const pki = withPki ? (await import('./tls.ts')).issueDemoPki() : undefined
   const signing = await jose.generateKeyPair('ES256', { extractable: true })
   const encryption = await jose.generateKeyPair('ECDH-ES', { extractable: true })
   const signingJwk = {
@@ -213,6 +229,7 @@ async function clientKeys(): Promise<ClientKeys> {
     signing: { key: signing.privateKey, kid: 'rp-sig' },
     encryption: { key: encryption.privateKey, kid: 'rp-enc', alg: 'ECDH-ES' },
     jwks: [signingJwk, encryptionJwk],
+    pki,
   }
 }
 
@@ -845,6 +862,95 @@ const SCENARIOS: Record<Profile, Scenario> = {
         const introspection = await client.tokenIntrospection(config, tokens.access_token)
         check(introspection.active, 'the access token is not active')
         return { introspection: redactClaims(introspection) }
+      })
+      await step('revocation', 'revocation', async () => {
+        await client.tokenRevocation(config, tokens.access_token)
+        const introspection = await client.tokenIntrospection(config, tokens.access_token)
+        check(!introspection.active, 'the access token is still active after revocation')
+        return { revoked: secret(tokens.access_token), active_after_revocation: false }
+      })
+    },
+  },
+
+  mtls: {
+    pki: true,
+    steps: [
+      'client certificate',
+      'discovery over TLS',
+      'client credentials with tls_client_auth',
+      'introspection shows the certificate binding',
+      'revocation',
+    ],
+    provider: (keys) => ({
+      tls: {
+        key: keys.pki!.server.key,
+        cert: keys.pki!.server.cert,
+        ca: keys.pki!.ca,
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      features: {
+        mTLS: { tlsClientAuth: true, certificateBoundAccessTokens: true },
+        clientCredentials: true,
+        introspection: true,
+        revocation: true,
+      },
+      clients: [
+        {
+          client_id: 'mtls-client',
+          token_endpoint_auth_method: 'tls_client_auth',
+          tls_client_auth_subject_dn: 'CN=mtls-rp',
+          tls_client_certificate_bound_access_tokens: true,
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+        },
+      ],
+    }),
+    async run(context) {
+      const { op, keys, step } = context
+      const pki = keys.pki!
+      const { certificateThumbprint, tlsFetch } = await import('./tls.ts')
+      const thumbprint = certificateThumbprint(pki.client.cert)
+      await step('certificate', 'client certificate', async () => {
+        const { X509Certificate } = await import('node:crypto')
+        const certificate = new X509Certificate(pki.client.cert)
+        context.recorder.transport = tlsFetch(pki.ca, pki.client)
+        return {
+          subject: certificate.subject,
+          issuer: certificate.issuer,
+          valid_to: certificate.validTo,
+          'x5t#S256': thumbprint,
+        }
+      })
+      let config!: client.Configuration
+      await step('discovery', 'discovery over TLS', async () => {
+        config = await client.discovery(
+          op.issuer,
+          'mtls-client',
+          { use_mtls_endpoint_aliases: true },
+          client.TlsClientAuth(),
+          { [client.customFetch]: context.recorder.fetch },
+        )
+        const metadata = config.serverMetadata()
+        return {
+          ...serverSummary(config),
+          tls_client_certificate_bound_access_tokens:
+            metadata.tls_client_certificate_bound_access_tokens ?? false,
+          mtls_endpoint_aliases: metadata.mtls_endpoint_aliases ?? 'none',
+        }
+      })
+      let tokens!: Awaited<ReturnType<typeof client.clientCredentialsGrant>>
+      await step('token', 'client credentials with tls_client_auth', async () => {
+        tokens = await client.clientCredentialsGrant(config, { scope: 'api:read' })
+        return tokenSummary(tokens)
+      })
+      await step('introspection', 'introspection shows the certificate binding', async () => {
+        const introspection = await client.tokenIntrospection(config, tokens.access_token)
+        check(introspection.active, 'the access token is not active')
+        const bound = introspection.cnf?.['x5t#S256']
+        check(bound === thumbprint, 'the access token is not bound to the client certificate')
+        return { introspection: redactClaims(introspection), bound_to_client_certificate: true }
       })
       await step('revocation', 'revocation', async () => {
         await client.tokenRevocation(config, tokens.access_token)

@@ -15,7 +15,7 @@ Commands:
   token <grant>      client-credentials, refresh, device or ciba against --issuer as --client-id
 
 Options for demo:
-  --profile <name>  fapi2 (default), oidc, hybrid, device, ciba, client-credentials
+  --profile <name>  fapi2 (default), oidc, hybrid, device, ciba, client-credentials, mtls
   --json            print the run as JSON instead of a readable transcript
   -h, --help        show this help
 

@@ -118,6 +118,17 @@ describe('openid-rp demo', { concurrency: 4 }, () => {
     assertNoLongSecrets(run)
   })
 
+  it('demo --profile mtls authenticates with a client certificate and gets a certificate-bound token', async () => {
+    const run = await demo('mtls')
+    assert.equal(details(run, 'token').token_type, 'bearer')
+    assert.equal(
+      details(run, 'introspection').introspection.cnf['x5t#S256'],
+      details(run, 'certificate')['x5t#S256'],
+    )
+    assert.match(stepOf(run, 'token').http[0]!.url, /^https:/)
+    assertNoLongSecrets(run)
+  })
+
   it('demo without --json prints a progress line per step and a summary', async () => {
     const { code, stdout } = await openidRp('demo', '--profile', 'client-credentials')
     assert.equal(code, 0)

@@ -1,0 +1,156 @@
+/**
+ * TLS for the `mtls` demo profile: a throw-away PKI issued with the `openssl` command, and a
+ * {@link client.CustomFetch} over `node:https` that presents a client certificate.
+ */
+import { execFileSync } from 'node:child_process'
+import { createHash, X509Certificate } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import * as https from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type * as client from 'openid-rp'
+
+export interface Identity {
+  key: string
+  cert: string
+}
+
+export interface DemoPki {
+  ca: string
+  server: Identity
+  client: Identity
+}
+
+/** A CA valid for one day, a server certificate for 127.0.0.1 and a client certificate `CN=mtls-rp`. */
+export function issueDemoPki(): DemoPki {
+  const dir = mkdtempSync(join(tmpdir(), 'openid-rp-demo-pki-'))
+  const run = (...args: string[]) => {
+    try {
+      execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new Error(
+          'the mtls profile issues its certificates with the openssl command; install OpenSSL',
+        )
+      }
+      throw error
+    }
+  }
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes']
+  try {
+    run(
+      'req',
+      '-x509',
+      ...ec,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=openid-rp demo CA',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+    )
+    const leaf = (name: string, subject: string, extensions: string): Identity => {
+      writeFileSync(join(dir, `${name}.ext`), extensions)
+      run('req', ...ec, '-subj', subject, '-keyout', `${name}.key`, '-out', `${name}.csr`)
+      run(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '1',
+        '-extfile',
+        `${name}.ext`,
+        '-out',
+        `${name}.crt`,
+      )
+      return {
+        key: readFileSync(join(dir, `${name}.key`), 'utf8'),
+        cert: readFileSync(join(dir, `${name}.crt`), 'utf8'),
+      }
+    }
+    return {
+      server: leaf(
+        'server',
+        '/CN=127.0.0.1',
+        'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n',
+      ),
+      client: leaf('client', '/CN=mtls-rp', 'extendedKeyUsage=clientAuth\n'),
+      ca: readFileSync(join(dir, 'ca.crt'), 'utf8'),
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** The certificate's SHA-256 thumbprint as in a `cnf` claim (`x5t#S256`, RFC 8705). */
+export function certificateThumbprint(pem: string): string {
+  return createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url')
+}
+
+/** A fetch over `node:https` that trusts `ca` and presents `identity` when given. */
+export function tlsFetch(ca: string, identity?: Identity): client.CustomFetch {
+  return (url, options) =>
+    new Promise<Response>((resolve, reject) => {
+      const body = options.body
+      if (
+        body !== null &&
+        body !== undefined &&
+        typeof body !== 'string' &&
+        !(body instanceof Uint8Array) &&
+        !(body instanceof ArrayBuffer) &&
+        !(body instanceof URLSearchParams)
+      ) {
+        reject(new TypeError('tlsFetch() sends string, URLSearchParams and byte bodies only'))
+        return
+      }
+      const request = https.request(
+        url,
+        {
+          method: options.method,
+          headers: options.headers,
+          ca,
+          ...identity,
+          signal: options.signal,
+        },
+        (response) => {
+          const chunks: Buffer[] = []
+          response.on('data', (chunk: Buffer) => chunks.push(chunk))
+          response.on('error', reject)
+          response.on('end', () => {
+            const headers = new Headers()
+            for (const [name, value] of Object.entries(response.headers)) {
+              for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+                headers.append(name, one)
+              }
+            }
+            const status = response.statusCode ?? 502
+            resolve(
+              new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), {
+                status,
+                statusText: response.statusMessage,
+                headers,
+              }),
+            )
+          })
+        },
+      )
+      request.on('error', reject)
+      request.end(
+        body === null || body === undefined
+          ? undefined
+          : body instanceof URLSearchParams
+            ? body.toString()
+            : body instanceof ArrayBuffer
+              ? Buffer.from(body)
+              : body,
+      )
+    })
+}
