@@ -1,0 +1,305 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import * as http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import express from 'express'
+import session from 'express-session'
+import { Passport } from 'passport'
+import type * as ReferencePassport from 'openid-client/passport'
+import { implementations, type Client } from '../support/implementations.ts'
+import { CookieJar, login } from '../support/login.ts'
+import { createProvider, type TestProvider } from '../support/provider.ts'
+
+type PassportModule = typeof ReferencePassport
+
+const clientId = 'passport-rp'
+const clientSecret = 'passport-rp-secret-0123456789abcdefghijklmnopqrstuvwxyz'
+
+let op: TestProvider
+let rp: http.Server
+let rpOrigin: string
+/** The Express app of the implementation under test; the server delegates to it. */
+let app: express.Express | undefined
+
+const callbackUrl = (variant: string) => `${rpOrigin}/cb/${variant}`
+const variants = ['basic', 'par', 'req', 'custom', 'deny']
+
+before(async () => {
+  rp = http.createServer((req, res) => {
+    if (app) app(req, res)
+    else res.writeHead(503).end()
+  })
+  await new Promise<void>((resolve) => rp.listen(0, '127.0.0.1', resolve))
+  rpOrigin = `http://127.0.0.1:${(rp.address() as AddressInfo).port}`
+  op = await createProvider({
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: variants.map(callbackUrl),
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+  })
+})
+
+after(async () => {
+  await new Promise<void>((resolve) => rp.close(() => resolve()))
+  await op.close()
+  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
+})
+
+/** What the app's custom authenticate callback reports back as JSON. */
+interface Outcome {
+  error?: string
+  user?: { sub: string; nonce?: string; scope?: string; path?: string } | false
+  info?: { message?: string; error?: string; error_description?: string }
+}
+
+/** A browser: one cookie jar for the RP, another for the provider. */
+class Browser {
+  readonly rpJar = new CookieJar()
+  readonly opJar = new CookieJar()
+
+  async get(url: string): Promise<Response> {
+    const target = new URL(url)
+    const cookie = this.rpJar.header(target)
+    const response = await fetch(target, {
+      redirect: 'manual',
+      headers: cookie ? { cookie } : {},
+    })
+    this.rpJar.store(target, response.headers.getSetCookie())
+    return response
+  }
+
+  /** Starts at the RP's login route and returns the authorization URL it redirects to. */
+  async start(variant: string): Promise<URL> {
+    const response = await this.get(`${rpOrigin}/login/${variant}`)
+    assert.equal(response.status, 302, `login redirects (got ${response.status})`)
+    await response.body?.cancel()
+    return new URL(response.headers.get('location')!)
+  }
+
+  /** Logs in at the provider and returns the callback URL it sends the browser to. */
+  async authorize(authorizationUrl: URL, variant: string, deny = false): Promise<URL> {
+    const callback = await login(authorizationUrl, {
+      redirectUri: callbackUrl(variant),
+      jar: this.opJar,
+      deny,
+    })
+    assert.ok(callback instanceof URL)
+    return callback
+  }
+
+  async finish(callback: URL): Promise<Outcome> {
+    const response = await this.get(callback.href)
+    assert.equal(response.status, 200, `callback answers (got ${response.status})`)
+    return (await response.json()) as Outcome
+  }
+}
+
+for (const impl of implementations) {
+  describe(`${impl.name}: passport Strategy with Express 5 and express-session`, () => {
+    let client: Client
+    let strategies: PassportModule
+    let config: Awaited<ReturnType<Client['discovery']>>
+
+    before(async () => {
+      client = await impl.load()
+      strategies = (
+        impl.name === 'openid-rp'
+          ? await import('openid-rp/passport')
+          : await import('openid-client/passport')
+      ) as PassportModule
+      config = await client.discovery(op.issuer, clientId, clientSecret, undefined, {
+        execute: [client.allowInsecureRequests],
+      })
+      const { Strategy } = strategies
+
+      class CustomStrategy extends Strategy {
+        override authorizationRequestParams<TOptions extends ReferencePassport.AuthenticateOptions>(
+          req: express.Request,
+          options: TOptions,
+        ) {
+          const params = new URLSearchParams(super.authorizationRequestParams(req, options))
+          params.set('scope', 'openid profile')
+          params.set('ui_locales', 'en')
+          return params
+        }
+      }
+
+      const auth = new Passport()
+      const claimsOf = (
+        tokens: Parameters<ReferencePassport.VerifyFunction>[0],
+        extra: object = {},
+      ) => {
+        const claims = tokens.claims()!
+        return { sub: claims.sub, nonce: claims.nonce, scope: tokens.scope, ...extra }
+      }
+      const common = { config, scope: 'openid email' }
+      auth.use(
+        'basic',
+        new Strategy({ ...common, callbackURL: callbackUrl('basic') }, (tokens, verified) =>
+          verified(null, claimsOf(tokens)),
+        ),
+      )
+      auth.use(
+        'par',
+        new Strategy(
+          { ...common, callbackURL: callbackUrl('par'), usePAR: true },
+          async (tokens, verified) => verified(null, claimsOf(tokens)),
+        ),
+      )
+      auth.use(
+        'req',
+        new Strategy(
+          { ...common, callbackURL: callbackUrl('req'), passReqToCallback: true },
+          (req, tokens, verified) => verified(null, claimsOf(tokens, { path: req.path })),
+        ),
+      )
+      auth.use(
+        'custom',
+        new CustomStrategy({ ...common, callbackURL: callbackUrl('custom') }, (tokens, verified) =>
+          verified(null, claimsOf(tokens)),
+        ),
+      )
+      auth.use(
+        'deny',
+        new Strategy({ ...common, callbackURL: callbackUrl('deny') }, (tokens, verified) =>
+          verified(null, claimsOf(tokens)),
+        ),
+      )
+
+      const server = express()
+      server.use(
+        session({
+          secret: 'passport-test-session-secret',
+          resave: false,
+          saveUninitialized: false,
+          cookie: { secure: false },
+        }),
+      )
+      server.get('/login/:variant', (req, res, next) => {
+        auth.authenticate(req.params.variant)(req, res, next)
+      })
+      server.get('/cb/:variant', (req, res, next) => {
+        auth.authenticate(req.params.variant, (error: unknown, user: unknown, info: unknown) => {
+          res.json({
+            error: error ? String((error as Error).message ?? error) : undefined,
+            user,
+            info,
+          })
+        })(req, res, next)
+      })
+      app = server
+    })
+
+    after(() => {
+      app = undefined
+    })
+
+    it('Strategy is named after the issuer host by default and rejects a missing config', () => {
+      const strategy = new strategies.Strategy({ config }, () => {})
+      assert.equal(strategy.name, op.issuer.host)
+      assert.throws(
+        () => new strategies.Strategy({ config: undefined as never }, () => {}),
+        TypeError,
+      )
+    })
+
+    it('authenticate() redirects with PKCE (S256), and the callback completes the code flow', async () => {
+      const browser = new Browser()
+      const authorizationUrl = await browser.start('basic')
+      assert.equal(authorizationUrl.origin, op.issuer.origin)
+      const query = authorizationUrl.searchParams
+      assert.equal(query.get('client_id'), clientId)
+      assert.equal(query.get('response_type'), 'code')
+      assert.equal(query.get('scope'), 'openid email')
+      assert.equal(query.get('redirect_uri'), callbackUrl('basic'))
+      assert.equal(query.get('code_challenge_method'), 'S256')
+      assert.match(query.get('code_challenge') ?? '', /^[\w-]{43}$/)
+      if (impl.name === 'openid-rp') {
+        assert.ok(query.get('state'), 'openid-rp always sends state')
+        assert.ok(query.get('nonce'), 'openid-rp sends a nonce when the scope has openid')
+      }
+
+      const outcome = await browser.finish(await browser.authorize(authorizationUrl, 'basic'))
+      assert.equal(outcome.error, undefined)
+      assert.ok(outcome.user, `verified a user (info: ${JSON.stringify(outcome.info)})`)
+      assert.equal(outcome.user.sub, op.account.sub)
+      assert.equal(outcome.user.nonce ?? undefined, query.get('nonce') ?? undefined)
+    })
+
+    it('authenticate() callback replayed after success fails: the session no longer holds the request', async () => {
+      const browser = new Browser()
+      const callback = await browser.authorize(await browser.start('basic'), 'basic')
+      assert.ok((await browser.finish(callback)).user)
+      const replay = await browser.finish(callback)
+      assert.equal(replay.user, false)
+      assert.equal(replay.info?.message, 'Unable to verify authorization request state')
+    })
+
+    it('authenticate() callback from another browser (no pending request in its session) fails', async () => {
+      const victim = new Browser()
+      const callback = await victim.authorize(await victim.start('basic'), 'basic')
+      const outcome = await new Browser().finish(callback)
+      assert.equal(outcome.user, false)
+      assert.equal(outcome.info?.message, 'Unable to verify authorization request state')
+    })
+
+    it('authenticate() with usePAR pushes the request and redirects with only client_id and request_uri', async () => {
+      const browser = new Browser()
+      const authorizationUrl = await browser.start('par')
+      assert.deepEqual([...authorizationUrl.searchParams.keys()].sort(), [
+        'client_id',
+        'request_uri',
+      ])
+      assert.match(
+        authorizationUrl.searchParams.get('request_uri')!,
+        /^urn:ietf:params:oauth:request_uri:/,
+      )
+      const outcome = await browser.finish(await browser.authorize(authorizationUrl, 'par'))
+      assert.equal(outcome.error, undefined)
+      assert.ok(outcome.user)
+      assert.equal(outcome.user.sub, op.account.sub)
+    })
+
+    it('authenticate() with passReqToCallback calls verify with the request first', async () => {
+      const browser = new Browser()
+      const outcome = await browser.finish(
+        await browser.authorize(await browser.start('req'), 'req'),
+      )
+      assert.equal(outcome.error, undefined)
+      assert.ok(outcome.user)
+      assert.equal(outcome.user.sub, op.account.sub)
+      assert.equal(outcome.user.path, '/cb/req')
+    })
+
+    it('authenticate() uses the parameters of an overridden authorizationRequestParams()', async () => {
+      const browser = new Browser()
+      const authorizationUrl = await browser.start('custom')
+      assert.equal(authorizationUrl.searchParams.get('scope'), 'openid profile')
+      assert.equal(authorizationUrl.searchParams.get('ui_locales'), 'en')
+      const outcome = await browser.finish(await browser.authorize(authorizationUrl, 'custom'))
+      assert.equal(outcome.error, undefined)
+      assert.ok(outcome.user)
+      assert.deepEqual(outcome.user.scope?.split(' ').sort(), ['openid', 'profile'])
+    })
+
+    it('authenticate() fails (not errors) with the description when the user denies access', async () => {
+      const browser = new Browser()
+      const callback = await browser.authorize(await browser.start('deny'), 'deny', true)
+      assert.equal(callback.searchParams.get('error'), 'access_denied')
+      const outcome = await browser.finish(callback)
+      assert.equal(outcome.error, undefined)
+      assert.equal(outcome.user, false)
+      assert.equal(outcome.info?.error, 'access_denied')
+      assert.equal(
+        outcome.info?.message,
+        callback.searchParams.get('error_description') ?? 'access_denied',
+      )
+    })
+  })
+}
