@@ -1,4 +1,8 @@
-import { authorizationParameters, authorizationUrl, endpoint } from './core/authorization-request.ts'
+import {
+  authorizationParameters,
+  authorizationUrl,
+  endpoint,
+} from './core/authorization-request.ts'
 import type { Configuration } from './core/configuration.ts'
 import { normalizeError } from './core/errors.ts'
 import { internal } from './core/state.ts'

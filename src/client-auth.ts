@@ -15,7 +15,10 @@ function secretOf(given: string | undefined, client: oauth.Client): string {
 }
 
 function checkSecretArgument(clientSecret: unknown): void {
-  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret.length === 0)) {
+  if (
+    clientSecret !== undefined &&
+    (typeof clientSecret !== 'string' || clientSecret.length === 0)
+  ) {
     throw argumentError('"clientSecret" must be a non-empty string')
   }
 }

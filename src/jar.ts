@@ -33,10 +33,7 @@ export async function buildAuthorizationUrlWithJAR(
   try {
     const params = authorizationParameters(state, parameters)
     const request = await oauth.issueRequestObject(state.as, state.c, params, signingKey, options)
-    return authorizationUrl(
-      state,
-      new URLSearchParams({ client_id: state.c.client_id, request }),
-    )
+    return authorizationUrl(state, new URLSearchParams({ client_id: state.c.client_id, request }))
   } catch (err) {
     throw normalizeError(err)
   }

@@ -17,8 +17,7 @@ import type { DPoPOptions } from './core/token-response.ts'
 
 /** Options of {@link dynamicClientRegistration}. */
 export interface DynamicClientRegistrationRequestOptions
-  extends DiscoveryRequestOptions,
-    DPoPOptions {
+  extends DiscoveryRequestOptions, DPoPOptions {
   /** An initial access token the registration endpoint requires (RFC 7591 §3). */
   initialAccessToken?: string
 }

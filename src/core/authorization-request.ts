@@ -4,7 +4,10 @@ import { argumentError, clientError } from './errors.ts'
 import type { State } from './state.ts'
 
 /** @internal A server endpoint as a URL; refuses a missing one and (by default) plain HTTP. */
-export function endpoint(state: Pick<State, 'as' | 'tlsOnly'>, name: keyof oauth.AuthorizationServer): URL {
+export function endpoint(
+  state: Pick<State, 'as' | 'tlsOnly'>,
+  name: keyof oauth.AuthorizationServer,
+): URL {
   const value = state.as[name]
   if (typeof value !== 'string' || value.length === 0) {
     throw clientError(
@@ -17,7 +20,11 @@ export function endpoint(state: Pick<State, 'as' | 'tlsOnly'>, name: keyof oauth
   try {
     url = new URL(value)
   } catch (cause) {
-    throw clientError(`the server metadata "${String(name)}" is not a valid URL`, 'OAUTH_INVALID_SERVER_METADATA', cause)
+    throw clientError(
+      `the server metadata "${String(name)}" is not a valid URL`,
+      'OAUTH_INVALID_SERVER_METADATA',
+      cause,
+    )
   }
   oauth.checkProtocol(url, state.tlsOnly)
   return url

@@ -4,7 +4,9 @@ import { argumentError } from './errors.ts'
 export function isRequest(value: unknown): value is Request {
   return (
     value instanceof Request ||
-    (typeof value === 'object' && value !== null && (value as object)[Symbol.toStringTag as never] === 'Request')
+    (typeof value === 'object' &&
+      value !== null &&
+      (value as object)[Symbol.toStringTag as never] === 'Request')
   )
 }
 

@@ -97,11 +97,13 @@ export async function fetchServerMetadata(
 }
 
 /** @internal Applies discovery options to a new Configuration. */
-export function applyOptions(config: Configuration, options: DiscoveryRequestOptions | undefined): Configuration {
+export function applyOptions(
+  config: Configuration,
+  options: DiscoveryRequestOptions | undefined,
+): Configuration {
   const state = internal(config)
   if (options?.[oauth.customFetch] !== undefined) state.fetch = options[oauth.customFetch]
   if (options?.timeout !== undefined) state.timeout = options.timeout
   for (const extension of options?.execute ?? []) extension(config)
   return config
 }
-

@@ -132,7 +132,9 @@ export function redact(value: unknown, depth = 0): unknown {
   const copy: Record<string, unknown> = {}
   for (const [key, item] of Object.entries(value)) {
     copy[key] =
-      SECRET_KEYS.has(key.toLowerCase()) && typeof item === 'string' ? '[redacted]' : redact(item, depth + 1)
+      SECRET_KEYS.has(key.toLowerCase()) && typeof item === 'string'
+        ? '[redacted]'
+        : redact(item, depth + 1)
   }
   return copy
 }
@@ -152,7 +154,10 @@ export function normalizeError(err: unknown): Error {
   }
   if (err instanceof oauth.OperationProcessingError) {
     const code = (err as { code?: string }).code
-    return new ClientError(withHint(err.message, code, err.cause), { cause: redact(err.cause), code })
+    return new ClientError(withHint(err.message, code, err.cause), {
+      cause: redact(err.cause),
+      code,
+    })
   }
   if (err instanceof oauth.UnsupportedOperationError) {
     return new ClientError(err.message, { cause: err.cause, code: err.code })

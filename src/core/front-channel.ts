@@ -8,7 +8,10 @@ import { checkIssuedAt, rememberDecrypted } from './token-response.ts'
 
 /** @internal Options for a response whose JWT signature is checked against the issuer JWKS. */
 export function signatureOptions(state: State): oauth.ValidateSignatureOptions {
-  return { ...transport(state), [oauth.jwksCache]: state.jwksCache } as oauth.ValidateSignatureOptions
+  return {
+    ...transport(state),
+    [oauth.jwksCache]: state.jwksCache,
+  } as oauth.ValidateSignatureOptions
 }
 
 /** @internal The payload of a compact JWS, or undefined. */
@@ -19,7 +22,9 @@ export function jwsPayload(jws: string | null | undefined): Record<string, unkno
     const base64 = parts[1]!.replace(/-/g, '+').replace(/_/g, '/')
     const json = new TextDecoder().decode(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)))
     const payload: unknown = JSON.parse(json)
-    return typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : undefined
+    return typeof payload === 'object' && payload !== null
+      ? (payload as Record<string, unknown>)
+      : undefined
   } catch {
     return undefined
   }
@@ -34,7 +39,9 @@ type IdTokenResponseValidation = typeof oauth.validateCodeIdTokenResponse
  * signature, `nonce`, `c_hash`, `s_hash` (and with `validate` = detached-signature checks, the
  * FAPI 1.0 rules) before the code is exchanged.
  */
-export function idTokenResponseValidator(validate: IdTokenResponseValidation): AuthResponseValidator {
+export function idTokenResponseValidator(
+  validate: IdTokenResponseValidation,
+): AuthResponseValidator {
   return async (state, currentUrl, checks) => {
     if (typeof checks.expectedNonce !== 'string') {
       throw argumentError(
@@ -59,7 +66,9 @@ export function idTokenResponseValidator(validate: IdTokenResponseValidation): A
       checks.maxAge,
       {
         ...signatureOptions(state),
-        ...(decrypt && { [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)) }),
+        ...(decrypt && {
+          [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)),
+        }),
       },
     )
     const claims = jwsPayload(plaintext ?? received.get('id_token'))
@@ -76,7 +85,10 @@ export function idTokenResponseValidator(validate: IdTokenResponseValidation): A
  * @internal OpenID Connect Core 3.3.3.6: the ID Token from the token endpoint must have the
  * same `iss` and `sub` as the one in the authorization response.
  */
-export function checkSameSubject(authResponse: URLSearchParams, tokens: oauth.TokenEndpointResponse): void {
+export function checkSameSubject(
+  authResponse: URLSearchParams,
+  tokens: oauth.TokenEndpointResponse,
+): void {
   const front = frontChannelClaims.get(authResponse)
   if (front === undefined || tokens.id_token === undefined) return
   const back = oauth.getValidatedIdTokenClaims(tokens)

@@ -41,7 +41,10 @@ export function transport(state: Pick<State, 'fetch' | 'tlsOnly' | 'timeout'>): 
  * @internal Runs one protocol operation; when a DPoP handle is in use and the server asks for a
  * fresh nonce, runs it once more (the handle has learned the nonce by then).
  */
-export async function perform<T>(dpop: oauth.DPoPHandle | undefined, operation: () => Promise<T>): Promise<T> {
+export async function perform<T>(
+  dpop: oauth.DPoPHandle | undefined,
+  operation: () => Promise<T>,
+): Promise<T> {
   try {
     return await operation()
   } catch (err) {

@@ -1,6 +1,8 @@
 import * as oauth from 'oauth4webapi'
 
 import { clientError, normalizeError } from './errors.ts'
+import type { State } from './state.ts'
+import { exchange, type TokenRequestOptions, type TokenResponse } from './token-response.ts'
 
 /** @internal Resolves after `seconds`, or rejects with `OAUTH_ABORT` when `signal` aborts. */
 export function wait(seconds: number, signal: AbortSignal | undefined): Promise<void> {
@@ -80,4 +82,23 @@ export async function pollGrant<T>(
       throw err
     }
   }
+}
+
+/**
+ * @internal Polls a token endpoint grant (device code, CIBA) with {@link pollGrant}, each
+ * attempt a full {@link exchange}.
+ */
+export function pollTokenEndpoint(
+  state: State,
+  interval: number | undefined,
+  options: { DPoP?: oauth.DPoPHandle; signal?: AbortSignal } | undefined,
+  request: (http: TokenRequestOptions) => Promise<Response>,
+  processResponse: (
+    response: Response,
+    processing: oauth.ProcessTokenResponseOptions,
+  ) => Promise<oauth.TokenEndpointResponse>,
+): Promise<TokenResponse> {
+  return pollGrant(interval, options?.signal, (signal) =>
+    exchange(state, options?.DPoP, request, processResponse, undefined, signal),
+  )
 }

@@ -33,13 +33,7 @@ export type CustomFetch = (url: string, options: CustomFetchOptions) => Promise<
 
 /** A request body the library may send. */
 export type FetchBody =
-  | ArrayBuffer
-  | null
-  | ReadableStream
-  | string
-  | Uint8Array
-  | undefined
-  | URLSearchParams
+  ArrayBuffer | null | ReadableStream | string | Uint8Array | undefined | URLSearchParams
 
 /** Checks applied to an authorization response before its code is exchanged. */
 export interface AuthResponseChecks {
@@ -54,14 +48,6 @@ export type AuthResponseValidator = (
   currentUrl: URL | Request,
   checks: AuthResponseChecks,
 ) => Promise<URLSearchParams>
-
-/** Validates an implicit (`response_type=id_token`) response. */
-export type ImplicitValidator = (
-  state: State,
-  currentUrl: URL | Request,
-  expectedNonce: string,
-  checks: AuthResponseChecks,
-) => Promise<oauth.IDToken>
 
 /** Everything a Configuration holds; reachable only through {@link internal}. */
 export interface State {
@@ -79,7 +65,6 @@ export interface State {
   authResponse?: AuthResponseValidator
   /** Cross-checks the token endpoint response against the front-channel one (hybrid flow). */
   frontChannel?: (authResponse: URLSearchParams, tokens: oauth.TokenEndpointResponse) => void
-  detachedSignature?: boolean
 }
 
 const states = new WeakMap<object, State>()

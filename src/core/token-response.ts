@@ -87,7 +87,9 @@ function addHelpers(response: oauth.TokenEndpointResponse): TokenResponse {
     },
     expiresIn: {
       value: () =>
-        expiresAt === undefined ? undefined : Math.max(0, Math.floor((expiresAt - Date.now()) / 1000)),
+        expiresAt === undefined
+          ? undefined
+          : Math.max(0, Math.floor((expiresAt - Date.now()) / 1000)),
     },
   }) as TokenResponse
 }
@@ -114,7 +116,8 @@ export async function exchange(
     const decryption = captureDecryption(state)
     const response = await request({ ...transportWithSignal(state, signal), DPoP: dpop })
     const result = await processResponse(response, decryption.options)
-    if (result.id_token !== undefined) checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
+    if (result.id_token !== undefined)
+      checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
     if (result.id_token !== undefined) await state.nonRepudiation?.(response)
     await after?.(result)
     return rememberDecrypted(addHelpers(result), decryption.plaintext())

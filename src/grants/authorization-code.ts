@@ -126,7 +126,9 @@ export async function authorizationCodeGrant(
   if (front !== undefined || tokenEndpoint !== undefined) {
     const authorizationEndpoint = front?.id_token?.authorization_endpoint
     const decrypted: DecryptedAuthorizationCodeResponses = Object.freeze({
-      ...(front?.authorization_response && { authorization_response: front.authorization_response }),
+      ...(front?.authorization_response && {
+        authorization_response: front.authorization_response,
+      }),
       ...((tokenEndpoint || authorizationEndpoint) && {
         id_token: Object.freeze({
           ...(tokenEndpoint && { token_endpoint: tokenEndpoint }),

@@ -1,11 +1,11 @@
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { argumentError, normalizeError } from '../core/errors.ts'
-import { transport } from '../core/http.ts'
-import { pollGrant } from '../core/polling.ts'
+import { argumentError } from '../core/errors.ts'
+import { perform, transport } from '../core/http.ts'
+import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
-import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
+import type { DPoPOptions, TokenResponse } from '../core/token-response.ts'
 
 /** Options of {@link pollBackchannelAuthenticationGrant}. */
 export interface BackchannelAuthenticationGrantPollOptions extends DPoPOptions {
@@ -30,8 +30,8 @@ export async function initiateBackchannelAuthentication(
   parameters: URLSearchParams | Record<string, string>,
 ): Promise<oauth.BackchannelAuthenticationResponse> {
   const state = internal(config)
-  try {
-    return await oauth.processBackchannelAuthenticationResponse(
+  return perform(undefined, async () =>
+    oauth.processBackchannelAuthenticationResponse(
       state.as,
       state.c,
       await oauth.backchannelAuthenticationRequest(
@@ -41,10 +41,8 @@ export async function initiateBackchannelAuthentication(
         new URLSearchParams(parameters),
         transport(state),
       ),
-    )
-  } catch (err) {
-    throw normalizeError(err)
-  }
+    ),
+  )
 }
 
 /**
@@ -71,19 +69,16 @@ export async function pollBackchannelAuthenticationGrant(
     )
   }
   const additionalParameters = new URLSearchParams(parameters)
-  return pollGrant(backchannelAuthenticationResponse.interval, options?.signal, (signal) =>
-    exchange(
-      state,
-      options?.DPoP,
-      (http) =>
-        oauth.backchannelAuthenticationGrantRequest(state.as, state.c, state.auth, authReqId, {
-          ...http,
-          additionalParameters,
-        }),
-      (response, processing) =>
-        oauth.processBackchannelAuthenticationGrantResponse(state.as, state.c, response, processing),
-      undefined,
-      signal,
-    ),
+  return pollTokenEndpoint(
+    state,
+    backchannelAuthenticationResponse.interval,
+    options,
+    (http) =>
+      oauth.backchannelAuthenticationGrantRequest(state.as, state.c, state.auth, authReqId, {
+        ...http,
+        additionalParameters,
+      }),
+    (response, processing) =>
+      oauth.processBackchannelAuthenticationGrantResponse(state.as, state.c, response, processing),
   )
 }

@@ -1,11 +1,11 @@
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { argumentError, normalizeError } from '../core/errors.ts'
-import { transport } from '../core/http.ts'
-import { pollGrant } from '../core/polling.ts'
+import { argumentError } from '../core/errors.ts'
+import { perform, transport } from '../core/http.ts'
+import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
-import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
+import type { DPoPOptions, TokenResponse } from '../core/token-response.ts'
 
 /** Options of {@link pollDeviceAuthorizationGrant}. */
 export interface DeviceAuthorizationGrantPollOptions extends DPoPOptions {
@@ -32,8 +32,8 @@ export async function initiateDeviceAuthorization(
   parameters: URLSearchParams | Record<string, string>,
 ): Promise<oauth.DeviceAuthorizationResponse> {
   const state = internal(config)
-  try {
-    return await oauth.processDeviceAuthorizationResponse(
+  return perform(undefined, async () =>
+    oauth.processDeviceAuthorizationResponse(
       state.as,
       state.c,
       await oauth.deviceAuthorizationRequest(
@@ -43,10 +43,8 @@ export async function initiateDeviceAuthorization(
         new URLSearchParams(parameters),
         transport(state),
       ),
-    )
-  } catch (err) {
-    throw normalizeError(err)
-  }
+    ),
+  )
 }
 
 /**
@@ -71,22 +69,21 @@ export async function pollDeviceAuthorizationGrant(
   const state = internal(config)
   const deviceCode = deviceAuthorizationResponse?.device_code
   if (typeof deviceCode !== 'string' || deviceCode.length === 0) {
-    throw argumentError('"deviceAuthorizationResponse" must be the result of initiateDeviceAuthorization()')
+    throw argumentError(
+      '"deviceAuthorizationResponse" must be the result of initiateDeviceAuthorization()',
+    )
   }
   const additionalParameters = new URLSearchParams(parameters)
-  return pollGrant(deviceAuthorizationResponse.interval, options?.signal, (signal) =>
-    exchange(
-      state,
-      options?.DPoP,
-      (http) =>
-        oauth.deviceCodeGrantRequest(state.as, state.c, state.auth, deviceCode, {
-          ...http,
-          additionalParameters,
-        }),
-      (response, processing) =>
-        oauth.processDeviceCodeResponse(state.as, state.c, response, processing),
-      undefined,
-      signal,
-    ),
+  return pollTokenEndpoint(
+    state,
+    deviceAuthorizationResponse.interval,
+    options,
+    (http) =>
+      oauth.deviceCodeGrantRequest(state.as, state.c, state.auth, deviceCode, {
+        ...http,
+        additionalParameters,
+      }),
+    (response, processing) =>
+      oauth.processDeviceCodeResponse(state.as, state.c, response, processing),
   )
 }

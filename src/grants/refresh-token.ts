@@ -33,6 +33,7 @@ export async function refreshTokenGrant(
         ...http,
         additionalParameters: new URLSearchParams(parameters),
       }),
-    (response, processing) => oauth.processRefreshTokenResponse(state.as, state.c, response, processing),
+    (response, processing) =>
+      oauth.processRefreshTokenResponse(state.as, state.c, response, processing),
   )
 }

@@ -20,7 +20,14 @@ export interface DecryptionKey {
   kid?: string
 }
 
-const CONTENT_ENCRYPTION = ['A128GCM', 'A192GCM', 'A256GCM', 'A128CBC-HS256', 'A192CBC-HS384', 'A256CBC-HS512']
+const CONTENT_ENCRYPTION = [
+  'A128GCM',
+  'A192GCM',
+  'A256GCM',
+  'A128CBC-HS256',
+  'A192CBC-HS384',
+  'A256CBC-HS512',
+]
 const ECDH_ALGS = ['ECDH-ES', 'ECDH-ES+A128KW', 'ECDH-ES+A192KW', 'ECDH-ES+A256KW']
 const OAEP_BY_HASH: Record<string, string> = {
   'SHA-1': 'RSA-OAEP',
@@ -38,7 +45,9 @@ interface NormalizedKey {
 
 function normalize(input: oauth.CryptoKey | DecryptionKey): NormalizedKey {
   const given: DecryptionKey =
-    typeof input === 'object' && input !== null && 'key' in input ? input : { key: input as CryptoKey }
+    typeof input === 'object' && input !== null && 'key' in input
+      ? input
+      : { key: input as CryptoKey }
   const key = given.key as CryptoKey
   if (!(key instanceof CryptoKey) || key.type !== 'private') {
     throw argumentError('decryption keys must be private CryptoKeys', 'ERR_INVALID_ARG_VALUE')
@@ -49,7 +58,8 @@ function normalize(input: oauth.CryptoKey | DecryptionKey): NormalizedKey {
     case 'RSA-OAEP': {
       const hash = (key.algorithm as RsaHashedKeyAlgorithm).hash.name
       const alg = OAEP_BY_HASH[hash]
-      if (!alg) throw argumentError(`RSA-OAEP keys with ${hash} are not supported`, 'ERR_INVALID_ARG_VALUE')
+      if (!alg)
+        throw argumentError(`RSA-OAEP keys with ${hash} are not supported`, 'ERR_INVALID_ARG_VALUE')
       algs = [alg]
       break
     }
@@ -148,7 +158,10 @@ export function enableDecryptingResponses(
     )
   }
   if (!Array.isArray(contentEncryptionAlgorithms) || contentEncryptionAlgorithms.length === 0) {
-    throw argumentError('"contentEncryptionAlgorithms" must be a non-empty array', 'ERR_INVALID_ARG_VALUE')
+    throw argumentError(
+      '"contentEncryptionAlgorithms" must be a non-empty array',
+      'ERR_INVALID_ARG_VALUE',
+    )
   }
   if (keys.length === 0) {
     throw argumentError('no decryption keys were provided', 'ERR_INVALID_ARG_VALUE')
@@ -181,7 +194,9 @@ export function enableDecryptingResponses(
       return new TextDecoder().decode(plaintext)
     } catch (err) {
       if (err instanceof JOSEError) {
-        throw clientError(`decryption failed: ${err.message}`, 'OAUTH_DECRYPTION_FAILED', { code: err.code })
+        throw clientError(`decryption failed: ${err.message}`, 'OAUTH_DECRYPTION_FAILED', {
+          code: err.code,
+        })
       }
       throw normalizeError(err)
     }

@@ -26,6 +26,5 @@ export function enableDetachedSignatureResponseChecks(config: Configuration): vo
       'OAUTH_UNSUPPORTED_OPERATION',
     )
   }
-  state.detachedSignature = true
   state.authResponse = idTokenResponseValidator(oauth.validateDetachedSignatureResponse)
 }

@@ -13,7 +13,10 @@ export interface GenerateKeyPairOptions {
   modulusLength?: number
 }
 
-function keyAlgorithm(alg: string, modulusLength: number): RsaHashedKeyGenParams | EcKeyGenParams | Algorithm {
+function keyAlgorithm(
+  alg: string,
+  modulusLength: number,
+): RsaHashedKeyGenParams | EcKeyGenParams | Algorithm {
   const rsa = (name: string, hash: string): RsaHashedKeyGenParams => ({
     name,
     hash,

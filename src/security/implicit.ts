@@ -97,13 +97,22 @@ export async function implicitAuthentication(
       { headers: { 'content-type': 'application/json' } },
     )
     const decryption = captureDecryption(state)
-    const result = await oauth.processAuthorizationCodeResponse(state.as, state.c, asTokenResponse, {
-      ...decryption.options,
-      expectedNonce,
-      maxAge: checks?.maxAge,
-      requireIdToken: true,
-    })
-    await oauth.validateApplicationLevelSignature(state.as, asTokenResponse, signatureOptions(state))
+    const result = await oauth.processAuthorizationCodeResponse(
+      state.as,
+      state.c,
+      asTokenResponse,
+      {
+        ...decryption.options,
+        expectedNonce,
+        maxAge: checks?.maxAge,
+        requireIdToken: true,
+      },
+    )
+    await oauth.validateApplicationLevelSignature(
+      state.as,
+      asTokenResponse,
+      signatureOptions(state),
+    )
     const claims = oauth.getValidatedIdTokenClaims(result)!
     checkIssuedAt(claims, state.c)
     return rememberDecrypted(claims, decryption.plaintext())

@@ -40,7 +40,9 @@ export function useJwtResponseMode(config: Configuration): void {
       checks.expectedState ?? oauth.expectNoState,
       {
         ...signatureOptions(state),
-        ...(decrypt && { [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)) }),
+        ...(decrypt && {
+          [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)),
+        }),
       },
     )
     return plaintext === undefined

@@ -41,7 +41,10 @@ export function setJwksCache(config: Configuration, jwksCache: oauth.ExportedJWK
     jwksCache.jwks === null ||
     !Array.isArray(jwksCache.jwks.keys)
   ) {
-    throw argumentError('"jwksCache" must be a value returned by getJwksCache()', 'ERR_INVALID_ARG_VALUE')
+    throw argumentError(
+      '"jwksCache" must be a value returned by getJwksCache()',
+      'ERR_INVALID_ARG_VALUE',
+    )
   }
   state.jwksCache = structuredClone({ jwks: jwksCache.jwks, uat: jwksCache.uat })
 }
