@@ -33,6 +33,8 @@ export type Profile = (typeof PROFILES)[number]
 
 export interface DemoOptions {
   profile: Profile
+  /** Called once the embedded provider is loaded, before the first step. */
+  onStart?: () => void
   /** Called as each step finishes, for progress output. */
   onStep?: (step: StepRecord, index: number, total: number) => void
 }
@@ -41,7 +43,7 @@ export interface DemoOptions {
 export class MissingProviderError extends Error {
   constructor() {
     super(
-      'openid-rp demo needs the optional peer dependency oidc-provider; install it with `npm install oidc-provider` (it is not needed by the library)',
+      'the demo needs the optional peer dependency oidc-provider: install it with `npm install oidc-provider` (the library itself does not need it)',
     )
     this.name = 'MissingProviderError'
   }
@@ -56,6 +58,7 @@ const POLL_INTERVAL = 0.1
 /** Runs one profile of the demo and returns its record; never throws for a failed step. */
 export async function runDemo(options: DemoOptions): Promise<RunRecord> {
   const embedded = await loadEmbeddedProvider()
+  options.onStart?.()
   const started = performance.now()
   const scenario = SCENARIOS[options.profile]
   const steps: StepRecord[] = []

@@ -74,10 +74,10 @@ async function demo(args: string[]): Promise<number> {
     )
   }
   const { renderJson, renderStep, renderSummary } = await import('./transcript.ts')
-  if (!values.json) console.log(`openid-rp demo --profile ${profile}\n`)
   try {
     const run = await runDemo({
       profile,
+      onStart: values.json ? undefined : () => console.log(`openid-rp demo --profile ${profile}\n`),
       onStep: values.json
         ? undefined
         : (step, index, total) => console.log(`${renderStep(step, index, total)}\n`),
@@ -258,6 +258,12 @@ function parse<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']
     throw new UsageError((error instanceof Error ? error.message : String(error)).split('\n')[0]!)
   }
 }
+
+// output piped into `head` and the like: stop quietly once the reader is gone
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw error
+})
 
 main(process.argv.slice(2)).then(
   (code) => {
