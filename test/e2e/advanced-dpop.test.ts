@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import * as jose from 'jose'
 import { implementations, type Client } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
@@ -15,7 +16,9 @@ import {
   pkceRequest,
   redirectUri,
   rejection,
+  recordingFetch,
   secret,
+  type Exchange,
 } from '../support/advanced.ts'
 
 let op: TestProvider
@@ -24,7 +27,11 @@ let rs: ResourceServer
 before(async () => {
   op = await createProvider({
     features: {
-      dPoP: true,
+      dPoP: {
+        nonceSecret: randomBytes(32),
+        // only this client meets a nonce-demanding authorization server
+        requireNonce: (ctx) => ctx.oidc.client?.clientId === 'dpop-nonce',
+      },
       introspection: true,
       clientCredentials: true,
       pushedAuthorizationRequests: true,
@@ -46,6 +53,13 @@ before(async () => {
           'urn:ietf:params:oauth:grant-type:device_code',
         ],
         response_types: ['code'],
+      },
+      {
+        client_id: 'dpop-nonce',
+        client_secret: secret('dpop-nonce'),
+        redirect_uris: [redirectUri],
+        grant_types: ['client_credentials'],
+        response_types: [],
       },
       {
         client_id: 'dpop-public',
@@ -225,6 +239,40 @@ for (const impl of implementations) {
       assert.equal(introspection.cnf?.jkt, await thumbprint(keyPair))
     })
 
+    it('clientCredentialsGrant() learns the authorization server DPoP nonce with one retry and reuses it', async () => {
+      const exchanges: Exchange[] = []
+      const config = await client.discovery(
+        op.issuer,
+        'dpop-nonce',
+        undefined,
+        client.ClientSecretBasic(secret('dpop-nonce')),
+        {
+          execute: [client.allowInsecureRequests],
+          [client.customFetch]: recordingFetch(exchanges),
+        },
+      )
+      const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
+      const tokenCalls = () =>
+        exchanges.filter((e) => e.url === config.serverMetadata().token_endpoint)
+
+      const first = await client.clientCredentialsGrant(config, { scope: 'api:read' }, { DPoP })
+      assert.equal(first.token_type, 'dpop')
+      assert.deepEqual(
+        tokenCalls().map((e) => e.status),
+        [400, 200],
+        'one use_dpop_nonce refusal, then success',
+      )
+      assert.equal(jwtPayload(tokenCalls()[0]!.requestHeaders.get('dpop')!).nonce, undefined)
+      assert.equal(typeof jwtPayload(tokenCalls()[1]!.requestHeaders.get('dpop')!).nonce, 'string')
+
+      await client.clientCredentialsGrant(config, { scope: 'api:read' }, { DPoP })
+      assert.deepEqual(
+        tokenCalls().map((e) => e.status),
+        [400, 200, 200],
+        'the nonce was remembered',
+      )
+    })
+
     it('fetchUserInfo() with DPoP presents the bound token; without the proof it is refused', async () => {
       const config = await confidential()
       const keyPair = await client.randomDPoPKeyPair('ES256')
@@ -305,19 +353,24 @@ for (const impl of implementations) {
       const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair())
       const tokens = await client.clientCredentialsGrant(config, { scope: 'api:read' }, { DPoP })
       const error = await rejection(
-        (async () => {
-          const response = await client.fetchProtectedResource(
-            config,
-            tokens.access_token,
-            new URL('/no-proof', rs.url),
-            'GET',
-          )
-          // a Response with 401 is not an acceptance either
-          assert.notEqual(response.status, 200)
-          throw Object.assign(new Error('401 response'), { status: response.status })
-        })(),
+        client.fetchProtectedResource(
+          config,
+          tokens.access_token,
+          new URL('/no-proof', rs.url),
+          'GET',
+        ),
       )
-      assert.equal(error.status, 401, `got ${error.name}: ${error.message}`)
+      assert.ok(
+        error instanceof client.WWWAuthenticateChallengeError,
+        `got ${error.name}: ${error.message}`,
+      )
+      assert.equal(error.status, 401)
+      const [challenge] = error.cause as Array<{
+        scheme: string
+        parameters: Record<string, string>
+      }>
+      assert.equal(challenge?.scheme, 'dpop')
+      assert.equal(challenge?.parameters.error, 'invalid_dpop_proof')
       assert.equal(rs.refusals.at(-1)?.path, '/no-proof')
     })
   })
