@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import * as jose from 'jose'
 import express from 'express'
 import session from 'express-session'
 import { Passport } from 'passport'
@@ -22,7 +23,18 @@ let rpOrigin: string
 let app: express.Express | undefined
 
 const callbackUrl = (variant: string) => `${rpOrigin}/cb/${variant}`
-const variants = ['basic', 'par', 'req', 'custom', 'deny']
+const variants = [
+  'basic',
+  'par',
+  'req',
+  'custom',
+  'deny',
+  'jar',
+  'formpost',
+  'dpop',
+  'loginsession',
+]
+let jarKey: CryptoKey
 
 before(async () => {
   rp = http.createServer((req, res) => {
@@ -31,7 +43,16 @@ before(async () => {
   })
   await new Promise<void>((resolve) => rp.listen(0, '127.0.0.1', resolve))
   rpOrigin = `http://127.0.0.1:${(rp.address() as AddressInfo).port}`
+  const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true })
+  jarKey = privateKey
+  const publicJwk = {
+    ...(await jose.exportJWK(publicKey)),
+    kid: 'rp-jar',
+    alg: 'ES256',
+    use: 'sig',
+  }
   op = await createProvider({
+    features: { requestObjects: true, dPoP: true },
     clients: [
       {
         client_id: clientId,
@@ -40,6 +61,8 @@ before(async () => {
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
+        jwks: { keys: [publicJwk] },
+        request_object_signing_alg: 'ES256',
       },
     ],
   })
@@ -54,7 +77,7 @@ after(async () => {
 /** What the app's custom authenticate callback reports back as JSON. */
 interface Outcome {
   error?: string
-  user?: { sub: string; nonce?: string; scope?: string; path?: string } | false
+  user?: { sub: string; nonce?: string; scope?: string; path?: string; tokenType?: string } | false
   info?: { message?: string; error?: string; error_description?: string }
 }
 
@@ -74,6 +97,21 @@ class Browser {
     return response
   }
 
+  async post(request: Request): Promise<Response> {
+    const target = new URL(request.url)
+    const headers = new Headers(request.headers)
+    const cookie = this.rpJar.header(target)
+    if (cookie) headers.set('cookie', cookie)
+    const response = await fetch(target, {
+      method: 'POST',
+      headers,
+      body: await request.text(),
+      redirect: 'manual',
+    })
+    this.rpJar.store(target, response.headers.getSetCookie())
+    return response
+  }
+
   /** Starts at the RP's login route and returns the authorization URL it redirects to. */
   async start(variant: string): Promise<URL> {
     const response = await this.get(`${rpOrigin}/login/${variant}`)
@@ -84,17 +122,23 @@ class Browser {
 
   /** Logs in at the provider and returns the callback URL it sends the browser to. */
   async authorize(authorizationUrl: URL, variant: string, deny = false): Promise<URL> {
+    const callback = await this.authorizeAny(authorizationUrl, variant, deny)
+    assert.ok(callback instanceof URL)
+    return callback
+  }
+
+  async authorizeAny(authorizationUrl: URL, variant: string, deny = false): Promise<URL | Request> {
     const callback = await login(authorizationUrl, {
       redirectUri: callbackUrl(variant),
       jar: this.opJar,
       deny,
     })
-    assert.ok(callback instanceof URL)
     return callback
   }
 
-  async finish(callback: URL): Promise<Outcome> {
-    const response = await this.get(callback.href)
+  async finish(callback: URL | Request): Promise<Outcome> {
+    const response =
+      callback instanceof URL ? await this.get(callback.href) : await this.post(callback)
     assert.equal(response.status, 200, `callback answers (got ${response.status})`)
     return (await response.json()) as Outcome
   }
@@ -172,6 +216,50 @@ for (const impl of implementations) {
         ),
       )
 
+      auth.use(
+        'jar',
+        new Strategy(
+          { ...common, callbackURL: callbackUrl('jar'), useJAR: jarKey },
+          (tokens, verified) => verified(null, claimsOf(tokens)),
+        ),
+      )
+
+      class FormPostStrategy extends Strategy {
+        override authorizationRequestParams<TOptions extends ReferencePassport.AuthenticateOptions>(
+          req: express.Request,
+          options: TOptions,
+        ) {
+          const params = new URLSearchParams(super.authorizationRequestParams(req, options))
+          params.set('response_mode', 'form_post')
+          return params
+        }
+      }
+      auth.use(
+        'formpost',
+        new FormPostStrategy(
+          { ...common, callbackURL: callbackUrl('formpost') },
+          (tokens, verified) => verified(null, claimsOf(tokens)),
+        ),
+      )
+
+      const dpopHandle = client.getDPoPHandle(config, await client.randomDPoPKeyPair())
+      auth.use(
+        'dpop',
+        new Strategy(
+          { ...common, callbackURL: callbackUrl('dpop'), DPoP: () => dpopHandle },
+          (tokens, verified) => verified(null, claimsOf(tokens, { tokenType: tokens.token_type })),
+        ),
+      )
+
+      auth.use(
+        'loginsession',
+        new Strategy({ ...common, callbackURL: callbackUrl('loginsession') }, (tokens, verified) =>
+          verified(null, claimsOf(tokens)),
+        ),
+      )
+      auth.serializeUser((user, done) => done(null, JSON.stringify(user)))
+      auth.deserializeUser((user: string, done) => done(null, JSON.parse(user)))
+
       const server = express()
       server.use(
         session({
@@ -181,10 +269,15 @@ for (const impl of implementations) {
           cookie: { secure: false },
         }),
       )
+      server.use(auth.session())
+      server.get('/cb/loginsession', auth.authenticate('loginsession', { successRedirect: '/me' }))
+      server.get('/me', (req, res) => {
+        res.json({ user: req.user ?? false })
+      })
       server.get('/login/:variant', (req, res, next) => {
         auth.authenticate(req.params.variant)(req, res, next)
       })
-      server.get('/cb/:variant', (req, res, next) => {
+      server.all('/cb/:variant', (req, res, next) => {
         auth.authenticate(req.params.variant, (error: unknown, user: unknown, info: unknown) => {
           res.json({
             error: error ? String((error as Error).message ?? error) : undefined,
@@ -301,5 +394,62 @@ for (const impl of implementations) {
         callback.searchParams.get('error_description') ?? 'access_denied',
       )
     })
+    it('authenticate() with useJAR sends a signed request object the provider accepts', async () => {
+      const browser = new Browser()
+      const authorizationUrl = await browser.start('jar')
+      const request = authorizationUrl.searchParams.get('request')
+      assert.ok(request, 'the authorization URL carries the request object')
+      assert.equal(jose.decodeProtectedHeader(request).alg, 'ES256')
+      assert.equal(jose.decodeJwt(request).redirect_uri, callbackUrl('jar'))
+      const outcome = await browser.finish(await browser.authorize(authorizationUrl, 'jar'))
+      assert.equal(outcome.error, undefined)
+      assert.ok(outcome.user)
+      assert.equal(outcome.user.sub, op.account.sub)
+    })
+
+    it('authenticate() handles a form_post authorization response POSTed to the callback', async () => {
+      const browser = new Browser()
+      const authorizationUrl = await browser.start('formpost')
+      assert.equal(authorizationUrl.searchParams.get('response_mode'), 'form_post')
+      const callback = await browser.authorizeAny(authorizationUrl, 'formpost')
+      assert.ok(callback instanceof Request, 'the provider answered with an auto-submitting form')
+      const outcome = await browser.finish(callback)
+      assert.equal(outcome.error, undefined)
+      assert.ok(outcome.user)
+      assert.equal(outcome.user.sub, op.account.sub)
+    })
+
+    it('authenticate() with a DPoP handle sends dpop_jkt and gets a DPoP-bound access token', async () => {
+      const browser = new Browser()
+      const authorizationUrl = await browser.start('dpop')
+      assert.match(authorizationUrl.searchParams.get('dpop_jkt') ?? '', /^[\w-]{43}$/)
+      const outcome = await browser.finish(await browser.authorize(authorizationUrl, 'dpop'))
+      assert.equal(outcome.error, undefined)
+      assert.ok(outcome.user)
+      assert.equal(outcome.user.tokenType, 'dpop')
+    })
+
+    it('authenticate() with successRedirect logs the user into the passport session', async () => {
+      const browser = new Browser()
+      const callback = await browser.authorize(await browser.start('loginsession'), 'loginsession')
+      const response = await browser.get(callback.href)
+      assert.equal(response.status, 302)
+      assert.equal(response.headers.get('location'), '/me')
+      await response.body?.cancel()
+      const me = (await (await browser.get(`${rpOrigin}/me`)).json()) as Outcome
+      assert.ok(me.user)
+      assert.equal(me.user.sub, op.account.sub)
+    })
+
+    if (impl.name === 'openid-rp') {
+      it('authenticate() errors when the callback state differs from the one sent', async () => {
+        const browser = new Browser()
+        const callback = await browser.authorize(await browser.start('basic'), 'basic')
+        callback.searchParams.set('state', 'forged-state')
+        const outcome = await browser.finish(callback)
+        assert.match(outcome.error ?? '', /state/)
+        assert.equal(outcome.user, undefined)
+      })
+    }
   })
 }
