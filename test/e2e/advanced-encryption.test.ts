@@ -45,6 +45,16 @@ before(async () => {
     clients: [
       encryptingClient('enc-ec', keys['ECDH-ES+A256KW']),
       encryptingClient('enc-rsa', keys['RSA-OAEP-256']),
+      {
+        client_id: 'enc-implicit',
+        token_endpoint_auth_method: 'none',
+        redirect_uris: [redirectUri],
+        response_types: ['id_token'],
+        grant_types: ['implicit'],
+        jwks: { keys: [keys['ECDH-ES+A256KW'].jwk] },
+        id_token_encrypted_response_alg: 'ECDH-ES+A256KW',
+        id_token_encrypted_response_enc: 'A256GCM',
+      },
     ],
   })
 })
@@ -136,6 +146,32 @@ for (const impl of implementations) {
         assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
         assert.equal(error.code, 'OAUTH_DECRYPTION_FAILED')
       }
+    })
+
+    it('implicitAuthentication() decrypts an encrypted front-channel ID Token', async () => {
+      const key = keys['ECDH-ES+A256KW']!
+      const config = await client.discovery(op.issuer, 'enc-implicit', undefined, client.None(), {
+        execute: [client.allowInsecureRequests, client.useIdTokenResponseType],
+      })
+      client.enableDecryptingResponses(config, ['A256GCM'], {
+        key: key.privateKey,
+        alg: key.alg,
+        kid: key.kid,
+      })
+      const nonce = client.randomNonce()
+      const callback = await login(
+        client.buildAuthorizationUrl(config, { redirect_uri: redirectUri, scope: 'openid', nonce }),
+      )
+      assert.ok(callback instanceof URL)
+      assert.equal(
+        new URLSearchParams(callback.hash.slice(1)).get('id_token')?.split('.').length,
+        5,
+      )
+      const claims = await client.implicitAuthentication(config, callback, nonce)
+      assert.equal(claims.sub, op.account.sub)
+      const signed = client.getDecryptedResponses(claims)
+      assert.equal(typeof signed, 'string')
+      assert.equal(jwtPayload(signed as string).nonce, nonce)
     })
 
     it('a response encrypted with an enc outside contentEncryptionAlgorithms is rejected', async () => {

@@ -106,6 +106,20 @@ for (const impl of implementations) {
       assert.equal(tokens.claims()?.nonce, checks.expectedNonce)
     })
 
+    it('authorizationCodeGrant() throws AuthorizationResponseError for a hybrid error response in the fragment', async () => {
+      const config = await configure('hybrid')
+      const { parameters, checks } = await pkceRequest(client)
+      const callback = await login(client.buildAuthorizationUrl(config, parameters), { deny: true })
+      assert.ok(callback instanceof URL)
+      assert.equal(new URLSearchParams(callback.hash.slice(1)).get('error'), 'access_denied')
+      const error = await rejection(client.authorizationCodeGrant(config, callback, checks))
+      assert.ok(
+        error instanceof client.AuthorizationResponseError,
+        `got ${error.name}: ${error.message}`,
+      )
+      assert.equal(error.error, 'access_denied')
+    })
+
     it('authorizationCodeGrant() rejects a front-channel ID Token whose c_hash is for another code', async () => {
       const config = await configure('hybrid')
       const first = await pkceRequest(client)

@@ -81,6 +81,17 @@ for (const impl of implementations) {
       assert.equal(tokens.claims()?.nonce, checks.expectedNonce)
     })
 
+    it('buildAuthorizationUrl() under useJwtResponseMode replaces a response_mode parameter with jwt', async () => {
+      const config = await configure('jarm-signed')
+      const { parameters, checks } = await pkceRequest(client, { response_mode: 'form_post.jwt' })
+      const url = client.buildAuthorizationUrl(config, parameters)
+      assert.equal(url.searchParams.get('response_mode'), 'jwt')
+      const callback = await login(url)
+      assert.ok(callback instanceof URL, 'a query redirect, not a form')
+      const tokens = await client.authorizationCodeGrant(config, callback, checks)
+      assert.equal(tokens.claims()?.nonce, checks.expectedNonce)
+    })
+
     it('authorizationCodeGrant() throws AuthorizationResponseError for a JARM error response', async () => {
       const config = await configure('jarm-signed')
       const { parameters, checks } = await pkceRequest(client)
