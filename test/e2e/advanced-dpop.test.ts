@@ -58,8 +58,12 @@ before(async () => {
         client_id: 'dpop-nonce',
         client_secret: secret('dpop-nonce'),
         redirect_uris: [redirectUri],
-        grant_types: ['client_credentials'],
-        response_types: [],
+        grant_types: [
+          'authorization_code',
+          'client_credentials',
+          'urn:ietf:params:oauth:grant-type:device_code',
+        ],
+        response_types: ['code'],
       },
       {
         client_id: 'dpop-public',
@@ -270,6 +274,72 @@ for (const impl of implementations) {
         tokenCalls().map((e) => e.status),
         [400, 200, 200],
         'the nonce was remembered',
+      )
+    })
+
+    it('PAR, the code grant and UserInfo at a nonce-demanding authorization server: one retry in all, at PAR', async () => {
+      const exchanges: Exchange[] = []
+      const config = await client.discovery(
+        op.issuer,
+        'dpop-nonce',
+        undefined,
+        client.ClientSecretBasic(secret('dpop-nonce')),
+        {
+          execute: [client.allowInsecureRequests],
+          [client.customFetch]: recordingFetch(exchanges),
+        },
+      )
+      const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
+      const { parameters, checks } = await pkceRequest(client)
+      const url = await client.buildAuthorizationUrlWithPAR(config, parameters, { DPoP })
+      const callback = await login(url, { redirectUri })
+      const tokens = await client.authorizationCodeGrant(config, callback, checks, undefined, {
+        DPoP,
+      })
+      assert.equal(tokens.token_type, 'dpop')
+      const userinfo = await client.fetchUserInfo(config, tokens.access_token, op.account.sub, {
+        DPoP,
+      })
+      assert.equal(userinfo.sub, op.account.sub)
+      const metadata = config.serverMetadata()
+      assert.deepEqual(
+        exchanges.filter((e) => !e.url.includes('/.well-known/')).map((e) => [e.url, e.status]),
+        [
+          [metadata.pushed_authorization_request_endpoint, 400],
+          [metadata.pushed_authorization_request_endpoint, 201],
+          [metadata.token_endpoint, 200],
+          [metadata.userinfo_endpoint, 200],
+        ],
+      )
+    })
+
+    it('pollDeviceAuthorizationGrant() with DPoP retries once on use_dpop_nonce instead of failing', async () => {
+      const exchanges: Exchange[] = []
+      const config = await client.discovery(
+        op.issuer,
+        'dpop-nonce',
+        undefined,
+        client.ClientSecretBasic(secret('dpop-nonce')),
+        {
+          execute: [client.allowInsecureRequests],
+          [client.customFetch]: recordingFetch(exchanges),
+        },
+      )
+      const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
+      const response = await client.initiateDeviceAuthorization(config, { scope: 'openid' })
+      await op.approveDevice(response.user_code)
+      const tokens = await client.pollDeviceAuthorizationGrant(
+        config,
+        { ...response, interval: 0.05 },
+        undefined,
+        { DPoP },
+      )
+      assert.equal(tokens.token_type, 'dpop')
+      assert.deepEqual(
+        exchanges
+          .filter((e) => e.url === config.serverMetadata().token_endpoint)
+          .map((e) => e.status),
+        [400, 200],
       )
     })
 
