@@ -255,7 +255,13 @@ export async function createProvider(options: ProviderOptions = {}): Promise<Tes
     ...options.configuration,
   }
 
-  provider = new Provider(issuer.href, configuration)
+  try {
+    provider = new Provider(issuer.href, configuration)
+  } catch (error) {
+    // a bad configuration must not leave the port listening (the process would never exit)
+    await closeServer(server)
+    throw error
+  }
   provider.on('server_error', (_ctx: unknown, error: unknown) =>
     record('provider server_error', error),
   )
