@@ -148,6 +148,42 @@ for (const impl of implementations) {
       }
     })
 
+    it('decryption with enableNonRepudiationChecks: the inner signed UserInfo and introspection JWTs are verified', async () => {
+      const key = keys['RSA-OAEP-256']!
+      const config = await configure('enc-rsa')
+      client.enableNonRepudiationChecks(config)
+      client.enableDecryptingResponses(config, ['A256GCM'], {
+        key: key.privateKey,
+        alg: key.alg,
+        kid: key.kid,
+      })
+      const tokens = await signIn(config)
+      const userinfo = await client.fetchUserInfo(config, tokens.access_token, op.account.sub)
+      assert.equal(userinfo.sub, op.account.sub)
+      const introspection = await client.tokenIntrospection(config, tokens.access_token)
+      assert.equal(introspection.active, true)
+      assert.ok(
+        client.getJwksCache(config),
+        'the issuer keys were fetched to verify the inner JWTs',
+      )
+    })
+
+    it('fetchUserInfo() rejects a decrypted UserInfo whose sub differs from expectedSubject', async () => {
+      const key = keys['ECDH-ES+A256KW']!
+      const config = await configure('enc-ec')
+      client.enableDecryptingResponses(config, ['A256GCM'], {
+        key: key.privateKey,
+        alg: key.alg,
+        kid: key.kid,
+      })
+      const tokens = await signIn(config)
+      const error = await rejection(
+        client.fetchUserInfo(config, tokens.access_token, 'someone-else'),
+      )
+      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
+      assert.equal(error.code, 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED')
+    })
+
     it('implicitAuthentication() decrypts an encrypted front-channel ID Token', async () => {
       const key = keys['ECDH-ES+A256KW']!
       const config = await client.discovery(op.issuer, 'enc-implicit', undefined, client.None(), {
