@@ -138,6 +138,8 @@ before(async () => {
       pushedAuthorizationRequests: true,
       introspection: true,
       clientCredentials: true,
+      revocation: true,
+      deviceFlow: true,
     },
     clients: [
       {
@@ -147,7 +149,11 @@ before(async () => {
         tls_client_certificate_bound_access_tokens: true,
         redirect_uris: [redirectUri],
         response_types: ['code'],
-        grant_types: ['authorization_code', 'client_credentials'],
+        grant_types: [
+          'authorization_code',
+          'client_credentials',
+          'urn:ietf:params:oauth:grant-type:device_code',
+        ],
       },
     ],
   })
@@ -183,6 +189,8 @@ for (const impl of implementations) {
             'introspection_endpoint',
             'userinfo_endpoint',
             'pushed_authorization_request_endpoint',
+            'revocation_endpoint',
+            'device_authorization_endpoint',
           ].map((name) => [name, alias(name)]),
         )
       }
@@ -266,6 +274,23 @@ for (const impl of implementations) {
         0,
         `nothing to the plain endpoints: ${hosts.join(', ')}`,
       )
+    })
+
+    it('use_mtls_endpoint_aliases also covers revocation and device authorization', async () => {
+      const exchanges: Exchange[] = []
+      const config = await configure(exchanges, pki.client, true)
+      const tokens = await client.clientCredentialsGrant(config, { scope: 'api:read' })
+      await client.tokenRevocation(config, tokens.access_token)
+      const device = await client.initiateDeviceAuthorization(config, { scope: 'openid' })
+      assert.equal(typeof device.device_code, 'string')
+      const targets = exchanges.map((e) => new URL(e.url))
+      assert.ok(
+        targets.some((u) => u.pathname === '/token/revocation' && u.hostname === 'localhost'),
+      )
+      assert.ok(targets.some((u) => u.pathname === '/device/auth' && u.hostname === 'localhost'))
+      assert.equal(targets.filter((u) => u.hostname !== 'localhost').length, 0)
+      const introspection = await client.tokenIntrospection(config, tokens.access_token)
+      assert.equal(introspection.active, false, 'the revocation took effect')
     })
 
     it('without use_mtls_endpoint_aliases the plain endpoints are used', async () => {
