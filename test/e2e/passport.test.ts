@@ -10,6 +10,7 @@ import type * as ReferencePassport from 'openid-client/passport'
 import { implementations, type Client } from '../support/implementations.ts'
 import { CookieJar, login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
+import * as example from '../../examples/passport-express.ts'
 
 type PassportModule = typeof ReferencePassport
 
@@ -21,6 +22,10 @@ let rp: http.Server
 let rpOrigin: string
 /** The Express app of the implementation under test; the server delegates to it. */
 let app: express.Express | undefined
+/** The server of examples/passport-express.ts, with the app the example makes. */
+let exampleServer: http.Server
+let exampleOrigin: string
+let exampleApp: express.Express | undefined
 
 const callbackUrl = (variant: string) => `${rpOrigin}/cb/${variant}`
 const variants = [
@@ -44,6 +49,12 @@ before(async () => {
   })
   await new Promise<void>((resolve) => rp.listen(0, '127.0.0.1', resolve))
   rpOrigin = `http://127.0.0.1:${(rp.address() as AddressInfo).port}`
+  exampleServer = http.createServer((req, res) => {
+    if (exampleApp) exampleApp(req, res)
+    else res.writeHead(503).end()
+  })
+  await new Promise<void>((resolve) => exampleServer.listen(0, '127.0.0.1', resolve))
+  exampleOrigin = `http://127.0.0.1:${(exampleServer.address() as AddressInfo).port}`
   const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true })
   jarKey = privateKey
   const publicJwk = {
@@ -58,7 +69,7 @@ before(async () => {
       {
         client_id: clientId,
         client_secret: clientSecret,
-        redirect_uris: variants.map(callbackUrl),
+        redirect_uris: [...variants.map(callbackUrl), `${exampleOrigin}/callback`],
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
@@ -71,6 +82,7 @@ before(async () => {
 
 after(async () => {
   await new Promise<void>((resolve) => rp.close(() => resolve()))
+  await new Promise<void>((resolve) => exampleServer.close(() => resolve()))
   await op.close()
   assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
 })
@@ -476,3 +488,35 @@ for (const impl of implementations) {
     }
   })
 }
+
+describe('examples/passport-express.ts', () => {
+  it('createApp() logs the user in through /login and /callback, then /me shows them', async () => {
+    exampleApp = await example.createApp(op.issuer, {
+      clientId,
+      clientSecret,
+      callbackURL: `${exampleOrigin}/callback`,
+      sessionSecret: 'example-session-secret',
+      allowHttp: true,
+    })
+    const rpJar = new CookieJar()
+    const get = async (path: string) => {
+      const url = new URL(path, exampleOrigin)
+      const cookie = rpJar.header(url)
+      const response = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} })
+      rpJar.store(url, response.headers.getSetCookie())
+      return response
+    }
+    const start = await get('/login')
+    assert.equal(start.status, 302)
+    const callback = await login(start.headers.get('location')!, {
+      redirectUri: `${exampleOrigin}/callback`,
+    })
+    assert.ok(callback instanceof URL)
+    const finish = await get(callback.pathname + callback.search)
+    assert.equal(finish.status, 302)
+    assert.equal(finish.headers.get('location'), '/me')
+    const me = (await (await get('/me')).json()) as { sub: string }
+    assert.equal(me.sub, op.account.sub)
+    exampleApp = undefined
+  })
+})
