@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto'
 import {
   base64url,
   CompactEncrypt,
+  CompactSign,
   type CryptoKey,
   exportJWK,
   exportSPKI,
@@ -145,4 +146,19 @@ export async function encrypt(
   return new CompactEncrypt(new TextEncoder().encode(plaintext))
     .setProtectedHeader(protectedHeader as { alg: string; enc: string })
     .encrypt(recipient.publicKey)
+}
+
+/**
+ * Signs an arbitrary `payload` string (not a claims object) with `key`, e.g. a JWT inside a JWS;
+ * the header is `{ alg, kid }` of the key merged with `header`.
+ */
+export async function signPayload(
+  payload: string,
+  key: SigningKey,
+  header: Claims = {},
+): Promise<string> {
+  const protectedHeader = compact({ alg: key.alg, kid: key.kid, ...header }) as { alg: string }
+  return new CompactSign(new TextEncoder().encode(payload))
+    .setProtectedHeader(protectedHeader)
+    .sign(key.privateKey)
 }
