@@ -1,0 +1,87 @@
+/**
+ * Browser bundle weight: esbuild, minified ESM, platform browser; gzip and brotli sizes. The
+ * typical app uses discovery + buildAuthorizationUrl (PKCE) + authorizationCodeGrant +
+ * refreshTokenGrant; its bundle is searched for strings that identify the opt-in features, to
+ * show what tree-shaking dropped.
+ */
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
+import { build } from 'esbuild'
+
+export interface BundleSize {
+  bundle: 'full' | 'code flow + refresh'
+  package: string
+  minified: number
+  gzip: number
+  brotli: number
+  /** Feature markers found in the bundle. */
+  features: string[]
+}
+
+/** A string only the code of that feature contains. */
+export const featureMarkers: Record<string, string> = {
+  DPoP: 'dpop+jwt',
+  JARM: 'authorization_signed_response_alg',
+  JWE: 'ECDH-ES',
+  JAR: 'oauth-authz-req+jwt',
+  device: 'urn:ietf:params:oauth:grant-type:device_code',
+  CIBA: 'urn:openid:params:grant-type:ciba',
+  hybrid: 'code id_token',
+  introspection: 'token_introspection',
+}
+
+const typicalApp = (name: string) => `
+import { discovery, buildAuthorizationUrl, authorizationCodeGrant, refreshTokenGrant,
+  randomPKCECodeVerifier, calculatePKCECodeChallenge, randomState } from '${name}'
+export async function start(issuer, id, secret) {
+  const config = await discovery(new URL(issuer), id, secret)
+  const verifier = randomPKCECodeVerifier()
+  const url = buildAuthorizationUrl(config, { redirect_uri: location.origin + '/cb', scope: 'openid',
+    code_challenge: await calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: randomState() })
+  return { config, verifier, url }
+}
+export const callback = (config, url, checks) => authorizationCodeGrant(config, url, checks)
+export const refresh = (config, token) => refreshTokenGrant(config, token)
+`
+
+async function bundle(contents: string): Promise<string> {
+  const result = await build({
+    stdin: { contents, resolveDir: process.cwd(), loader: 'js', sourcefile: 'entry.js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  })
+  return result.outputFiles[0]!.text
+}
+
+function measure(code: string): Omit<BundleSize, 'bundle' | 'package'> {
+  const bytes = Buffer.from(code)
+  return {
+    minified: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    features: Object.entries(featureMarkers)
+      .filter(([, marker]) => code.includes(marker))
+      .map(([feature]) => feature),
+  }
+}
+
+export async function runWeight(): Promise<BundleSize[]> {
+  const sizes: BundleSize[] = []
+  for (const name of ['openid-rp', 'openid-client']) {
+    sizes.push({
+      bundle: 'full',
+      package: name,
+      ...measure(await bundle(`export * from '${name}'`)),
+    })
+    sizes.push({
+      bundle: 'code flow + refresh',
+      package: name,
+      ...measure(await bundle(typicalApp(name))),
+    })
+  }
+  return sizes
+}
