@@ -201,7 +201,11 @@ function postedResponse(req: express.Request, url: URL): Request {
   const contentType = req.get('content-type')
   if (contentType) headers.set('content-type', contentType)
   const parsed: unknown = req.body
-  if (typeof parsed === 'object' && parsed !== null && !Buffer.isBuffer(parsed)) {
+  if (typeof parsed === 'string' || parsed instanceof Uint8Array) {
+    const body = typeof parsed === 'string' ? parsed : new Uint8Array(parsed)
+    return new Request(url.href, { method: 'POST', headers, body })
+  }
+  if (typeof parsed === 'object' && parsed !== null) {
     const body = new URLSearchParams()
     for (const [name, value] of Object.entries(parsed)) {
       for (const item of Array.isArray(value) ? value : [value]) body.append(name, String(item))
@@ -426,7 +430,7 @@ async function handleCallback(
     return
   }
 
-  const callbackURL = options.callbackURL ?? settings.callbackURL
+  const callbackURL = options?.callbackURL ?? settings.callbackURL
   let responseUrl = currentUrl
   if (callbackURL) {
     responseUrl = new URL(callbackURL)
@@ -464,7 +468,7 @@ async function handleCallback(
     else if (!user) strategy.fail(info)
     else strategy.success(user, typeof info === 'object' && !Array.isArray(info) ? info : undefined)
   }
-  if (options.passReqToCallback ?? settings.passReqToCallback) {
+  if (options?.passReqToCallback ?? settings.passReqToCallback) {
     await (settings.verify as VerifyFunctionWithRequest)(req, tokens, verified)
   } else {
     await (settings.verify as VerifyFunction)(tokens, verified)
