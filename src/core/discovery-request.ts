@@ -79,6 +79,13 @@ export async function fetchServerMetadata(
       })
     }
     const as = await oauth.processDiscoveryResponse(hooks._nodiscoverycheck, response)
+    if (!URL.canParse(as.issuer)) {
+      throw clientError(
+        `discovered metadata "issuer" ${JSON.stringify(as.issuer)} is not a URL: the server's metadata is invalid`,
+        'OAUTH_INVALID_SERVER_METADATA',
+        { attribute: 'issuer' },
+      )
+    }
     if (
       !direct &&
       new URL(as.issuer).href !== server.href &&

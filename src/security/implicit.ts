@@ -84,7 +84,14 @@ export async function implicitAuthentication(
       withoutIdToken,
       checks?.expectedState ?? oauth.expectNoState,
     )
-    const idToken = params.get('id_token')
+    const idTokens = params.getAll('id_token')
+    if (idTokens.length > 1) {
+      throw clientError(
+        'the implicit authentication response has more than one "id_token" parameter',
+        'OAUTH_INVALID_RESPONSE',
+      )
+    }
+    const idToken = idTokens[0]
     if (!idToken) {
       throw clientError(
         'the implicit authentication response has no "id_token" parameter',
