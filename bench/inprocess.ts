@@ -117,11 +117,10 @@ export async function runInProcess(
     : all
 
   const roundTrip = await roundTripFloor()
-  const rtSamples: Sample[] = []
+  const rtEnd = performance.now() + 500
+  while (performance.now() < rtEnd) await roundTrip()
   const rtN = await calibrate(roundTrip, options.batchMs / 2)
-  for (let i = 0; i < options.rounds; i++) rtSamples.push(await batch(roundTrip, rtN))
-  const rtMedian = timing(rtSamples).median
-  log(`fake-server round trip: ${rtMedian.toFixed(1)} µs CPU`)
+  const rtAll: Sample[] = []
 
   const results: OperationResult[] = []
   for (const op of selected) {
@@ -132,7 +131,12 @@ export async function runInProcess(
       ref: await calibrate(runners.ref.run, options.batchMs),
       floor: await calibrate(op.floor, options.batchMs / 2),
     }
-    const samples = { rp: [] as Sample[], ref: [] as Sample[], floor: [] as Sample[] }
+    const samples = {
+      rp: [] as Sample[],
+      ref: [] as Sample[],
+      floor: [] as Sample[],
+      rt: [] as Sample[],
+    }
     const requests = { rp: 0, ref: 0 }
     for (let round = 0; round < options.rounds; round++) {
       const order = round % 2 === 0 ? (['ref', 'rp'] as const) : (['rp', 'ref'] as const)
@@ -142,7 +146,10 @@ export async function runInProcess(
         requests[impl] += (runners[impl].server.count - before) / n[impl]
       }
       samples.floor.push(await batch(op.floor, n.floor))
+      samples.rt.push(await batch(roundTrip, rtN))
     }
+    rtAll.push(...samples.rt)
+    const rtMedian = timing(samples.rt).median
     const floor = op.floorCrypto === 'none' ? 0 : timing(samples.floor).median
     const base = floor + (op.fetches ? rtMedian : 0)
     const rpTiming = timing(samples.rp)
@@ -172,5 +179,5 @@ export async function runInProcess(
         .padStart(7)} µs  ratio ${result.ratio.toFixed(2)}`,
     )
   }
-  return { roundTrip: rtMedian, operations: results }
+  return { roundTrip: timing(rtAll).median, operations: results }
 }

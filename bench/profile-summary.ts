@@ -6,7 +6,8 @@ interface Node {
   callFrame: { functionName: string; url: string; lineNumber: number }
   children?: number[]
 }
-const [file, filter = '', limit = '30'] = process.argv.slice(2)
+const [file, filterArg = '-', limit = '30'] = process.argv.slice(2)
+const filter = filterArg === '-' ? '' : filterArg
 const profile = JSON.parse(readFileSync(file!, 'utf8')) as {
   nodes: Node[]
   samples: number[]

@@ -38,7 +38,7 @@ export function render(results: Results): string {
     lines.push(
       `### In-process operations (median CPU µs per call; ratio = openid-client / openid-rp, > 1 means openid-rp is faster)`,
       '',
-      `Floor = raw WebCrypto of the operation + the fake-server round trip (${us(results.inProcess.roundTrip)} µs) where it makes a request; overhead = time / floor.`,
+      `Floor = raw WebCrypto of the operation + the fake-server round trip (median ${us(results.inProcess.roundTrip)} µs, measured beside each operation) where it makes a request; overhead = time / floor.`,
       '',
       '| operation | ratio | openid-rp | openid-client | floor (crypto) | overhead rp | overhead ref | requests/call rp / ref | ratio (wall) |',
       '|---|---:|---:|---:|---|---:|---:|---:|---:|',
