@@ -15,7 +15,6 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createRequire, syncBuiltinESMExports } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -189,7 +188,7 @@ async function startEnvironment(work: string) {
     ],
     log: (message, error) => console.error(message, error),
   })
-  const rs = await withCorsServers(() => startResourceServer(op, { requireDpopNonce: true }))
+  const rs = await startResourceServer(op, { requireDpopNonce: true, cors: true })
 
   const environment = {
     issuer: op.issuer.href,
@@ -278,27 +277,6 @@ function cors(listener: Listener): http.RequestListener {
       return
     }
     void listener(req, res)
-  }
-}
-
-/**
- * Starts servers with CORS around their listener. The shared resource server (src/cli/embedded)
- * has no CORS and checks DPoP `htu` against its own origin, so a CORS proxy in front would break
- * the proofs; wrapping `http.createServer` while it starts keeps its origin and its code unchanged.
- */
-async function withCorsServers<T>(start: () => Promise<T>): Promise<T> {
-  const nodeHttp = createRequire(import.meta.url)('node:http') as typeof http
-  const original = nodeHttp.createServer
-  nodeHttp.createServer = ((...args: unknown[]) => {
-    const listener = args.find((arg) => typeof arg === 'function') as Listener
-    return original(cors(listener))
-  }) as typeof http.createServer
-  syncBuiltinESMExports()
-  try {
-    return await start()
-  } finally {
-    nodeHttp.createServer = original
-    syncBuiltinESMExports()
   }
 }
 

@@ -341,6 +341,8 @@ export async function createProvider(options: ProviderOptions = {}): Promise<Tes
 export interface ResourceServerOptions {
   /** Demand a DPoP nonce the resource server issued (per RFC 9449 section 9). */
   requireDpopNonce?: boolean
+  /** Let pages of any origin call it (CORS), exposing `WWW-Authenticate` and `DPoP-Nonce`. */
+  cors?: boolean
 }
 
 /** What the resource server saw of a request it accepted; it answers with this as JSON. */
@@ -483,6 +485,21 @@ export async function startResourceServer(
   }
 
   const server = http.createServer((req, res) => {
+    if (options.cors) {
+      res.setHeader('access-control-allow-origin', '*')
+      res.setHeader('access-control-expose-headers', 'www-authenticate, dpop-nonce')
+      if (req.method === 'OPTIONS') {
+        res.setHeader('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE')
+        res.setHeader(
+          'access-control-allow-headers',
+          req.headers['access-control-request-headers'] ?? '*',
+        )
+        res.setHeader('access-control-max-age', '600')
+        res.statusCode = 204
+        res.end()
+        return
+      }
+    }
     handle(req, res).catch((error: unknown) => {
       res.statusCode = 500
       res.end(String(error))
