@@ -1,13 +1,76 @@
+import { CompactEncrypt } from 'jose/jwe/compact/encrypt'
+import { importJWK } from 'jose/key/import'
 import * as oauth from 'oauth4webapi'
 
-import { authorizationParameters, authorizationUrl } from './core/authorization-request.ts'
+import {
+  authorizationParameters,
+  authorizationUrl,
+  endpoint,
+} from './core/authorization-request.ts'
 import type { Configuration } from './core/configuration.ts'
-import { argumentError, normalizeError } from './core/errors.ts'
-import { internal } from './core/state.ts'
+import { argumentError, clientError, normalizeError } from './core/errors.ts'
+import { fetchJsonObject } from './core/http.ts'
+import { internal, type State } from './core/state.ts'
+
+function keyTypeFor(alg: string): string[] {
+  if (alg.startsWith('RSA-OAEP')) return ['RSA']
+  if (alg.startsWith('ECDH-ES')) return ['EC', 'OKP']
+  return []
+}
+
+/**
+ * Encrypts a signed request object to the server's encryption key when the client registered
+ * `request_object_encryption_alg` (RFC 9101 §6.1, OpenID Connect Registration §2).
+ */
+async function encryptRequestObject(state: State, requestObject: string): Promise<string> {
+  const alg = state.c.request_object_encryption_alg
+  if (alg === undefined) return requestObject
+  if (typeof alg !== 'string' || keyTypeFor(alg).length === 0) {
+    throw clientError(
+      `request_object_encryption_alg ${JSON.stringify(alg)} is not supported: use RSA-OAEP(-256/384/512) or ECDH-ES(+A128KW/A192KW/A256KW)`,
+      'OAUTH_UNSUPPORTED_OPERATION',
+    )
+  }
+  const enc =
+    typeof state.c.request_object_encryption_enc === 'string'
+      ? state.c.request_object_encryption_enc
+      : 'A128CBC-HS256'
+  const jwks = await fetchJsonObject(state, endpoint(state, 'jwks_uri'))
+  const keys = Array.isArray(jwks.keys) ? (jwks.keys as Record<string, unknown>[]) : []
+  const candidates = keys.filter(
+    (jwk) =>
+      typeof jwk === 'object' &&
+      jwk !== null &&
+      keyTypeFor(alg).includes(jwk.kty as string) &&
+      (jwk.use === undefined || jwk.use === 'enc') &&
+      (jwk.alg === undefined || jwk.alg === alg) &&
+      (!Array.isArray(jwk.key_ops) ||
+        jwk.key_ops.some((op) => op === 'encrypt' || op === 'wrapKey' || op === 'deriveKey')),
+  )
+  const jwk = candidates.find((candidate) => candidate.alg === alg) ?? candidates[0]
+  if (jwk === undefined) {
+    throw clientError(
+      `the server's JWKS has no encryption key for ${alg}: it cannot receive encrypted request objects with this algorithm`,
+      'OAUTH_KEY_SELECTION_FAILED',
+      { alg },
+    )
+  }
+  const key = await importJWK(jwk, alg)
+  return new CompactEncrypt(new TextEncoder().encode(requestObject))
+    .setProtectedHeader({
+      alg,
+      enc,
+      cty: 'oauth-authz-req+jwt',
+      ...(typeof jwk.kid === 'string' && { kid: jwk.kid }),
+    })
+    .encrypt(key)
+}
 
 /**
  * The authorization URL with the request parameters in a signed request object (JAR): the URL
- * carries only `client_id` and `request`.
+ * carries only `client_id` and `request`. When the client registered
+ * `request_object_encryption_alg` (and optionally `request_object_encryption_enc`, default
+ * `A128CBC-HS256`), the signed request object is also encrypted to the server's key from its JWKS.
  *
  * @param signingKey The client's private key (`{ key, kid }` to set the `kid` header).
  * @param options `[modifyAssertion]` to change the request object before it is signed.
@@ -32,7 +95,10 @@ export async function buildAuthorizationUrlWithJAR(
   }
   try {
     const params = authorizationParameters(state, parameters)
-    const request = await oauth.issueRequestObject(state.as, state.c, params, signingKey, options)
+    const request = await encryptRequestObject(
+      state,
+      await oauth.issueRequestObject(state.as, state.c, params, signingKey, options),
+    )
     return authorizationUrl(state, new URLSearchParams({ client_id: state.c.client_id, request }))
   } catch (err) {
     throw normalizeError(err)

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
-import { normalizeError } from './errors.ts'
+import { clientError, normalizeError } from './errors.ts'
 import type { State } from './state.ts'
 import { VERSION } from './version.ts'
 
@@ -76,4 +76,37 @@ export function transportWithSignal(
 /** @internal Whether a response body is a JWT (`application/jwt`, `application/*+jwt`). */
 export function isJwtResponse(response: Response): boolean {
   return /^application\/(?:[^;]+\+)?jwt\s*(?:;|$)/i.test(response.headers.get('content-type') ?? '')
+}
+
+/** @internal GETs a JSON object (e.g. the issuer's JWKS) with the Configuration's transport. */
+export async function fetchJsonObject(
+  state: Pick<State, 'fetch' | 'tlsOnly' | 'timeout'>,
+  url: URL,
+): Promise<Record<string, unknown>> {
+  oauth.checkProtocol(url, state.tlsOnly)
+  const timeout = state.timeout
+  const response = await (state.fetch ?? fetch)(url.href, {
+    body: undefined,
+    headers: { accept: 'application/json', ...userAgentHeaders },
+    method: 'GET',
+    redirect: 'manual',
+    signal: timeout ? AbortSignal.timeout(timeout * 1000) : undefined,
+  })
+  if (response.status !== 200) {
+    throw clientError(
+      `${url.href} answered HTTP ${response.status}, expected 200`,
+      'OAUTH_RESPONSE_IS_NOT_CONFORM',
+      response,
+    )
+  }
+  let body: unknown
+  try {
+    body = await response.json()
+  } catch (cause) {
+    throw clientError(`${url.href} did not answer with JSON`, 'OAUTH_PARSE_ERROR', cause)
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw clientError(`${url.href} did not answer with a JSON object`, 'OAUTH_INVALID_RESPONSE')
+  }
+  return body as Record<string, unknown>
 }

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+
+import * as jose from 'jose'
+
+import { type Client, implementations } from '../support/implementations.ts'
+import { login } from '../support/login.ts'
+import { createProvider, type TestProvider } from '../support/provider.ts'
+
+const redirectUri = 'https://client.example/cb'
+
+let op: TestProvider
+let signingKey: { key: CryptoKey; kid: string }
+
+const encryptingClients = [
+  {
+    client_id: 'rp-jar-rsa',
+    request_object_encryption_alg: 'RSA-OAEP-256',
+    request_object_encryption_enc: 'A256GCM',
+  },
+  {
+    client_id: 'rp-jar-ecdh',
+    request_object_encryption_alg: 'ECDH-ES',
+    request_object_encryption_enc: 'A128CBC-HS256',
+  },
+] as const
+
+before(async () => {
+  const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true })
+  signingKey = { key: privateKey, kid: 'rp-jar-key' }
+  const jwk = {
+    ...(await jose.exportJWK(publicKey)),
+    kid: signingKey.kid,
+    alg: 'ES256',
+    use: 'sig',
+  }
+  op = await createProvider({
+    features: { requestObjects: true, encryption: true },
+    clients: encryptingClients.map((metadata) => ({
+      ...metadata,
+      redirect_uris: [redirectUri],
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'private_key_jwt',
+      request_object_signing_alg: 'ES256',
+      jwks: { keys: [jwk] },
+    })),
+  })
+})
+
+after(async () => {
+  await op.close()
+  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
+})
+
+for (const impl of implementations) {
+  describe(`${impl.name}: encrypted request objects (JAR)`, () => {
+    let client: Client
+    before(async () => {
+      client = await impl.load()
+    })
+
+    for (const metadata of encryptingClients) {
+      it(`buildAuthorizationUrlWithJAR() with request_object_encryption_alg ${metadata.request_object_encryption_alg} completes the code flow`, async () => {
+        const config = await client.discovery(
+          op.issuer,
+          metadata.client_id,
+          { ...metadata },
+          client.PrivateKeyJwt(signingKey),
+          {
+            execute: [client.allowInsecureRequests],
+          },
+        )
+        const pkceCodeVerifier = client.randomPKCECodeVerifier()
+        const expectedState = client.randomState()
+        const url = await client.buildAuthorizationUrlWithJAR(
+          config,
+          {
+            redirect_uri: redirectUri,
+            scope: 'openid',
+            code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+            code_challenge_method: 'S256',
+            state: expectedState,
+          },
+          signingKey,
+        )
+        const request = url.searchParams.get('request')!
+        const header = jose.decodeProtectedHeader(request)
+        if (impl.name === 'openid-rp') {
+          assert.equal(request.split('.').length, 5, 'the request object is a JWE')
+          assert.equal(header.alg, metadata.request_object_encryption_alg)
+          assert.equal(header.enc, metadata.request_object_encryption_enc)
+          const encryptionKey = op.jwks.keys.find((key) => key.kid === header.kid)
+          assert.equal(encryptionKey?.use, 'enc', 'encrypted to one of the provider keys')
+        } else {
+          assert.equal(
+            request.split('.').length,
+            3,
+            'the reference sends the signed request object only',
+          )
+          assert.equal(header.alg, 'ES256')
+        }
+        const callback = await login(url, { redirectUri })
+        assert.ok(callback instanceof URL)
+        if (impl.name === 'openid-rp') {
+          const tokens = await client.authorizationCodeGrant(config, callback, {
+            pkceCodeVerifier,
+            expectedState,
+          })
+          assert.equal(typeof tokens.access_token, 'string')
+        }
+      })
+    }
+
+    it('buildAuthorizationUrlWithJAR() without an encryption key for the registered alg rejects with OAUTH_KEY_SELECTION_FAILED', async () => {
+      const config = await client.discovery(
+        op.issuer,
+        'rp-jar-rsa',
+        { request_object_encryption_alg: 'RSA-OAEP-512' },
+        client.PrivateKeyJwt(signingKey),
+        { execute: [client.allowInsecureRequests] },
+      )
+      const attempt = client.buildAuthorizationUrlWithJAR(
+        config,
+        { redirect_uri: redirectUri, scope: 'openid' },
+        signingKey,
+      )
+      if (impl.name === 'openid-rp') {
+        await assert.rejects(attempt, (err: Error & { code?: string }) => {
+          assert.ok(err instanceof client.ClientError)
+          assert.equal(err.code, 'OAUTH_KEY_SELECTION_FAILED')
+          assert.match(err.message, /RSA-OAEP-512/)
+          return true
+        })
+      } else {
+        assert.ok((await attempt) instanceof URL)
+      }
+    })
+  })
+}
