@@ -1,5 +1,3 @@
-import { CompactEncrypt } from 'jose/jwe/compact/encrypt'
-import { importJWK } from 'jose/key/import'
 import * as oauth from 'oauth4webapi'
 
 import {
@@ -55,6 +53,10 @@ async function encryptRequestObject(state: State, requestObject: string): Promis
       { alg },
     )
   }
+  const [{ CompactEncrypt }, { importJWK }] = await Promise.all([
+    import('jose/jwe/compact/encrypt'),
+    import('jose/key/import'),
+  ])
   const key = await importJWK(jwk, alg)
   return new CompactEncrypt(new TextEncoder().encode(requestObject))
     .setProtectedHeader({

@@ -6,7 +6,14 @@ import { type CustomFetch, internal, setInternal } from './state.ts'
 
 /**
  * Client authentication at the token, PAR, introspection, revocation, device and CIBA
- * endpoints; create one with `ClientSecretPost`, `PrivateKeyJwt`, etc.
+ * endpoints; create one with {@link ClientSecretPost}, {@link PrivateKeyJwt}, etc.
+ *
+ * @example
+ * ```ts
+ * const auth: client.ClientAuth = client.ClientSecretBasic('my-client-secret')
+ * const config = new client.Configuration(server, 'my-client', undefined, auth)
+ * ```
+ * @see [RFC 6749 §2.3](https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3)
  */
 export type ClientAuth = (
   as: ServerMetadata,
@@ -15,10 +22,33 @@ export type ClientAuth = (
   headers: Headers,
 ) => void | Promise<void>
 
-/** Authorization server metadata (RFC 8414 / OpenID Connect Discovery). */
+/**
+ * Authorization server metadata (RFC 8414 / OpenID Connect Discovery).
+ *
+ * @example
+ * ```ts
+ * const server: client.ServerMetadata = {
+ *   issuer: 'https://op.example.com',
+ *   token_endpoint: 'https://op.example.com/token',
+ * }
+ * ```
+ * @see [RFC 8414 §2](https://www.rfc-editor.org/rfc/rfc8414.html#section-2)
+ */
 export interface ServerMetadata extends oauth.AuthorizationServer {}
 
-/** Client metadata (RFC 7591), plus `client_secret` and `use_mtls_endpoint_aliases`. */
+/**
+ * Client metadata (RFC 7591), plus `client_secret` and `use_mtls_endpoint_aliases`.
+ *
+ * @example
+ * ```ts
+ * const metadata: Partial<client.ClientMetadata> = {
+ *   client_secret: 'my-client-secret',
+ *   id_token_signed_response_alg: 'ES256',
+ * }
+ * const config = new client.Configuration(server, 'my-client', metadata)
+ * ```
+ * @see [RFC 7591 §2](https://www.rfc-editor.org/rfc/rfc7591.html#section-2)
+ */
 export interface ClientMetadata extends oauth.Client {
   /** The client secret, used by the secret-based authentication methods. */
   client_secret?: string
@@ -26,46 +56,68 @@ export interface ClientMetadata extends oauth.Client {
   use_mtls_endpoint_aliases?: boolean
 }
 
-/** Helpers on the object {@link Configuration.serverMetadata} returns. */
+/**
+ * Helpers on the object {@link Configuration.serverMetadata} returns.
+ *
+ * @example
+ * ```ts
+ * const pkce = config.serverMetadata().supportsPKCE()
+ * ```
+ */
 export interface ServerMetadataHelpers {
   /**
    * Whether the server advertises the PKCE `code_challenge_method` (default `S256`).
    *
+   * @param method The `code_challenge_method` to look for.
    * @example
    * ```ts
    * if (config.serverMetadata().supportsPKCE()) params.code_challenge_method = 'S256'
    * ```
+   * @see [RFC 8414 §2](https://www.rfc-editor.org/rfc/rfc8414.html#section-2)
    */
   supportsPKCE(method?: string): boolean
 }
 
-/** Methods of a {@link Configuration}. */
+/**
+ * Methods of a {@link Configuration}.
+ *
+ * @example
+ * ```ts
+ * const methods: client.ConfigurationMethods = config
+ * ```
+ */
 export interface ConfigurationMethods {
+  /** A copy of the server metadata, with {@link ServerMetadataHelpers}. */
   serverMetadata(): Readonly<ServerMetadata> & ServerMetadataHelpers
+  /** A copy of the client metadata. */
   clientMetadata(): Readonly<oauth.OmitSymbolProperties<ClientMetadata>>
 }
 
-/** Settable properties of a {@link Configuration}. */
+/**
+ * Settable properties of a {@link Configuration}.
+ *
+ * @example
+ * ```ts
+ * const properties: client.ConfigurationProperties = { timeout: 10 }
+ * Object.assign(config, properties)
+ * ```
+ */
 export interface ConfigurationProperties {
+  /** A `fetch` replacement used for every request of the Configuration. */
   [oauth.customFetch]?: CustomFetch | undefined
+  /** Seconds before an HTTP request is aborted with `OAUTH_TIMEOUT` (default 30; 0 for none). */
   timeout?: number | undefined
 }
 
 const owned = new WeakSet<object>()
 
-/** @internal Marks server metadata this library produced and froze, so it is not copied again. */
+/**
+ * @internal Marks server metadata this library parsed itself, so a Configuration adopts it
+ * without a copy. Nothing outside the library holds it: `serverMetadata()` returns clones.
+ */
 export function ownServerMetadata<T extends object>(metadata: T): T {
-  deepFreeze(metadata)
   owned.add(metadata)
   return metadata
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key])
-  }
-  return value
 }
 
 function defaultClientAuth(client: ClientMetadata): oauth.ClientAuth {
@@ -105,6 +157,8 @@ function defaultClientAuth(client: ClientMetadata): oauth.ClientAuth {
  * )
  * config.timeout = 10
  * ```
+ * @see [RFC 8414 §2](https://www.rfc-editor.org/rfc/rfc8414.html#section-2)
+ * @see [RFC 7591 §2](https://www.rfc-editor.org/rfc/rfc7591.html#section-2)
  */
 export class Configuration implements ConfigurationMethods, ConfigurationProperties {
   /**
@@ -140,12 +194,14 @@ export class Configuration implements ConfigurationMethods, ConfigurationPropert
         'ERR_INVALID_ARG_VALUE',
       )
     }
-    const client: ClientMetadata = { ...structuredClone(given), client_id: clientId }
+    const client: ClientMetadata = {
+      ...(typeof metadata === 'string' ? given : structuredClone(given)),
+      client_id: clientId,
+    }
     client[oauth.clockSkew] = given[oauth.clockSkew] ?? 0
     client[oauth.clockTolerance] = given[oauth.clockTolerance] ?? 30
-    deepFreeze(client)
 
-    const as = owned.has(server) ? server : ownServerMetadata(structuredClone(server))
+    const as = owned.has(server) ? server : structuredClone(server)
 
     setInternal(this, {
       as,
@@ -193,6 +249,7 @@ export class Configuration implements ConfigurationMethods, ConfigurationPropert
     return internal(this).timeout
   }
 
+  /** Sets the request timeout in seconds; a `TypeError` unless a non-negative number. */
   set timeout(value: number | undefined) {
     if (value !== undefined && (typeof value !== 'number' || !(value >= 0))) {
       throw argumentError(
@@ -208,6 +265,7 @@ export class Configuration implements ConfigurationMethods, ConfigurationPropert
     return internal(this).fetch
   }
 
+  /** Sets the `fetch` replacement; a `TypeError` unless a function. */
   set [oauth.customFetch](value: CustomFetch | undefined) {
     if (value !== undefined && typeof value !== 'function') {
       throw argumentError('[customFetch] must be a function')

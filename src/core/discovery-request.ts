@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from './configuration.ts'
 import { argumentError, clientError, normalizeError } from './errors.ts'
-import { DEFAULT_TIMEOUT, userAgentHeaders } from './http.ts'
+import { DEFAULT_TIMEOUT, timeoutSignal, userAgentHeaders } from './http.ts'
 import { type CustomFetch, internal } from './state.ts'
 import { allowInsecureRequests } from './insecure.ts'
 
@@ -18,8 +18,11 @@ export interface DiscoveryRequestOptions {
   timeout?: number
 }
 
-/** Unexported oauth4webapi hooks: skip the issuer equality check, derive the expected `iss`. */
-const hooks = oauth as unknown as { _nodiscoverycheck: URL; _expectedIssuer: symbol }
+/**
+ * Unexported oauth4webapi hooks: skip the issuer equality check, derive the expected `iss`.
+ * Read as properties where used, never by holding the namespace, so bundlers can tree-shake it.
+ */
+type Hooks = { _nodiscoverycheck: URL; _expectedIssuer: symbol }
 
 const ENTRA_ORIGIN = 'https://login.microsoftonline.com'
 
@@ -35,7 +38,7 @@ function acceptsIssuerMismatch(
     as.issuer.includes('{tenantid}')
   ) {
     const template = as.issuer
-    ;(as as unknown as Record<symbol, unknown>)[hooks._expectedIssuer] = ({
+    ;(as as unknown as Record<symbol, unknown>)[(oauth as unknown as Hooks)._expectedIssuer] = ({
       claims,
     }: {
       claims: Record<string, unknown>
@@ -56,7 +59,7 @@ export async function fetchServerMetadata(
   const allowHttp = options?.execute?.includes(allowInsecureRequests) === true
   const timeout = options?.timeout ?? DEFAULT_TIMEOUT
   const fetchImpl = options?.[oauth.customFetch]
-  const signal = () => AbortSignal.timeout(timeout * 1000)
+  const signal = () => timeoutSignal(timeout)
   const direct = server.pathname.includes('/.well-known/')
   try {
     let response: Response
@@ -78,7 +81,10 @@ export async function fetchServerMetadata(
         signal,
       })
     }
-    const as = await oauth.processDiscoveryResponse(hooks._nodiscoverycheck, response)
+    const as = await oauth.processDiscoveryResponse(
+      (oauth as unknown as Hooks)._nodiscoverycheck,
+      response,
+    )
     if (!URL.canParse(as.issuer)) {
       throw clientError(
         `discovered metadata "issuer" ${JSON.stringify(as.issuer)} is not a URL: the server's metadata is invalid`,

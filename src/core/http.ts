@@ -33,8 +33,26 @@ export function transport(state: Pick<State, 'fetch' | 'tlsOnly' | 'timeout'>): 
     [oauth.customFetch]: state.fetch as TransportOptions[typeof oauth.customFetch],
     [oauth.allowInsecureRequests]: !state.tlsOnly,
     headers: userAgentHeaders,
-    signal: timeout ? () => AbortSignal.timeout(timeout * 1000) : undefined,
+    signal: timeout ? () => timeoutSignal(timeout) : undefined,
   }
+}
+
+const sharedTimeouts = new Map<number, { signal: AbortSignal; created: number }>()
+
+/**
+ * @internal An AbortSignal that fires `seconds` (up to 5% more) after now. Creating one per
+ * request costs a timer and more than the rest of a token request's own work, so requests
+ * started within the same 5% of the timeout share one signal.
+ */
+export function timeoutSignal(seconds: number): AbortSignal {
+  const now = Date.now()
+  const shared = sharedTimeouts.get(seconds)
+  if (shared !== undefined && now - shared.created <= seconds * 50 && !shared.signal.aborted) {
+    return shared.signal
+  }
+  const signal = AbortSignal.timeout(Math.ceil(seconds * 1050))
+  sharedTimeouts.set(seconds, { signal, created: now })
+  return signal
 }
 
 /**
@@ -67,8 +85,7 @@ export function transportWithSignal(
   const options = transport(state)
   if (signal !== undefined) {
     const timeout = state.timeout
-    options.signal = () =>
-      timeout ? AbortSignal.any([signal, AbortSignal.timeout(timeout * 1000)]) : signal
+    options.signal = () => (timeout ? AbortSignal.any([signal, timeoutSignal(timeout)]) : signal)
   }
   return options
 }
@@ -90,7 +107,7 @@ export async function fetchJsonObject(
     headers: { accept: 'application/json', ...userAgentHeaders },
     method: 'GET',
     redirect: 'manual',
-    signal: timeout ? AbortSignal.timeout(timeout * 1000) : undefined,
+    signal: timeout ? timeoutSignal(timeout) : undefined,
   })
   if (response.status !== 200) {
     throw clientError(

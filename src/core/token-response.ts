@@ -4,16 +4,43 @@ import { clientError } from './errors.ts'
 import { perform, type TransportOptions, transportWithSignal } from './http.ts'
 import type { State } from './state.ts'
 
-/** A DPoP key pair bound to a Configuration; create it with `getDPoPHandle`. */
+/**
+ * A DPoP key pair bound to a Configuration; create it with `getDPoPHandle`.
+ *
+ * @example
+ * ```ts
+ * const DPoP: client.DPoPHandle = client.getDPoPHandle(config, await client.randomDPoPKeyPair())
+ * ```
+ * @see [RFC 9449 §4](https://www.rfc-editor.org/rfc/rfc9449.html#section-4)
+ */
 export interface DPoPHandle extends oauth.DPoPHandle {}
 
-/** The `DPoP` option of operations that can send DPoP proofs. */
+/**
+ * The `DPoP` option of operations that can send DPoP proofs.
+ *
+ * @example
+ * ```ts
+ * const options: client.DPoPOptions = { DPoP: client.getDPoPHandle(config, keyPair) }
+ * const tokens = await client.refreshTokenGrant(config, refreshToken, undefined, options)
+ * ```
+ * @see [RFC 9449 §5](https://www.rfc-editor.org/rfc/rfc9449.html#section-5)
+ */
 export interface DPoPOptions {
   /** Sender-constrains the request (and the tokens it returns) with this DPoP handle. */
   DPoP?: DPoPHandle
 }
 
-/** Helpers on every token endpoint response. */
+/**
+ * Helpers on every token endpoint response.
+ *
+ * @example
+ * ```ts
+ * const tokens = await client.refreshTokenGrant(config, refreshToken)
+ * const sub = tokens.claims()?.sub
+ * const seconds = tokens.expiresIn()
+ * ```
+ * @see [RFC 6749 §5.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-5.1)
+ */
 export interface TokenEndpointResponseHelpers {
   /** The validated claims of the response's ID Token, if it has one. */
   claims(): oauth.IDToken | undefined
@@ -21,15 +48,33 @@ export interface TokenEndpointResponseHelpers {
   expiresIn(): number | undefined
 }
 
-/** @internal A token endpoint response with its helpers. */
+/**
+ * @internal A token endpoint response with its helpers. Inlined in the API docs: the public API
+ * (like `openid-client`'s) names only its two parts.
+ * @inline
+ */
 export type TokenResponse = oauth.TokenEndpointResponse & TokenEndpointResponseHelpers
 
-/** JWTs decrypted during an authorization code grant, see `getDecryptedResponses`. */
+/**
+ * JWTs decrypted during an authorization code grant, see `getDecryptedResponses`.
+ *
+ * @example
+ * ```ts
+ * const tokens = await client.authorizationCodeGrant(config, currentUrl, checks)
+ * const decrypted = client.getDecryptedResponses(tokens)
+ * if (typeof decrypted === 'object') console.log(decrypted.id_token?.token_endpoint)
+ * ```
+ * @see [OpenID Connect Core §16.14](https://openid.net/specs/openid-connect-core-1_0.html#SigningOrder)
+ */
 export interface DecryptedAuthorizationCodeResponses {
+  /** The signed ID Tokens inside encrypted ones, by the endpoint that returned them. */
   readonly id_token?: {
+    /** The signed ID Token from the token endpoint. */
     readonly token_endpoint?: string
+    /** The signed ID Token from the authorization response (hybrid flow). */
     readonly authorization_endpoint?: string
   }
+  /** The signed JARM response JWT inside the encrypted one. */
   readonly authorization_response?: string
 }
 
@@ -46,12 +91,15 @@ export function recalledDecrypted(result: object): unknown {
   return decryptedResponses.get(result)
 }
 
+const NO_DECRYPTION = Object.freeze({ options: Object.freeze({}), plaintext: () => undefined })
+
 /** @internal Wraps the Configuration's decryption to keep the last plaintext it produced. */
 export function captureDecryption(state: State): {
   options: oauth.JWEDecryptOptions
   plaintext(): string | undefined
 } {
   const decrypt = state.decrypt
+  if (decrypt === undefined) return NO_DECRYPTION
   let plaintext: string | undefined
   return {
     options: decrypt

@@ -6,7 +6,7 @@ const root = new URL('../../', import.meta.url)
 
 async function documentedCodes(): Promise<Set<string>> {
   const table = await readFile(new URL('README.md', root), 'utf8')
-  return new Set([...table.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((match) => match[1]!))
+  return new Set([...table.matchAll(/^\| `([A-Z_]+)`\s*\|/gm)].map((match) => match[1]!))
 }
 
 async function declaredCodes(): Promise<string[]> {
