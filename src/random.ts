@@ -20,6 +20,7 @@ export function randomPKCECodeVerifier(): string {
  * ```ts
  * const nonce = client.randomNonce()
  * ```
+ * @see [OpenID Connect Core §15.5.2](https://openid.net/specs/openid-connect-core-1_0.html#NonceNotes)
  */
 export function randomNonce(): string {
   return oauth.generateRandomNonce()
@@ -32,6 +33,7 @@ export function randomNonce(): string {
  * ```ts
  * const state = client.randomState()
  * ```
+ * @see [RFC 6749 §10.12](https://www.rfc-editor.org/rfc/rfc6749.html#section-10.12)
  */
 export function randomState(): string {
   return oauth.generateRandomState()

@@ -15,7 +15,15 @@ import { DEFAULT_TIMEOUT, perform, transport } from './core/http.ts'
 import { allowInsecureRequests } from './core/insecure.ts'
 import type { DPoPOptions } from './core/token-response.ts'
 
-/** Options of {@link dynamicClientRegistration}. */
+/**
+ * Options of {@link dynamicClientRegistration}.
+ *
+ * @example
+ * ```ts
+ * const options: client.DynamicClientRegistrationRequestOptions = { initialAccessToken, timeout: 10 }
+ * ```
+ * @see [RFC 7591 §3](https://www.rfc-editor.org/rfc/rfc7591.html#section-3)
+ */
 export interface DynamicClientRegistrationRequestOptions
   extends DiscoveryRequestOptions, DPoPOptions {
   /** An initial access token the registration endpoint requires (RFC 7591 §3). */

@@ -63,6 +63,7 @@ export interface ClientMetadata extends oauth.Client {
  * ```ts
  * const pkce = config.serverMetadata().supportsPKCE()
  * ```
+ * @see [RFC 8414 §2](https://www.rfc-editor.org/rfc/rfc8414.html#section-2)
  */
 export interface ServerMetadataHelpers {
   /**

@@ -6,7 +6,19 @@ import { DEFAULT_TIMEOUT, timeoutSignal, userAgentHeaders } from './http.ts'
 import { type CustomFetch, internal } from './state.ts'
 import { allowInsecureRequests } from './insecure.ts'
 
-/** Options of {@link discovery}. */
+/**
+ * Options of {@link discovery}.
+ *
+ * @example
+ * ```ts
+ * const options: client.DiscoveryRequestOptions = {
+ *   algorithm: 'oauth2',
+ *   execute: [client.useJwtResponseMode],
+ *   timeout: 10,
+ * }
+ * ```
+ * @see [RFC 8414 §3](https://www.rfc-editor.org/rfc/rfc8414.html#section-3)
+ */
 export interface DiscoveryRequestOptions {
   /** A `fetch` replacement for the discovery request and the resulting Configuration. */
   [oauth.customFetch]?: CustomFetch

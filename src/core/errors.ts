@@ -3,6 +3,13 @@ import * as oauth from 'oauth4webapi'
 /**
  * Every `code` a {@link ClientError} or argument `TypeError` of this library can carry. The
  * `OAUTH_*` codes are the reference's (most come from `oauth4webapi`).
+ *
+ * @example
+ * ```ts
+ * function retryable(code: client.ErrorCode): boolean {
+ *   return code === 'OAUTH_TIMEOUT'
+ * }
+ * ```
  */
 export type ErrorCode =
   | 'ERR_INVALID_ARG_TYPE'

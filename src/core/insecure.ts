@@ -11,6 +11,7 @@ import type { Configuration } from './configuration.ts'
  * const config = await client.discovery(new URL('http://localhost:3000'), 'id', 'secret',
  *   undefined, { execute: [client.allowInsecureRequests] })
  * ```
+ * @see [RFC 6749 §3.2](https://www.rfc-editor.org/rfc/rfc6749.html#section-3.2)
  */
 export function allowInsecureRequests(config: Configuration): void {
   internal(config).tlsOnly = false

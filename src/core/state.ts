@@ -2,7 +2,17 @@ import type * as oauth from 'oauth4webapi'
 
 import { argumentError } from './errors.ts'
 
-/** What the library passes to a {@link CustomFetch}. */
+/**
+ * What the library passes to a {@link CustomFetch}.
+ *
+ * @example
+ * ```ts
+ * config[client.customFetch] = (url: string, options: client.CustomFetchOptions) => {
+ *   console.log(options.method, url, options.headers['content-type'])
+ *   return fetch(url, options as RequestInit)
+ * }
+ * ```
+ */
 export interface CustomFetchOptions {
   /** The request body. */
   body: FetchBody
@@ -25,13 +35,21 @@ export interface CustomFetchOptions {
  * ```ts
  * const logging: client.CustomFetch = (url, options) => {
  *   console.log(options.method, url)
- *   return fetch(url, options)
+ *   return fetch(url, options as RequestInit)
  * }
  * ```
  */
 export type CustomFetch = (url: string, options: CustomFetchOptions) => Promise<Response>
 
-/** A request body the library may send. */
+/**
+ * A request body the library may send.
+ *
+ * @example
+ * ```ts
+ * const body: client.FetchBody = JSON.stringify({ amount: 10 })
+ * await client.fetchProtectedResource(config, accessToken, url, 'POST', body)
+ * ```
+ */
 export type FetchBody =
   ArrayBuffer | null | ReadableStream | string | Uint8Array | undefined | URLSearchParams
 

@@ -7,6 +7,7 @@ import * as oauth from 'oauth4webapi'
  * ```ts
  * await client.authorizationCodeGrant(config, currentUrl, { expectedState: client.skipStateCheck })
  * ```
+ * @see [RFC 6749 §10.12](https://www.rfc-editor.org/rfc/rfc6749.html#section-10.12)
  */
 export const skipStateCheck: typeof oauth.skipStateCheck = oauth.skipStateCheck
 
@@ -17,6 +18,7 @@ export const skipStateCheck: typeof oauth.skipStateCheck = oauth.skipStateCheck
  * ```ts
  * await client.fetchUserInfo(config, accessToken, client.skipSubjectCheck)
  * ```
+ * @see [OpenID Connect Core §5.3.2](https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse)
  */
 export const skipSubjectCheck: typeof oauth.skipSubjectCheck = oauth.skipSubjectCheck
 
@@ -26,7 +28,8 @@ export const skipSubjectCheck: typeof oauth.skipSubjectCheck = oauth.skipSubject
  *
  * @example
  * ```ts
- * config[client.customFetch] = (url, options) => fetch(url, { ...options, dispatcher })
+ * config[client.customFetch] = (url, options) =>
+ *   fetch(url, { ...options, dispatcher } as RequestInit)
  * ```
  */
 export const customFetch: typeof oauth.customFetch = oauth.customFetch
@@ -39,6 +42,7 @@ export const customFetch: typeof oauth.customFetch = oauth.customFetch
  * ```ts
  * client.PrivateKeyJwt(key, { [client.modifyAssertion]: (header) => { header.kid = 'k1' } })
  * ```
+ * @see [RFC 7523 §3](https://www.rfc-editor.org/rfc/rfc7523.html#section-3)
  */
 export const modifyAssertion: typeof oauth.modifyAssertion = oauth.modifyAssertion
 
@@ -50,6 +54,7 @@ export const modifyAssertion: typeof oauth.modifyAssertion = oauth.modifyAsserti
  * ```ts
  * new client.Configuration(server, 'id', { [client.clockSkew]: 30 })
  * ```
+ * @see [RFC 7519 §4.1.4](https://www.rfc-editor.org/rfc/rfc7519.html#section-4.1.4)
  */
 export const clockSkew: typeof oauth.clockSkew = oauth.clockSkew
 
@@ -60,5 +65,6 @@ export const clockSkew: typeof oauth.clockSkew = oauth.clockSkew
  * ```ts
  * new client.Configuration(server, 'id', { [client.clockTolerance]: 60 })
  * ```
+ * @see [RFC 7519 §4.1.4](https://www.rfc-editor.org/rfc/rfc7519.html#section-4.1.4)
  */
 export const clockTolerance: typeof oauth.clockTolerance = oauth.clockTolerance

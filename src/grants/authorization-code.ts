@@ -13,7 +13,20 @@ import {
   type TokenResponse,
 } from '../core/token-response.ts'
 
-/** Checks of the authorization response and the ID Token of {@link authorizationCodeGrant}. */
+/**
+ * Checks of the authorization response and the ID Token of {@link authorizationCodeGrant}.
+ *
+ * @example
+ * ```ts
+ * const checks: client.AuthorizationCodeGrantChecks = {
+ *   pkceCodeVerifier: codeVerifier,
+ *   expectedState: state,
+ *   expectedNonce: nonce,
+ *   idTokenExpected: true,
+ * }
+ * ```
+ * @see [OpenID Connect Core §3.1.3.7](https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation)
+ */
 export interface AuthorizationCodeGrantChecks {
   /** The `nonce` sent in the authorization request; required when one was sent. */
   expectedNonce?: string
@@ -27,7 +40,15 @@ export interface AuthorizationCodeGrantChecks {
   pkceCodeVerifier?: string
 }
 
-/** Options of {@link authorizationCodeGrant}. */
+/**
+ * Options of {@link authorizationCodeGrant}.
+ *
+ * @example
+ * ```ts
+ * const options: client.AuthorizationCodeGrantOptions = { DPoP: client.getDPoPHandle(config, keyPair) }
+ * ```
+ * @see [RFC 9449 §5](https://www.rfc-editor.org/rfc/rfc9449.html#section-5)
+ */
 export interface AuthorizationCodeGrantOptions extends DPoPOptions {}
 
 const queryResponse: AuthResponseValidator = async (state, currentUrl, checks) =>

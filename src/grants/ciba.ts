@@ -7,7 +7,17 @@ import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
 import type { DPoPOptions, TokenResponse } from '../core/token-response.ts'
 
-/** Options of {@link pollBackchannelAuthenticationGrant}. */
+/**
+ * Options of {@link pollBackchannelAuthenticationGrant}.
+ *
+ * @example
+ * ```ts
+ * const options: client.BackchannelAuthenticationGrantPollOptions = {
+ *   signal: AbortSignal.timeout(response.expires_in * 1000),
+ * }
+ * ```
+ * @see [CIBA Core §10.1](https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#token_request)
+ */
 export interface BackchannelAuthenticationGrantPollOptions extends DPoPOptions {
   /** Stops polling (rejecting with `OAUTH_ABORT`) when aborted. */
   signal?: AbortSignal

@@ -7,7 +7,17 @@ import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
 import type { DPoPOptions, TokenResponse } from '../core/token-response.ts'
 
-/** Options of {@link pollDeviceAuthorizationGrant}. */
+/**
+ * Options of {@link pollDeviceAuthorizationGrant}.
+ *
+ * @example
+ * ```ts
+ * const options: client.DeviceAuthorizationGrantPollOptions = {
+ *   signal: AbortSignal.timeout(response.expires_in * 1000),
+ * }
+ * ```
+ * @see [RFC 8628 §3.4](https://www.rfc-editor.org/rfc/rfc8628.html#section-3.4)
+ */
 export interface DeviceAuthorizationGrantPollOptions extends DPoPOptions {
   /** Stops polling (rejecting with `OAUTH_ABORT`) when aborted. */
   signal?: AbortSignal

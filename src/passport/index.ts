@@ -39,20 +39,48 @@ import * as client from 'openid-rp'
  * The verify callback: receives the token endpoint response and calls `verified` with the user
  * (or `false` and an info object to fail). It may be async; a rejection goes to passport's
  * error handling, and a resolved value is ignored.
+ *
+ * @example
+ * ```ts
+ * const verify: VerifyFunction = (tokens, verified) => {
+ *   const claims = tokens.claims()
+ *   if (claims === undefined) verified(null, false, { message: 'no ID Token' })
+ *   else verified(null, { id: claims.sub })
+ * }
+ * ```
+ * @see [OpenID Connect Core §3.1.3.3](https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse)
  */
 export type VerifyFunction = (
   tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
   verified: passport.AuthenticateCallback,
 ) => void
 
-/** The verify callback with the current request first, used with `passReqToCallback: true`. */
+/**
+ * The verify callback with the current request first, used with `passReqToCallback: true`.
+ *
+ * @example
+ * ```ts
+ * const verify: VerifyFunctionWithRequest = (req, tokens, verified) =>
+ *   verified(null, { id: tokens.claims()?.sub, ip: req.ip })
+ * ```
+ * @see [OpenID Connect Core §3.1.3.3](https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse)
+ */
 export type VerifyFunctionWithRequest = (
   req: express.Request,
   tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
   verified: passport.AuthenticateCallback,
 ) => void
 
-/** Options of `passport.authenticate(name, options)` that this strategy reads. */
+/**
+ * Options of `passport.authenticate(name, options)` that this strategy reads.
+ *
+ * @example
+ * ```ts
+ * const options: AuthenticateOptions = { loginHint: 'alice@example.com', prompt: 'login' }
+ * app.get('/login', passport.authenticate('op.example.com', options))
+ * ```
+ * @see [OpenID Connect Core §3.1.2.1](https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest)
+ */
 export interface AuthenticateOptions extends passport.AuthenticateOptions {
   /** Resource indicator(s) for this request: the authorization request, or the token request on the callback. */
   resource?: string | string[]
@@ -76,7 +104,16 @@ export interface AuthenticateOptions extends passport.AuthenticateOptions {
   callbackURL?: URL | string
 }
 
-/** Returns the DPoP handle to use for a request, or `undefined` for none. */
+/**
+ * Returns the DPoP handle to use for a request, or `undefined` for none.
+ *
+ * @example
+ * ```ts
+ * const keyPair = await client.randomDPoPKeyPair()
+ * const DPoP: getDPoPHandle = () => client.getDPoPHandle(config, keyPair)
+ * ```
+ * @see [RFC 9449 §5](https://www.rfc-editor.org/rfc/rfc9449.html#section-5)
+ */
 export type getDPoPHandle = (
   req: express.Request,
 ) => Promise<client.DPoPHandle | undefined> | client.DPoPHandle | undefined
@@ -113,12 +150,32 @@ interface StrategyOptionsBase {
   passReqToCallback?: boolean
 }
 
-/** Strategy options whose verify function takes `(tokens, verified)`. */
+/**
+ * Strategy options whose verify function takes `(tokens, verified)`.
+ *
+ * @example
+ * ```ts
+ * const options: StrategyOptions = { config, scope: 'openid email', usePAR: true }
+ * passport.use(new Strategy(options, (tokens, verified) => verified(null, tokens.claims())))
+ * ```
+ * @see [RFC 6749 §4.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1)
+ */
 export interface StrategyOptions extends StrategyOptionsBase {
   passReqToCallback?: false
 }
 
-/** Strategy options whose verify function takes `(req, tokens, verified)`. */
+/**
+ * Strategy options whose verify function takes `(req, tokens, verified)`.
+ *
+ * @example
+ * ```ts
+ * const options: StrategyOptionsWithRequest = { config, passReqToCallback: true }
+ * passport.use(
+ *   new Strategy(options, (req, tokens, verified) => verified(null, { ...tokens.claims(), ip: req.ip })),
+ * )
+ * ```
+ * @see [RFC 6749 §4.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1)
+ */
 export interface StrategyOptionsWithRequest extends StrategyOptionsBase {
   passReqToCallback: true
 }
@@ -131,6 +188,11 @@ interface PendingRequest {
   max_age?: number
 }
 
+/**
+ * The strategy as passport calls it, augmented with `redirect`, `success`, `fail`, `error`, `pass`.
+ * Inlined in the API docs, where passport's own type says more than a local name.
+ * @inline
+ */
 type Created = passport.StrategyCreated<Strategy, Strategy & passport.StrategyCreatedStatic>
 
 interface Settings {
@@ -229,6 +291,7 @@ function postedResponse(req: express.Request, url: URL): Request {
  * ```ts
  * passport.use(new Strategy({ config, scope: 'openid' }, (tokens, verified) => verified(null, tokens.claims())))
  * ```
+ * @see [RFC 6749 §4.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1)
  */
 export class Strategy implements passport.Strategy {
   /** Name of the strategy, by default the host of the issuer identifier. */

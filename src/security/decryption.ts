@@ -10,7 +10,16 @@ import {
   recalledDecrypted,
 } from '../core/token-response.ts'
 
-/** A private key for response decryption, optionally pinned to a JWE `alg` and a `kid`. */
+/**
+ * A private key for response decryption, optionally pinned to a JWE `alg` and a `kid`.
+ *
+ * @example
+ * ```ts
+ * const key: client.DecryptionKey = { key: privateKey, alg: 'ECDH-ES+A256KW', kid: 'enc-1' }
+ * client.enableDecryptingResponses(config, undefined, key)
+ * ```
+ * @see [RFC 7516 §4.1](https://www.rfc-editor.org/rfc/rfc7516.html#section-4.1)
+ */
 export interface DecryptionKey {
   /** The private key (RSA-OAEP, ECDH P-256/P-384/P-521, or X25519). */
   key: oauth.CryptoKey
@@ -213,6 +222,7 @@ export function enableDecryptingResponses(
  * const userinfo = await client.fetchUserInfo(config, accessToken, sub)
  * const signedUserinfo = client.getDecryptedResponses(userinfo)
  * ```
+ * @see [OpenID Connect Core §16.14](https://openid.net/specs/openid-connect-core-1_0.html#SigningOrder)
  */
 export function getDecryptedResponses(
   result: object,

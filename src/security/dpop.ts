@@ -5,7 +5,14 @@ import { argumentError, normalizeError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
 import type { DPoPHandle } from '../core/token-response.ts'
 
-/** Options of {@link randomDPoPKeyPair}. */
+/**
+ * Options of {@link randomDPoPKeyPair}.
+ *
+ * @example
+ * ```ts
+ * const keyPair = await client.randomDPoPKeyPair('PS256', { modulusLength: 3072 })
+ * ```
+ */
 export interface GenerateKeyPairOptions {
   /** Make the private key extractable (default `false`: it cannot leave the runtime). */
   extractable?: boolean

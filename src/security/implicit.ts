@@ -7,7 +7,15 @@ import { signatureOptions } from '../core/front-channel.ts'
 import { internal } from '../core/state.ts'
 import { captureDecryption, checkIssuedAt, rememberDecrypted } from '../core/token-response.ts'
 
-/** Checks of {@link implicitAuthentication}. */
+/**
+ * Checks of {@link implicitAuthentication}.
+ *
+ * @example
+ * ```ts
+ * const checks: client.ImplicitAuthenticationResponseChecks = { expectedState: state, maxAge: 300 }
+ * ```
+ * @see [OpenID Connect Core §3.2.2.11](https://openid.net/specs/openid-connect-core-1_0.html#ImplicitIDTValidation)
+ */
 export interface ImplicitAuthenticationResponseChecks {
   /** The `state` sent in the authorization request, or `skipStateCheck`. */
   expectedState?: string | typeof oauth.skipStateCheck

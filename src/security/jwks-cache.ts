@@ -14,6 +14,7 @@ import { internal } from '../core/state.ts'
  * const cache = client.getJwksCache(config)
  * if (cache) await kv.put('jwks', JSON.stringify(cache))
  * ```
+ * @see [OpenID Connect Core §10.1.1](https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys)
  */
 export function getJwksCache(config: Configuration): oauth.ExportedJWKSCache | undefined {
   const cache = internal(config).jwksCache
@@ -30,6 +31,7 @@ export function getJwksCache(config: Configuration): oauth.ExportedJWKSCache | u
  * const stored = await kv.get('jwks')
  * if (stored) client.setJwksCache(config, JSON.parse(stored))
  * ```
+ * @see [OpenID Connect Core §10.1.1](https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys)
  */
 export function setJwksCache(config: Configuration, jwksCache: oauth.ExportedJWKSCache): void {
   const state = internal(config)
