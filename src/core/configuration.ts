@@ -111,12 +111,25 @@ export interface ConfigurationProperties {
 }
 
 const owned = new WeakSet<object>()
+const documents = new Map<string, WeakRef<oauth.AuthorizationServer>>()
+const forget = new FinalizationRegistry<string>((text) => {
+  if (documents.get(text)?.deref() === undefined) documents.delete(text)
+})
 
 /**
- * @internal Marks server metadata this library parsed itself, so a Configuration adopts it
- * without a copy. Nothing outside the library holds it: `serverMetadata()` returns clones.
+ * @internal The one private copy of a server metadata document. Configurations of the same
+ * document each hold a shallow view of it (their own object, so oauth4webapi's JWKS cache, keyed
+ * by that object, stays per Configuration) instead of a deep copy. Nothing outside the library
+ * reaches either: `serverMetadata()` returns clones.
  */
-export function ownServerMetadata<T extends object>(metadata: T): T {
+export function ownServerMetadata(
+  metadata: oauth.AuthorizationServer,
+  text: string = JSON.stringify(metadata),
+): oauth.AuthorizationServer {
+  const shared = documents.get(text)?.deref()
+  if (shared !== undefined) return shared
+  documents.set(text, new WeakRef(metadata))
+  forget.register(metadata, text)
   owned.add(metadata)
   return metadata
 }
@@ -202,7 +215,11 @@ export class Configuration implements ConfigurationMethods, ConfigurationPropert
     client[oauth.clockSkew] = given[oauth.clockSkew] ?? 0
     client[oauth.clockTolerance] = given[oauth.clockTolerance] ?? 30
 
-    const as = owned.has(server) ? server : structuredClone(server)
+    const text = owned.has(server) ? undefined : JSON.stringify(server)
+    const document = owned.has(server)
+      ? server
+      : (documents.get(text!)?.deref() ?? ownServerMetadata(JSON.parse(text!), text))
+    const as: oauth.AuthorizationServer = { ...document }
 
     setInternal(this, {
       as,
