@@ -341,11 +341,242 @@ async function logout(context: Context, config: client.Configuration, idToken: s
   return { end_session_url: redactUrl(url), redirected_to: redactUrl(landed) }
 }
 
+type Tokens = client.TokenEndpointResponse & client.TokenEndpointResponseHelpers
+
+interface DiscoveryStep {
+  clientId: string
+  metadata?: Partial<client.ClientMetadata>
+  auth: client.ClientAuth
+  /** The step's title; `discovery` by default. */
+  title?: string
+  /** Discovery options; {@link configurationOptions} by default. */
+  options?: client.DiscoveryRequestOptions
+  /** Configures the new Configuration further; may return details to show with the summary. */
+  setup?(config: client.Configuration): Record<string, unknown> | void
+  /** Makes a DPoP key pair and handle for the Configuration. */
+  dpop?: boolean
+}
+
+/** The discovery step: the client's Configuration and, with `dpop`, its DPoP handle. */
+async function discoveryStep(context: Context, request: DiscoveryStep) {
+  let config!: client.Configuration
+  let DPoP: client.DPoPHandle | undefined
+  await context.step('discovery', request.title ?? 'discovery', async () => {
+    config = await client.discovery(
+      context.op.issuer,
+      request.clientId,
+      request.metadata,
+      request.auth,
+      request.options ?? configurationOptions(context),
+    )
+    const details = { ...serverSummary(config), ...request.setup?.(config) }
+    if (!request.dpop) return details
+    const dpopKeys = await client.randomDPoPKeyPair('ES256')
+    DPoP = client.getDPoPHandle(config, dpopKeys)
+    return { ...details, ...(await dpopDetails(dpopKeys)) }
+  })
+  return { config, DPoP }
+}
+
+/** A new PKCE code verifier, state and nonce: what the code exchange checks. */
+function authorizationChecks() {
+  return {
+    pkceCodeVerifier: client.randomPKCECodeVerifier(),
+    expectedState: client.randomState(),
+    expectedNonce: client.randomNonce(),
+  }
+}
+
+type AuthorizationChecks = ReturnType<typeof authorizationChecks>
+
+/** The authorization request parameters that go with `checks`. */
+async function authorizationParameters(checks: AuthorizationChecks, scope: string) {
+  return {
+    redirect_uri: REDIRECT_URI,
+    scope,
+    code_challenge: await client.calculatePKCECodeChallenge(checks.pkceCodeVerifier),
+    code_challenge_method: 'S256',
+    state: checks.expectedState,
+    nonce: checks.expectedNonce,
+  }
+}
+
+/**
+ * The front channel of the code flow: the step that builds an authorization URL with PKCE, state
+ * and nonce, then the automated login; returns the callback URL and what the exchange checks.
+ */
+async function authorizeSteps(
+  context: Context,
+  config: client.Configuration,
+  title: string,
+  scope: string,
+) {
+  const checks = authorizationChecks()
+  let authorizationUrl!: URL
+  await context.step('authorize', title, async () => {
+    const parameters = await authorizationParameters(checks, scope)
+    authorizationUrl = client.buildAuthorizationUrl(config, parameters)
+    return { authorization_url: redactUrl(authorizationUrl) }
+  })
+  return { callback: await loginStep(context, authorizationUrl), checks }
+}
+
+/** The automated login and consent; returns the callback URL the provider redirected to. */
+async function loginStep(context: Context, authorizationUrl: URL): Promise<URL> {
+  let callback!: URL
+  await context.step('login', 'login and consent (automated)', async () => {
+    const landed = await login(authorizationUrl, {
+      redirectUri: REDIRECT_URI,
+      fetch: context.recorder.browser,
+    })
+    check(landed instanceof URL, 'expected a redirect to the client')
+    callback = landed
+    return { account: context.op.account.sub, callback: redactUrl(callback) }
+  })
+  return callback
+}
+
+interface TokenStepOptions<T> {
+  /** The token type the response must carry. */
+  expect?: 'DPoP' | 'Bearer'
+  /** More details to show with the token summary. */
+  details?(tokens: T): Record<string, unknown>
+}
+
+/** A step that obtains tokens with `grant` and shows their summary. */
+async function tokenStep<T extends Tokens>(
+  context: Context,
+  id: string,
+  title: string,
+  grant: () => Promise<T>,
+  options: TokenStepOptions<T> = {},
+): Promise<T> {
+  let tokens!: T
+  await context.step(id, title, async () => {
+    tokens = await grant()
+    if (options.expect === 'DPoP') assertDPoP(tokens)
+    if (options.expect === 'Bearer') {
+      check(tokens.token_type.toLowerCase() === 'bearer', 'expected a Bearer token')
+    }
+    return { ...tokenSummary(tokens), ...options.details?.(tokens) }
+  })
+  return tokens
+}
+
+/** Refreshes `tokens`; with `DPoP`, the refreshed access token must be DPoP-bound. */
+function refreshStep(
+  context: Context,
+  config: client.Configuration,
+  tokens: Tokens,
+  DPoP?: client.DPoPHandle,
+) {
+  return tokenStep(
+    context,
+    'refresh',
+    'refresh',
+    async () => {
+      check(tokens.refresh_token, 'no refresh token was issued')
+      return client.refreshTokenGrant(config, tokens.refresh_token, undefined, DPoP && { DPoP })
+    },
+    { expect: DPoP && 'DPoP' },
+  )
+}
+
+function userinfoStep(context: Context, config: client.Configuration, tokens: Tokens) {
+  return context.step('userinfo', 'userinfo', async () => ({
+    claims: await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub),
+  }))
+}
+
+function apiStep(
+  context: Context,
+  config: client.Configuration,
+  tokens: Tokens,
+  DPoP: client.DPoPHandle | undefined,
+) {
+  return context.step('api', 'DPoP-protected API call', async () => {
+    const result = await callApi(context, config, tokens.access_token, DPoP)
+    check(result.accepted_with === 'DPoP', 'the API did not see a DPoP-bound token')
+    return result
+  })
+}
+
+/** Introspects the access token, which must be active; `verify` may check and add more. */
+function introspectionStep(
+  context: Context,
+  config: client.Configuration,
+  tokens: Tokens,
+  title: string,
+  verify?: (introspection: client.IntrospectionResponse) => Record<string, unknown>,
+) {
+  return context.step('introspection', title, async () => {
+    const introspection = await client.tokenIntrospection(config, tokens.access_token)
+    check(introspection.active, 'the access token is not active')
+    return { introspection: redactClaims(introspection), ...verify?.(introspection) }
+  })
+}
+
+/** Revokes the access token and shows that introspection no longer finds it active. */
+function revocationStep(context: Context, config: client.Configuration, tokens: Tokens) {
+  return context.step('revocation', 'revocation', async () => {
+    await client.tokenRevocation(config, tokens.access_token)
+    const introspection = await client.tokenIntrospection(config, tokens.access_token)
+    check(!introspection.active, 'the access token is still active after revocation')
+    return { revoked: secret(tokens.access_token), active_after_revocation: false }
+  })
+}
+
+function logoutStep(context: Context, config: client.Configuration, idToken: string) {
+  return context.step('logout', 'RP-initiated logout', async () => logout(context, config, idToken))
+}
+
+interface DecoupledFlow<Response> {
+  clientId: string
+  auth: client.ClientAuth
+  /** The step that starts the flow on the back channel. */
+  start: {
+    id: string
+    title: string
+    request(config: client.Configuration): Promise<Response>
+    details(response: Response): Record<string, unknown>
+  }
+  /** The step in which the user approves on another device. */
+  approve: { title: string; run(response: Response): Promise<Record<string, unknown>> }
+  poll(config: client.Configuration, response: Response): Promise<Tokens>
+}
+
+/** The step titles of a {@link decoupledFlow} with the titles of its start and approval. */
+function decoupledSteps(start: string, approve: string): string[] {
+  return ['discovery', start, approve, 'poll for tokens', 'userinfo']
+}
+
+/**
+ * A flow the user approves elsewhere (device authorization, CIBA): discovery, the start, the
+ * approval, polling for tokens and userinfo.
+ */
+async function decoupledFlow<Response>(context: Context, flow: DecoupledFlow<Response>) {
+  context.recorder.shortenPolling = true
+  const { config } = await discoveryStep(context, { clientId: flow.clientId, auth: flow.auth })
+  let response!: Response
+  await context.step(flow.start.id, flow.start.title, async () => {
+    response = await flow.start.request(config)
+    return flow.start.details(response)
+  })
+  await context.step('approve', flow.approve.title, () => flow.approve.run(response))
+  const tokens = await tokenStep(context, 'poll', 'poll for tokens', () =>
+    flow.poll(config, response),
+  )
+  await userinfoStep(context, config, tokens)
+}
+
 const authorizationCodeClient = {
   redirect_uris: [REDIRECT_URI],
   post_logout_redirect_uris: [POST_LOGOUT_REDIRECT_URI],
   grant_types: ['authorization_code', 'refresh_token'],
 }
+
+/** A client without a front channel: no redirects, no response types. */
+const backChannelClient = { response_types: [], redirect_uris: [] }
 
 const SCENARIOS: Record<Profile, Scenario> = {
   fapi2: {
@@ -394,41 +625,25 @@ const SCENARIOS: Record<Profile, Scenario> = {
     }),
     async run(context) {
       const { op, keys, step } = context
-      let config!: client.Configuration
-      let dpopKeys!: client.CryptoKeyPair
-      let DPoP!: client.DPoPHandle
-      await step('discovery', 'discovery', async () => {
-        config = await client.discovery(
-          op.issuer,
-          'fapi2-client',
-          {
-            id_token_signed_response_alg: 'ES256',
-            authorization_signed_response_alg: 'ES256',
-            userinfo_signed_response_alg: 'ES256',
-          },
-          client.PrivateKeyJwt(keys.signing),
-          configurationOptions(context),
-        )
-        client.useJwtResponseMode(config)
-        client.enableDecryptingResponses(config, ['A256GCM'], keys.encryption)
-        dpopKeys = await client.randomDPoPKeyPair('ES256')
-        DPoP = client.getDPoPHandle(config, dpopKeys)
-        return { ...serverSummary(config), ...(await dpopDetails(dpopKeys)) }
+      const { config, DPoP } = await discoveryStep(context, {
+        clientId: 'fapi2-client',
+        metadata: {
+          id_token_signed_response_alg: 'ES256',
+          authorization_signed_response_alg: 'ES256',
+          userinfo_signed_response_alg: 'ES256',
+        },
+        auth: client.PrivateKeyJwt(keys.signing),
+        setup(config) {
+          client.useJwtResponseMode(config)
+          client.enableDecryptingResponses(config, ['A256GCM'], keys.encryption)
+        },
+        dpop: true,
       })
 
-      const pkceCodeVerifier = client.randomPKCECodeVerifier()
-      const expectedState = client.randomState()
-      const expectedNonce = client.randomNonce()
+      const checks = authorizationChecks()
       let authorizationUrl!: URL
       await step('par', 'PAR with a signed request object (JAR)', async () => {
-        const parameters = {
-          redirect_uri: REDIRECT_URI,
-          scope: 'openid email profile',
-          code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
-          code_challenge_method: 'S256',
-          state: expectedState,
-          nonce: expectedNonce,
-        }
+        const parameters = await authorizationParameters(checks, 'openid email profile')
         const jar = await client.buildAuthorizationUrlWithJAR(config, parameters, keys.signing)
         const requestObject = jar.searchParams.get('request')!
         authorizationUrl = await client.buildAuthorizationUrlWithPAR(config, jar.searchParams, {
@@ -440,16 +655,7 @@ const SCENARIOS: Record<Profile, Scenario> = {
         }
       })
 
-      let callback!: URL
-      await step('login', 'login and consent (automated)', async () => {
-        const landed = await login(authorizationUrl, {
-          redirectUri: REDIRECT_URI,
-          fetch: context.recorder.browser,
-        })
-        check(landed instanceof URL, 'expected a redirect to the client')
-        callback = landed
-        return { account: op.account.sub, callback: redactUrl(callback) }
-      })
+      const callback = await loginStep(context, authorizationUrl)
 
       await step('jarm', 'JARM callback', async () => {
         const response = callback.searchParams.get('response')
@@ -464,18 +670,13 @@ const SCENARIOS: Record<Profile, Scenario> = {
         }
       })
 
-      let tokens!: Awaited<ReturnType<typeof client.authorizationCodeGrant>>
-      await step('token', 'DPoP-bound code exchange with PKCE', async () => {
-        tokens = await client.authorizationCodeGrant(
-          config,
-          callback,
-          { pkceCodeVerifier, expectedState, expectedNonce },
-          undefined,
-          { DPoP },
-        )
-        assertDPoP(tokens)
-        return tokenSummary(tokens)
-      })
+      const tokens = await tokenStep(
+        context,
+        'token',
+        'DPoP-bound code exchange with PKCE',
+        () => client.authorizationCodeGrant(config, callback, checks, undefined, { DPoP }),
+        { expect: 'DPoP' },
+      )
 
       const sub = tokens.claims()!.sub
       await step('userinfo', 'encrypted and signed userinfo', async () => {
@@ -486,29 +687,15 @@ const SCENARIOS: Record<Profile, Scenario> = {
         return { decrypted_jws_header: jose.decodeProtectedHeader(jws), claims: userInfo }
       })
 
-      await step('api', 'DPoP-protected API call', async () => {
-        const result = await callApi(context, config, tokens.access_token, DPoP)
-        check(result.accepted_with === 'DPoP', 'the API did not see a DPoP-bound token')
-        return result
-      })
+      await apiStep(context, config, tokens, DPoP)
 
-      let refreshed!: Awaited<ReturnType<typeof client.refreshTokenGrant>>
-      await step('refresh', 'refresh', async () => {
-        check(tokens.refresh_token, 'no refresh token was issued')
-        refreshed = await client.refreshTokenGrant(config, tokens.refresh_token, undefined, {
-          DPoP,
-        })
-        assertDPoP(refreshed)
-        return tokenSummary(refreshed)
-      })
+      const refreshed = await refreshStep(context, config, tokens, DPoP)
 
       await step('revocation', 'revocation', async () =>
         revokeAndConfirm(config, refreshed.refresh_token ?? tokens.refresh_token!, DPoP),
       )
 
-      await step('logout', 'RP-initiated logout', async () =>
-        logout(context, config, refreshed.id_token ?? tokens.id_token!),
-      )
+      await logoutStep(context, config, refreshed.id_token ?? tokens.id_token!)
     },
   },
 
@@ -535,63 +722,26 @@ const SCENARIOS: Record<Profile, Scenario> = {
       ],
     }),
     async run(context) {
-      const { op, step } = context
-      let config!: client.Configuration
-      await step('discovery', 'discovery', async () => {
-        config = await client.discovery(
-          op.issuer,
-          'oidc-client',
-          undefined,
-          client.ClientSecretBasic('oidc-client-secret-0123456789abcdefghijklmnopqrstuvwxyz'),
-          configurationOptions(context),
-        )
-        return serverSummary(config)
+      const { config } = await discoveryStep(context, {
+        clientId: 'oidc-client',
+        auth: client.ClientSecretBasic('oidc-client-secret-0123456789abcdefghijklmnopqrstuvwxyz'),
       })
-      const pkceCodeVerifier = client.randomPKCECodeVerifier()
-      const expectedState = client.randomState()
-      const expectedNonce = client.randomNonce()
-      let authorizationUrl!: URL
-      await step('authorize', 'authorization URL with PKCE, state and nonce', async () => {
-        authorizationUrl = client.buildAuthorizationUrl(config, {
-          redirect_uri: REDIRECT_URI,
-          scope: 'openid email profile',
-          code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
-          code_challenge_method: 'S256',
-          state: expectedState,
-          nonce: expectedNonce,
-        })
-        return { authorization_url: redactUrl(authorizationUrl) }
-      })
-      let callback!: URL
-      await step('login', 'login and consent (automated)', async () => {
-        const landed = await login(authorizationUrl, {
-          redirectUri: REDIRECT_URI,
-          fetch: context.recorder.browser,
-        })
-        check(landed instanceof URL, 'expected a redirect to the client')
-        callback = landed
-        return { account: op.account.sub, callback: redactUrl(callback) }
-      })
-      let tokens!: Awaited<ReturnType<typeof client.authorizationCodeGrant>>
-      await step('token', 'code exchange', async () => {
-        tokens = await client.authorizationCodeGrant(config, callback, {
-          pkceCodeVerifier,
-          expectedState,
-          expectedNonce,
-        })
-        check(tokens.token_type.toLowerCase() === 'bearer', 'expected a Bearer token')
-        return tokenSummary(tokens)
-      })
-      await step('userinfo', 'userinfo', async () => ({
-        claims: await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub),
-      }))
-      await step('refresh', 'refresh', async () => {
-        check(tokens.refresh_token, 'no refresh token was issued')
-        return tokenSummary(await client.refreshTokenGrant(config, tokens.refresh_token))
-      })
-      await step('logout', 'RP-initiated logout', async () =>
-        logout(context, config, tokens.id_token!),
+      const { callback, checks } = await authorizeSteps(
+        context,
+        config,
+        'authorization URL with PKCE, state and nonce',
+        'openid email profile',
       )
+      const tokens = await tokenStep(
+        context,
+        'token',
+        'code exchange',
+        () => client.authorizationCodeGrant(config, callback, checks),
+        { expect: 'Bearer' },
+      )
+      await userinfoStep(context, config, tokens)
+      await refreshStep(context, config, tokens)
+      await logoutStep(context, config, tokens.id_token!)
     },
   },
 
@@ -624,46 +774,23 @@ const SCENARIOS: Record<Profile, Scenario> = {
       ],
     }),
     async run(context) {
-      const { op, keys, step } = context
-      let config!: client.Configuration
-      await step('discovery', 'discovery', async () => {
-        config = await client.discovery(
-          op.issuer,
-          'hybrid-client',
-          { id_token_signed_response_alg: 'ES256' },
-          client.ClientSecretPost('hybrid-client-secret-0123456789abcdefghijklmnopqrstuvwxyz'),
-          configurationOptions(context),
-        )
-        client.useCodeIdTokenResponseType(config)
-        client.enableDetachedSignatureResponseChecks(config)
-        client.enableDecryptingResponses(config, ['A256GCM'], keys.encryption)
-        return serverSummary(config)
+      const { keys, step } = context
+      const { config } = await discoveryStep(context, {
+        clientId: 'hybrid-client',
+        metadata: { id_token_signed_response_alg: 'ES256' },
+        auth: client.ClientSecretPost('hybrid-client-secret-0123456789abcdefghijklmnopqrstuvwxyz'),
+        setup(config) {
+          client.useCodeIdTokenResponseType(config)
+          client.enableDetachedSignatureResponseChecks(config)
+          client.enableDecryptingResponses(config, ['A256GCM'], keys.encryption)
+        },
       })
-      const pkceCodeVerifier = client.randomPKCECodeVerifier()
-      const expectedState = client.randomState()
-      const expectedNonce = client.randomNonce()
-      let authorizationUrl!: URL
-      await step('authorize', 'authorization URL (code id_token)', async () => {
-        authorizationUrl = client.buildAuthorizationUrl(config, {
-          redirect_uri: REDIRECT_URI,
-          scope: 'openid email',
-          code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
-          code_challenge_method: 'S256',
-          state: expectedState,
-          nonce: expectedNonce,
-        })
-        return { authorization_url: redactUrl(authorizationUrl) }
-      })
-      let callback!: URL
-      await step('login', 'login and consent (automated)', async () => {
-        const landed = await login(authorizationUrl, {
-          redirectUri: REDIRECT_URI,
-          fetch: context.recorder.browser,
-        })
-        check(landed instanceof URL, 'expected a redirect to the client')
-        callback = landed
-        return { account: op.account.sub, callback: redactUrl(callback) }
-      })
+      const { callback, checks } = await authorizeSteps(
+        context,
+        config,
+        'authorization URL (code id_token)',
+        'openid email',
+      )
       await step('front-channel', 'encrypted front-channel ID Token', async () => {
         const idToken = new URLSearchParams(callback.hash.slice(1)).get('id_token')
         check(idToken, 'the fragment carries no id_token')
@@ -671,34 +798,27 @@ const SCENARIOS: Record<Profile, Scenario> = {
         check(idToken.split('.').length === 5, 'the front-channel ID Token is not encrypted')
         return { id_token: secret(idToken), jwe_header: header }
       })
-      let tokens!: Awaited<ReturnType<typeof client.authorizationCodeGrant>>
-      await step('token', 'code exchange with detached signature checks', async () => {
-        tokens = await client.authorizationCodeGrant(config, callback, {
-          pkceCodeVerifier,
-          expectedState,
-          expectedNonce,
-        })
-        const decrypted = client.getDecryptedResponses(tokens)
-        return {
-          ...tokenSummary(tokens),
-          decrypted:
-            decrypted && typeof decrypted === 'object' ? Object.keys(decrypted) : decrypted,
-        }
-      })
-      await step('userinfo', 'userinfo', async () => ({
-        claims: await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub),
-      }))
+      const tokens = await tokenStep(
+        context,
+        'token',
+        'code exchange with detached signature checks',
+        () => client.authorizationCodeGrant(config, callback, checks),
+        {
+          details(tokens) {
+            const decrypted = client.getDecryptedResponses(tokens)
+            return {
+              decrypted:
+                decrypted && typeof decrypted === 'object' ? Object.keys(decrypted) : decrypted,
+            }
+          },
+        },
+      )
+      await userinfoStep(context, config, tokens)
     },
   },
 
   device: {
-    steps: [
-      'discovery',
-      'device authorization',
-      'user approves on a second device',
-      'poll for tokens',
-      'userinfo',
-    ],
+    steps: decoupledSteps('device authorization', 'user approves on a second device'),
     provider: () => ({
       features: { deviceFlow: true },
       clients: [
@@ -706,58 +826,42 @@ const SCENARIOS: Record<Profile, Scenario> = {
           client_id: 'device-client',
           token_endpoint_auth_method: 'none',
           grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
-          response_types: [],
-          redirect_uris: [],
+          ...backChannelClient,
         },
       ],
     }),
-    async run(context) {
-      const { op, step } = context
-      context.recorder.shortenPolling = true
-      let config!: client.Configuration
-      await step('discovery', 'discovery', async () => {
-        config = await client.discovery(
-          op.issuer,
-          'device-client',
-          undefined,
-          client.None(),
-          configurationOptions(context),
-        )
-        return serverSummary(config)
-      })
-      let response!: client.DeviceAuthorizationResponse
-      await step('device-authorization', 'device authorization', async () => {
-        response = await client.initiateDeviceAuthorization(config, { scope: 'openid email' })
-        return {
-          user_code: response.user_code,
-          verification_uri: response.verification_uri,
-          device_code: secret(response.device_code),
-          expires_in: response.expires_in,
-        }
-      })
-      await step('approve', 'user approves on a second device', async () => {
-        await op.approveDevice(response.user_code)
-        return { user_code: response.user_code, account: op.account.sub }
-      })
-      let tokens!: Awaited<ReturnType<typeof client.pollDeviceAuthorizationGrant>>
-      await step('poll', 'poll for tokens', async () => {
-        tokens = await client.pollDeviceAuthorizationGrant(config, response)
-        return tokenSummary(tokens)
-      })
-      await step('userinfo', 'userinfo', async () => ({
-        claims: await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub),
-      }))
-    },
+    run: (context) =>
+      decoupledFlow(context, {
+        clientId: 'device-client',
+        auth: client.None(),
+        start: {
+          id: 'device-authorization',
+          title: 'device authorization',
+          request: (config) =>
+            client.initiateDeviceAuthorization(config, { scope: 'openid email' }),
+          details: (response) => ({
+            user_code: response.user_code,
+            verification_uri: response.verification_uri,
+            device_code: secret(response.device_code),
+            expires_in: response.expires_in,
+          }),
+        },
+        approve: {
+          title: 'user approves on a second device',
+          async run(response) {
+            await context.op.approveDevice(response.user_code)
+            return { user_code: response.user_code, account: context.op.account.sub }
+          },
+        },
+        poll: (config, response) => client.pollDeviceAuthorizationGrant(config, response),
+      }),
   },
 
   ciba: {
-    steps: [
-      'discovery',
+    steps: decoupledSteps(
       'backchannel authentication request',
       'user approves on the authentication device',
-      'poll for tokens',
-      'userinfo',
-    ],
+    ),
     provider: () => ({
       features: { ciba: true },
       clients: [
@@ -766,49 +870,39 @@ const SCENARIOS: Record<Profile, Scenario> = {
           client_secret: 'ciba-client-secret-0123456789abcdefghijklmnopqrstuvwxyz',
           token_endpoint_auth_method: 'client_secret_basic',
           grant_types: ['urn:openid:params:grant-type:ciba', 'refresh_token'],
-          response_types: [],
-          redirect_uris: [],
+          ...backChannelClient,
           backchannel_token_delivery_mode: 'poll',
         },
       ],
     }),
-    async run(context) {
-      const { op, step } = context
-      context.recorder.shortenPolling = true
-      let config!: client.Configuration
-      await step('discovery', 'discovery', async () => {
-        config = await client.discovery(
-          op.issuer,
-          'ciba-client',
-          undefined,
-          client.ClientSecretBasic('ciba-client-secret-0123456789abcdefghijklmnopqrstuvwxyz'),
-          configurationOptions(context),
-        )
-        return serverSummary(config)
-      })
-      let response!: client.BackchannelAuthenticationResponse
-      await step('backchannel-authentication', 'backchannel authentication request', async () => {
-        response = await client.initiateBackchannelAuthentication(config, {
-          scope: 'openid email',
-          login_hint: String(op.account.email),
-          binding_message: 'demo 42',
-        })
-        return { auth_req_id: secret(response.auth_req_id), expires_in: response.expires_in }
-      })
-      await step('approve', 'user approves on the authentication device', async () => {
-        const request = op.cibaRequests.at(-1)
-        await op.approveCiba()
-        return { account: request?.accountId, binding_message: request?.bindingMessage }
-      })
-      let tokens!: Awaited<ReturnType<typeof client.pollBackchannelAuthenticationGrant>>
-      await step('poll', 'poll for tokens', async () => {
-        tokens = await client.pollBackchannelAuthenticationGrant(config, response)
-        return tokenSummary(tokens)
-      })
-      await step('userinfo', 'userinfo', async () => ({
-        claims: await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub),
-      }))
-    },
+    run: (context) =>
+      decoupledFlow(context, {
+        clientId: 'ciba-client',
+        auth: client.ClientSecretBasic('ciba-client-secret-0123456789abcdefghijklmnopqrstuvwxyz'),
+        start: {
+          id: 'backchannel-authentication',
+          title: 'backchannel authentication request',
+          request: (config) =>
+            client.initiateBackchannelAuthentication(config, {
+              scope: 'openid email',
+              login_hint: String(context.op.account.email),
+              binding_message: 'demo 42',
+            }),
+          details: (response) => ({
+            auth_req_id: secret(response.auth_req_id),
+            expires_in: response.expires_in,
+          }),
+        },
+        approve: {
+          title: 'user approves on the authentication device',
+          async run() {
+            const request = context.op.cibaRequests.at(-1)
+            await context.op.approveCiba()
+            return { account: request?.accountId, binding_message: request?.bindingMessage }
+          },
+        },
+        poll: (config, response) => client.pollBackchannelAuthenticationGrant(config, response),
+      }),
   },
 
   'client-credentials': {
@@ -828,50 +922,27 @@ const SCENARIOS: Record<Profile, Scenario> = {
           token_endpoint_auth_signing_alg: 'ES256',
           jwks: { keys: keys.jwks as never },
           grant_types: ['client_credentials'],
-          response_types: [],
-          redirect_uris: [],
+          ...backChannelClient,
           dpop_bound_access_tokens: true,
         },
       ],
     }),
     async run(context) {
-      const { op, keys, step } = context
-      let config!: client.Configuration
-      let DPoP!: client.DPoPHandle
-      await step('discovery', 'discovery', async () => {
-        config = await client.discovery(
-          op.issuer,
-          'service-client',
-          undefined,
-          client.PrivateKeyJwt(keys.signing),
-          configurationOptions(context),
-        )
-        const dpopKeys = await client.randomDPoPKeyPair('ES256')
-        DPoP = client.getDPoPHandle(config, dpopKeys)
-        return { ...serverSummary(config), ...(await dpopDetails(dpopKeys)) }
+      const { config, DPoP } = await discoveryStep(context, {
+        clientId: 'service-client',
+        auth: client.PrivateKeyJwt(context.keys.signing),
+        dpop: true,
       })
-      let tokens!: Awaited<ReturnType<typeof client.clientCredentialsGrant>>
-      await step('token', 'DPoP-bound client credentials grant', async () => {
-        tokens = await client.clientCredentialsGrant(config, { scope: 'api:read' }, { DPoP })
-        assertDPoP(tokens)
-        return tokenSummary(tokens)
-      })
-      await step('api', 'DPoP-protected API call', async () => {
-        const result = await callApi(context, config, tokens.access_token, DPoP)
-        check(result.accepted_with === 'DPoP', 'the API did not see a DPoP-bound token')
-        return result
-      })
-      await step('introspection', 'introspection', async () => {
-        const introspection = await client.tokenIntrospection(config, tokens.access_token)
-        check(introspection.active, 'the access token is not active')
-        return { introspection: redactClaims(introspection) }
-      })
-      await step('revocation', 'revocation', async () => {
-        await client.tokenRevocation(config, tokens.access_token)
-        const introspection = await client.tokenIntrospection(config, tokens.access_token)
-        check(!introspection.active, 'the access token is still active after revocation')
-        return { revoked: secret(tokens.access_token), active_after_revocation: false }
-      })
+      const tokens = await tokenStep(
+        context,
+        'token',
+        'DPoP-bound client credentials grant',
+        () => client.clientCredentialsGrant(config, { scope: 'api:read' }, { DPoP }),
+        { expect: 'DPoP' },
+      )
+      await apiStep(context, config, tokens, DPoP)
+      await introspectionStep(context, config, tokens, 'introspection')
+      await revocationStep(context, config, tokens)
     },
   },
 
@@ -905,13 +976,12 @@ const SCENARIOS: Record<Profile, Scenario> = {
           tls_client_auth_subject_dn: 'CN=mtls-rp',
           tls_client_certificate_bound_access_tokens: true,
           grant_types: ['client_credentials'],
-          response_types: [],
-          redirect_uris: [],
+          ...backChannelClient,
         },
       ],
     }),
     async run(context) {
-      const { op, keys, step } = context
+      const { keys, step } = context
       const pki = keys.pki!
       const { certificateThumbprint, tlsFetch } = await import('./tls.ts')
       const thumbprint = certificateThumbprint(pki.client.cert)
@@ -926,41 +996,39 @@ const SCENARIOS: Record<Profile, Scenario> = {
           'x5t#S256': thumbprint,
         }
       })
-      let config!: client.Configuration
-      await step('discovery', 'discovery over TLS', async () => {
-        config = await client.discovery(
-          op.issuer,
-          'mtls-client',
-          { use_mtls_endpoint_aliases: true },
-          client.TlsClientAuth(),
-          { [client.customFetch]: context.recorder.fetch },
-        )
-        const metadata = config.serverMetadata()
-        return {
-          ...serverSummary(config),
-          tls_client_certificate_bound_access_tokens:
-            metadata.tls_client_certificate_bound_access_tokens ?? false,
-          mtls_endpoint_aliases: metadata.mtls_endpoint_aliases ?? 'none',
-        }
+      const { config } = await discoveryStep(context, {
+        clientId: 'mtls-client',
+        metadata: { use_mtls_endpoint_aliases: true },
+        auth: client.TlsClientAuth(),
+        title: 'discovery over TLS',
+        options: { [client.customFetch]: context.recorder.fetch },
+        setup(config) {
+          const metadata = config.serverMetadata()
+          return {
+            tls_client_certificate_bound_access_tokens:
+              metadata.tls_client_certificate_bound_access_tokens ?? false,
+            mtls_endpoint_aliases: metadata.mtls_endpoint_aliases ?? 'none',
+          }
+        },
       })
-      let tokens!: Awaited<ReturnType<typeof client.clientCredentialsGrant>>
-      await step('token', 'client credentials with tls_client_auth', async () => {
-        tokens = await client.clientCredentialsGrant(config, { scope: 'api:read' })
-        return tokenSummary(tokens)
-      })
-      await step('introspection', 'introspection shows the certificate binding', async () => {
-        const introspection = await client.tokenIntrospection(config, tokens.access_token)
-        check(introspection.active, 'the access token is not active')
-        const bound = introspection.cnf?.['x5t#S256']
-        check(bound === thumbprint, 'the access token is not bound to the client certificate')
-        return { introspection: redactClaims(introspection), bound_to_client_certificate: true }
-      })
-      await step('revocation', 'revocation', async () => {
-        await client.tokenRevocation(config, tokens.access_token)
-        const introspection = await client.tokenIntrospection(config, tokens.access_token)
-        check(!introspection.active, 'the access token is still active after revocation')
-        return { revoked: secret(tokens.access_token), active_after_revocation: false }
-      })
+      const tokens = await tokenStep(
+        context,
+        'token',
+        'client credentials with tls_client_auth',
+        () => client.clientCredentialsGrant(config, { scope: 'api:read' }),
+      )
+      await introspectionStep(
+        context,
+        config,
+        tokens,
+        'introspection shows the certificate binding',
+        (introspection) => {
+          const bound = introspection.cnf?.['x5t#S256']
+          check(bound === thumbprint, 'the access token is not bound to the client certificate')
+          return { bound_to_client_certificate: true }
+        },
+      )
+      await revocationStep(context, config, tokens)
     },
   },
 }

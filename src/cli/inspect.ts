@@ -16,17 +16,20 @@ export function discoveryOptions(issuer: URL): client.DiscoveryRequestOptions | 
     : undefined
 }
 
+/** Discovers `issuer` for `clientId` with the loopback-aware {@link discoveryOptions}. */
+export function discoverClient(
+  issuer: URL,
+  clientId = CLIENT_ID,
+  auth: client.ClientAuth = client.None(),
+): Promise<client.Configuration> {
+  return client.discovery(issuer, clientId, undefined, auth, discoveryOptions(issuer))
+}
+
 const list = (values: readonly string[] | undefined) => (values?.length ? values.join(' ') : 'no')
 
 /** Fetches and validates an issuer's metadata and summarises what the server supports. */
 export async function discover(issuer: URL): Promise<Record<string, unknown>> {
-  const config = await client.discovery(
-    issuer,
-    CLIENT_ID,
-    undefined,
-    client.None(),
-    discoveryOptions(issuer),
-  )
+  const config = await discoverClient(issuer)
   const m = config.serverMetadata()
   return {
     issuer: m.issuer,
@@ -82,13 +85,7 @@ export async function decode(token: string, issuer?: URL): Promise<Record<string
   if (!issuer) {
     return { header, claims: redactClaims(claims), signature: 'not verified (pass --issuer)' }
   }
-  const config = await client.discovery(
-    issuer,
-    CLIENT_ID,
-    undefined,
-    client.None(),
-    discoveryOptions(issuer),
-  )
+  const config = await discoverClient(issuer)
   const jwksUri = config.serverMetadata().jwks_uri
   if (!jwksUri) throw new Error(`${issuer.href} publishes no jwks_uri to verify against`)
   await jose.jwtVerify(token, jose.createRemoteJWKSet(new URL(jwksUri)), {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import * as jose from 'jose'
 import * as client from 'openid-rp'
 import { clientAuthentication } from './credentials.ts'
-import { discoveryOptions } from './inspect.ts'
+import { discoverClient } from './inspect.ts'
 import { redactUrl, tokenSummary } from './transcript.ts'
 
 export interface LoginOptions {
@@ -30,13 +30,7 @@ export async function runLogin(options: LoginOptions): Promise<Record<string, un
   if (values.jar === true && method !== 'private_key_jwt') {
     throw new LoginUsageError('--jar signs the request object with --private-key <jwk file>')
   }
-  const config = await client.discovery(
-    options.issuer,
-    options.clientId,
-    undefined,
-    auth,
-    discoveryOptions(options.issuer),
-  )
+  const config = await discoverClient(options.issuer, options.clientId, auth)
   if (values.jarm === true) client.useJwtResponseMode(config)
   const DPoP =
     values.dpop === true

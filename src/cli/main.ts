@@ -126,23 +126,14 @@ async function login(args: string[]): Promise<number> {
     throw new UsageError('--timeout must be a positive number of seconds')
   }
   const { runLogin, LoginUsageError } = await import('./login.ts')
-  const { CredentialError } = await import('./credentials.ts')
-  const { renderDetails } = await import('./transcript.ts')
-  try {
-    const result = await runLogin({
+  return runClientCommand('login', values.json, LoginUsageError, (progress) =>
+    runLogin({
       issuer,
       clientId,
       values: { ...values, browser: values.browser && !values['no-browser'] },
-      progress: (line) => console.error(line),
-    })
-    console.log(values.json ? JSON.stringify(result, null, 2) : renderDetails(result))
-    return 0
-  } catch (error) {
-    if (error instanceof LoginUsageError || error instanceof CredentialError) {
-      throw new UsageError(error.message)
-    }
-    return reportFailure('login', error)
-  }
+      progress,
+    }),
+  )
 }
 
 function requireClient(
@@ -170,7 +161,6 @@ async function token(args: string[]): Promise<number> {
     1,
   )
   const { GRANTS, requestToken, TokenUsageError } = await import('./token.ts')
-  const { CredentialError } = await import('./credentials.ts')
   const grant = GRANTS.find((name) => name === positionals[0])
   if (!grant) throw new UsageError(`token needs a grant: ${GRANTS.join(', ')}`)
   const { issuer, clientId } = requireClient('token', values)
@@ -178,22 +168,32 @@ async function token(args: string[]): Promise<number> {
   if (interval !== undefined && !(Number(interval) > 0)) {
     throw new UsageError('--poll-interval must be a positive number of seconds')
   }
+  return runClientCommand('token', values.json, TokenUsageError, (progress) =>
+    requestToken({ grant, issuer, clientId, values, progress }),
+  )
+}
+
+/**
+ * Runs `login` or `token` and prints its result (as JSON with `--json`): 0 on success, 1 when the
+ * provider or the network fails; a `usageError` or a credential problem is bad usage (exit 2).
+ */
+async function runClientCommand(
+  command: 'login' | 'token',
+  json: boolean,
+  usageError: new (message: string) => Error,
+  run: (progress: (line: string) => void) => Promise<Record<string, unknown>>,
+): Promise<number> {
+  const { CredentialError } = await import('./credentials.ts')
   const { renderDetails } = await import('./transcript.ts')
   try {
-    const result = await requestToken({
-      grant,
-      issuer,
-      clientId,
-      values,
-      progress: (line) => console.error(line),
-    })
-    console.log(values.json ? JSON.stringify(result, null, 2) : renderDetails(result))
+    const result = await run((line) => console.error(line))
+    console.log(json ? JSON.stringify(result, null, 2) : renderDetails(result))
     return 0
   } catch (error) {
-    if (error instanceof TokenUsageError || error instanceof CredentialError) {
+    if (error instanceof usageError || error instanceof CredentialError) {
       throw new UsageError(error.message)
     }
-    return reportFailure('token', error)
+    return reportFailure(command, error)
   }
 }
 

@@ -21,8 +21,20 @@ export interface DemoPki {
   client: Identity
 }
 
-/** A CA valid for one day, a server certificate for 127.0.0.1 and a client certificate `CN=mtls-rp`. */
-export function issueDemoPki(): DemoPki {
+/** What {@link issuePki} issues: the CA's subject, the server's names and the client certificates. */
+export interface PkiRequest<Client extends string> {
+  /** The CA's subject, such as `/CN=openid-rp demo CA`. */
+  caSubject: string
+  /** The server certificate's `subjectAltName`, such as `IP:127.0.0.1`. */
+  serverAltName: string
+  /** The client certificates to issue: each name with its subject, such as `/CN=mtls-rp`. */
+  clients: Record<Client, string>
+}
+
+/** A CA, a server certificate and client certificates, each valid for one day, by `openssl`. */
+export function issuePki<Client extends string>(
+  request: PkiRequest<Client>,
+): { ca: string; server: Identity } & Record<Client, Identity> {
   const dir = mkdtempSync(join(tmpdir(), 'openid-rp-demo-pki-'))
   const run = (...args: string[]) => {
     try {
@@ -45,7 +57,7 @@ export function issueDemoPki(): DemoPki {
       '-days',
       '1',
       '-subj',
-      '/CN=openid-rp demo CA',
+      request.caSubject,
       '-keyout',
       'ca.key',
       '-out',
@@ -76,18 +88,28 @@ export function issueDemoPki(): DemoPki {
         cert: readFileSync(join(dir, `${name}.crt`), 'utf8'),
       }
     }
-    return {
-      server: leaf(
-        'server',
-        '/CN=127.0.0.1',
-        'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n',
-      ),
-      client: leaf('client', '/CN=mtls-rp', 'extendedKeyUsage=clientAuth\n'),
-      ca: readFileSync(join(dir, 'ca.crt'), 'utf8'),
+    const server = leaf(
+      'server',
+      '/CN=127.0.0.1',
+      `subjectAltName=${request.serverAltName}\nextendedKeyUsage=serverAuth\n`,
+    )
+    const clients = {} as Record<Client, Identity>
+    for (const [name, subject] of Object.entries<string>(request.clients)) {
+      clients[name as Client] = leaf(name, subject, 'extendedKeyUsage=clientAuth\n')
     }
+    return { server, ...clients, ca: readFileSync(join(dir, 'ca.crt'), 'utf8') }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** A CA valid for one day, a server certificate for 127.0.0.1 and a client certificate `CN=mtls-rp`. */
+export function issueDemoPki(): DemoPki {
+  return issuePki({
+    caSubject: '/CN=openid-rp demo CA',
+    serverAltName: 'IP:127.0.0.1',
+    clients: { client: '/CN=mtls-rp' },
+  })
 }
 
 /** The certificate's SHA-256 thumbprint as in a `cnf` claim (`x5t#S256`, RFC 8705). */

@@ -4,7 +4,7 @@
  */
 import * as client from 'openid-rp'
 import { clientAuthentication, readSecret } from './credentials.ts'
-import { discoveryOptions } from './inspect.ts'
+import { discoverClient } from './inspect.ts'
 import { secret, tokenSummary } from './transcript.ts'
 
 export const GRANTS = ['client-credentials', 'refresh', 'device', 'ciba'] as const
@@ -25,13 +25,7 @@ export class TokenUsageError extends Error {}
 export async function requestToken(options: TokenOptions): Promise<Record<string, unknown>> {
   const { values, progress } = options
   const { auth, method } = await clientAuthentication(values)
-  const config = await client.discovery(
-    options.issuer,
-    options.clientId,
-    undefined,
-    auth,
-    discoveryOptions(options.issuer),
-  )
+  const config = await discoverClient(options.issuer, options.clientId, auth)
   let DPoP: client.DPoPHandle | undefined
   if (values.dpop === true) DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair())
   const dpop = DPoP ? { DPoP } : undefined
@@ -39,6 +33,11 @@ export async function requestToken(options: TokenOptions): Promise<Record<string
   if (typeof values.scope === 'string') parameters.scope = values.scope
   if (typeof values.resource === 'string') parameters.resource = values.resource
   const pollInterval = Number(values['poll-interval'] ?? 5)
+  /** The response with the interval to poll at: the server's, or --poll-interval. */
+  const paced = <T extends { interval?: number }>(response: T) => ({
+    ...response,
+    interval: response.interval ?? pollInterval,
+  })
 
   let tokens: Awaited<ReturnType<typeof client.clientCredentialsGrant>>
   switch (options.grant) {
@@ -61,12 +60,7 @@ export async function requestToken(options: TokenOptions): Promise<Record<string
       progress(
         `To sign in, open ${response.verification_uri_complete ?? response.verification_uri} and enter the code ${response.user_code}`,
       )
-      tokens = await client.pollDeviceAuthorizationGrant(
-        config,
-        { ...response, interval: response.interval ?? pollInterval },
-        undefined,
-        dpop,
-      )
+      tokens = await client.pollDeviceAuthorizationGrant(config, paced(response), undefined, dpop)
       break
     }
     case 'ciba': {
@@ -80,7 +74,7 @@ export async function requestToken(options: TokenOptions): Promise<Record<string
       progress(`waiting for ${hint} to approve on their authentication device…`)
       tokens = await client.pollBackchannelAuthenticationGrant(
         config,
-        { ...response, interval: response.interval ?? pollInterval },
+        paced(response),
         undefined,
         dpop,
       )

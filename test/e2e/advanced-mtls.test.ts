@@ -1,12 +1,8 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { createHash, X509Certificate } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Agent, fetch as undiciFetch } from 'undici'
 import type { CustomFetch } from 'openid-client'
+import { certificateThumbprint, issuePki } from '../../src/cli/tls.ts'
 import { implementations, type Client } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
@@ -19,87 +15,15 @@ import {
   type Transport,
 } from '../support/advanced.ts'
 
-interface Pki {
-  ca: string
-  server: { key: string; cert: string }
-  client: { key: string; cert: string }
-  other: { key: string; cert: string }
-}
+type Pki = ReturnType<typeof issueCertificates>
 
 /** A CA, a server certificate for 127.0.0.1 and localhost, and two client certificates, by openssl. */
-function issueCertificates(): Pki {
-  const dir = mkdtempSync(join(tmpdir(), 'openid-rp-mtls-'))
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
-  try {
-    run(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=openid-rp test CA',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-    )
-    const leaf = (name: string, subject: string, extensions: string) => {
-      writeFileSync(join(dir, `${name}.ext`), extensions)
-      run(
-        'req',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-subj',
-        subject,
-        '-keyout',
-        `${name}.key`,
-        '-out',
-        `${name}.csr`,
-      )
-      run(
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-days',
-        '1',
-        '-extfile',
-        `${name}.ext`,
-        '-out',
-        `${name}.crt`,
-      )
-      return {
-        key: readFileSync(join(dir, `${name}.key`), 'utf8'),
-        cert: readFileSync(join(dir, `${name}.crt`), 'utf8'),
-      }
-    }
-    return {
-      server: leaf(
-        'server',
-        '/CN=127.0.0.1',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
-      ),
-      client: leaf('client', '/CN=mtls-rp', 'extendedKeyUsage=clientAuth\n'),
-      other: leaf('other', '/CN=mtls-rp', 'extendedKeyUsage=clientAuth\n'),
-      ca: readFileSync(join(dir, 'ca.crt'), 'utf8'),
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
+const issueCertificates = () =>
+  issuePki({
+    caSubject: '/CN=openid-rp test CA',
+    serverAltName: 'IP:127.0.0.1,DNS:localhost',
+    clients: { client: '/CN=mtls-rp', other: '/CN=mtls-rp' },
+  })
 
 let pki: Pki
 let op: TestProvider
@@ -120,8 +44,7 @@ function tlsTransport(identity?: { key: string; cert: string }): Transport {
   }
 }
 
-const x5t = (pem: string) =>
-  createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url')
+const x5t = certificateThumbprint
 
 before(async () => {
   pki = issueCertificates()

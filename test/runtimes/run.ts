@@ -22,7 +22,7 @@ import * as esbuild from 'esbuild'
 import * as jose from 'jose'
 import { login } from '../support/login.ts'
 import type { ClientMetadata } from 'oidc-provider'
-import { createProvider, startResourceServer } from '../support/provider.ts'
+import { createProvider, startResourceServer, withCors } from '../support/provider.ts'
 import { enabledJWA, redirectUri, secret } from '../support/advanced.ts'
 import { parseSummary, scenarioNames } from './scenarios.mjs'
 
@@ -208,7 +208,7 @@ async function startEnvironment(work: string) {
 <script type="module" src="/browser/bundle.js"></script></head><body></body></html>`
 
   const driverServer = http.createServer(
-    cors(async (req, res) => {
+    withCors(async (req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1')
       const send = (status: number, type: string, body: string) => {
         res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' })
@@ -251,28 +251,6 @@ async function startEnvironment(work: string) {
       await rs.close()
       await op.close()
     },
-  }
-}
-
-type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>
-
-/** Answers CORS preflights and lets any origin read responses, including the DPoP headers. */
-function cors(listener: Listener): http.RequestListener {
-  return (req, res) => {
-    res.setHeader('access-control-allow-origin', '*')
-    res.setHeader('access-control-expose-headers', 'www-authenticate, dpop-nonce')
-    if (req.method === 'OPTIONS') {
-      res.setHeader('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE')
-      res.setHeader(
-        'access-control-allow-headers',
-        req.headers['access-control-request-headers'] ?? '*',
-      )
-      res.setHeader('access-control-max-age', '600')
-      res.statusCode = 204
-      res.end()
-      return
-    }
-    void listener(req, res)
   }
 }
 

@@ -484,27 +484,13 @@ export async function startResourceServer(
     respond()
   }
 
-  const server = http.createServer((req, res) => {
-    if (options.cors) {
-      res.setHeader('access-control-allow-origin', '*')
-      res.setHeader('access-control-expose-headers', 'www-authenticate, dpop-nonce')
-      if (req.method === 'OPTIONS') {
-        res.setHeader('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE')
-        res.setHeader(
-          'access-control-allow-headers',
-          req.headers['access-control-request-headers'] ?? '*',
-        )
-        res.setHeader('access-control-max-age', '600')
-        res.statusCode = 204
-        res.end()
-        return
-      }
-    }
+  const listener: http.RequestListener = (req, res) => {
     handle(req, res).catch((error: unknown) => {
       res.statusCode = 500
       res.end(String(error))
     })
-  })
+  }
+  const server = http.createServer(options.cors ? withCors(listener) : listener)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
 
@@ -899,5 +885,30 @@ function installNoticeFilter(): void {
     console[method] = (...args: unknown[]) => {
       if (!isNotice(args)) original(...args)
     }
+  }
+}
+
+/**
+ * Wraps a request listener for browsers: answers CORS preflights and lets any origin read the
+ * responses, including the `WWW-Authenticate` and `DPoP-Nonce` headers.
+ */
+export function withCors(
+  listener: (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>,
+): http.RequestListener {
+  return (req, res) => {
+    res.setHeader('access-control-allow-origin', '*')
+    res.setHeader('access-control-expose-headers', 'www-authenticate, dpop-nonce')
+    if (req.method === 'OPTIONS') {
+      res.setHeader('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE')
+      res.setHeader(
+        'access-control-allow-headers',
+        req.headers['access-control-request-headers'] ?? '*',
+      )
+      res.setHeader('access-control-max-age', '600')
+      res.statusCode = 204
+      res.end()
+      return
+    }
+    void listener(req, res)
   }
 }
