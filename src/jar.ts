@@ -10,6 +10,12 @@ import { argumentError, clientError, normalizeError } from './core/errors.ts'
 import { fetchJsonObject } from './core/http.ts'
 import { internal, type State } from './core/state.ts'
 
+const OAEP_HASH: Record<string, string> = {
+  'RSA-OAEP-256': 'SHA-256',
+  'RSA-OAEP-384': 'SHA-384',
+  'RSA-OAEP-512': 'SHA-512',
+}
+
 function keyTypeFor(alg: string): string[] {
   if (alg.startsWith('RSA-OAEP')) return ['RSA']
   if (alg.startsWith('ECDH-ES')) return ['EC', 'OKP']
@@ -53,11 +59,18 @@ async function encryptRequestObject(state: State, requestObject: string): Promis
       { alg },
     )
   }
-  const [{ CompactEncrypt }, { importJWK }] = await Promise.all([
-    import('jose/jwe/compact/encrypt'),
-    import('jose/key/import'),
-  ])
-  const key = await importJWK(jwk, alg)
+  const { CompactEncrypt } = await import('jose/jwe/compact/encrypt')
+  const key = await crypto.subtle.importKey(
+    'jwk',
+    jwk as JsonWebKey,
+    alg.startsWith('RSA-OAEP')
+      ? { name: 'RSA-OAEP', hash: OAEP_HASH[alg] ?? 'SHA-1' }
+      : jwk.kty === 'OKP'
+        ? { name: String(jwk.crv) }
+        : { name: 'ECDH', namedCurve: String(jwk.crv) },
+    true,
+    alg.startsWith('RSA-OAEP') ? ['encrypt'] : [],
+  )
   return new CompactEncrypt(new TextEncoder().encode(requestObject))
     .setProtectedHeader({
       alg,
