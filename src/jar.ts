@@ -75,7 +75,7 @@ async function encryptRequestObject(state: State, requestObject: string): Promis
     .setProtectedHeader({
       alg,
       enc,
-      cty: 'oauth-authz-req+jwt',
+      cty: 'JWT',
       ...(typeof jwk.kid === 'string' && { kid: jwk.kid }),
     })
     .encrypt(key)

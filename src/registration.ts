@@ -67,6 +67,15 @@ export async function dynamicClientRegistration(
       }),
     ),
   )
-  const config = new Configuration(as, registered.client_id, registered, clientAuthentication)
+  const config = new Configuration(
+    as,
+    registered.client_id,
+    {
+      ...registered,
+      [oauth.clockSkew]: metadata[oauth.clockSkew],
+      [oauth.clockTolerance]: metadata[oauth.clockTolerance],
+    },
+    clientAuthentication,
+  )
   return applyOptions(config, options)
 }

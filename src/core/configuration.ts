@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi'
 
 import { argumentError } from './errors.ts'
-import { DEFAULT_TIMEOUT } from './http.ts'
+import { checkTimeout, DEFAULT_TIMEOUT } from './http.ts'
 import { type CustomFetch, internal, setInternal } from './state.ts'
 
 /**
@@ -124,7 +124,7 @@ const forget = new FinalizationRegistry<string>((text) => {
  */
 export function ownServerMetadata(
   metadata: oauth.AuthorizationServer,
-  text: string = JSON.stringify(metadata),
+  text: string = documentKey(metadata),
 ): oauth.AuthorizationServer {
   const shared = documents.get(text)?.deref()
   if (shared !== undefined) return shared
@@ -132,6 +132,12 @@ export function ownServerMetadata(
   forget.register(metadata, text)
   owned.add(metadata)
   return metadata
+}
+
+/** Documents carrying a library hook (Entra ID's issuer template) are never shared with plain ones. */
+function documentKey(metadata: oauth.AuthorizationServer): string {
+  const text = JSON.stringify(metadata)
+  return Object.getOwnPropertySymbols(metadata).length === 0 ? text : `hooked:${text}`
 }
 
 function defaultClientAuth(client: ClientMetadata): oauth.ClientAuth {
@@ -176,7 +182,7 @@ function defaultClientAuth(client: ClientMetadata): oauth.ClientAuth {
  */
 export class Configuration implements ConfigurationMethods, ConfigurationProperties {
   /**
-   * @param server Authorization server metadata (copied and frozen).
+   * @param server Authorization server metadata (copied; later changes to it have no effect).
    * @param clientId The client identifier.
    * @param metadata Client metadata, or the client secret as a string.
    * @param clientAuthentication Defaults to `ClientSecretPost` when a secret is known, else `None`
@@ -215,10 +221,11 @@ export class Configuration implements ConfigurationMethods, ConfigurationPropert
     client[oauth.clockSkew] = given[oauth.clockSkew] ?? 0
     client[oauth.clockTolerance] = given[oauth.clockTolerance] ?? 30
 
-    const text = owned.has(server) ? undefined : JSON.stringify(server)
-    const document = owned.has(server)
-      ? server
-      : (documents.get(text!)?.deref() ?? ownServerMetadata(JSON.parse(text!), text))
+    let document = server
+    if (!owned.has(server)) {
+      const text = JSON.stringify(server)
+      document = documents.get(text)?.deref() ?? ownServerMetadata(JSON.parse(text), text)
+    }
     const as: oauth.AuthorizationServer = { ...document }
 
     setInternal(this, {
@@ -267,15 +274,9 @@ export class Configuration implements ConfigurationMethods, ConfigurationPropert
     return internal(this).timeout
   }
 
-  /** Sets the request timeout in seconds; a `TypeError` unless a non-negative number. */
+  /** Sets the request timeout in seconds (0, `undefined` or `null`: none); a `TypeError` otherwise. */
   set timeout(value: number | undefined) {
-    if (value !== undefined && (typeof value !== 'number' || !(value >= 0))) {
-      throw argumentError(
-        '"timeout" must be a number of seconds (0 turns the timeout off)',
-        'ERR_INVALID_ARG_VALUE',
-      )
-    }
-    internal(this).timeout = value
+    internal(this).timeout = checkTimeout(value)
   }
 
   /** A `fetch` replacement used for every request of this Configuration. */

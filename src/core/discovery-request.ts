@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from './configuration.ts'
 import { argumentError, clientError, normalizeError } from './errors.ts'
-import { DEFAULT_TIMEOUT, timeoutSignal, userAgentHeaders } from './http.ts'
+import { checkTimeout, DEFAULT_TIMEOUT, timeoutSignal, userAgentHeaders } from './http.ts'
 import { type CustomFetch, internal } from './state.ts'
 import { allowInsecureRequests } from './insecure.ts'
 
@@ -69,9 +69,9 @@ export async function fetchServerMetadata(
     throw argumentError('"server" must be an instance of URL')
   }
   const allowHttp = options?.execute?.includes(allowInsecureRequests) === true
-  const timeout = options?.timeout ?? DEFAULT_TIMEOUT
+  const timeout = options?.timeout === undefined ? DEFAULT_TIMEOUT : checkTimeout(options.timeout)
   const fetchImpl = options?.[oauth.customFetch]
-  const signal = () => timeoutSignal(timeout)
+  const signal = timeout ? () => timeoutSignal(timeout)! : undefined
   const direct = server.pathname.includes('/.well-known/')
   try {
     let response: Response
@@ -82,7 +82,7 @@ export async function fetchServerMetadata(
         headers: { accept: 'application/json', ...userAgentHeaders },
         method: 'GET',
         redirect: 'manual',
-        signal: signal(),
+        signal: signal?.(),
       })
     } else {
       response = await oauth.discoveryRequest(server, {
@@ -128,7 +128,7 @@ export function applyOptions(
 ): Configuration {
   const state = internal(config)
   if (options?.[oauth.customFetch] !== undefined) state.fetch = options[oauth.customFetch]
-  if (options?.timeout !== undefined) state.timeout = options.timeout
+  if (options?.timeout !== undefined) state.timeout = checkTimeout(options.timeout)
   for (const extension of options?.execute ?? []) extension(config)
   return config
 }

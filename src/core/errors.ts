@@ -73,6 +73,20 @@ export function argumentError(
   return err
 }
 
+/** @internal A CryptoKey of the given type, recognised across realms (no `instanceof`). */
+export function isCryptoKey(
+  value: unknown,
+  type: 'private' | 'public' | 'secret',
+): value is CryptoKey {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as CryptoKey).type === type &&
+    typeof (value as CryptoKey).algorithm?.name === 'string' &&
+    typeof (value as CryptoKey).extractable === 'boolean'
+  )
+}
+
 /** @internal */
 export function clientError(message: string, code: ErrorCode, cause?: unknown): ClientError {
   return new ClientError(message, { code, cause })
@@ -129,21 +143,36 @@ const SECRET_KEYS = new Set([
   'dpop',
 ])
 
-/** @internal A copy of an error cause with credentials replaced, so no error carries a secret. */
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 8 || typeof value !== 'object' || value === null) return value
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1))
-  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
-    return value
-  }
+function redactEntries(
+  entries: Iterable<[string, unknown]>,
+  depth: number,
+): Record<string, unknown> {
   const copy: Record<string, unknown> = {}
-  for (const [key, item] of Object.entries(value)) {
+  for (const [key, item] of entries) {
     copy[key] =
       SECRET_KEYS.has(key.toLowerCase()) && typeof item === 'string'
         ? '[redacted]'
         : redact(item, depth + 1)
   }
   return copy
+}
+
+/**
+ * @internal A copy of an error cause with credentials replaced, so no error carries a secret:
+ * plain objects, arrays, `URLSearchParams` (callback parameters) and `Headers` are copied with
+ * credential members redacted; anything nested deeper than the limit is dropped.
+ */
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  if (depth > 8) return '[redacted]'
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1))
+  if (value instanceof URLSearchParams || value instanceof Headers) {
+    return redactEntries(value.entries(), depth)
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
+    return value
+  }
+  return redactEntries(Object.entries(value), depth)
 }
 
 /**
@@ -167,7 +196,7 @@ export function normalizeError(err: unknown): Error {
     })
   }
   if (err instanceof oauth.UnsupportedOperationError) {
-    return new ClientError(err.message, { cause: err.cause, code: err.code })
+    return new ClientError(err.message, { cause: redact(err.cause), code: err.code })
   }
   if (err instanceof TypeError) {
     return err

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
-import { clientError, normalizeError } from './errors.ts'
+import { argumentError, clientError, normalizeError } from './errors.ts'
 import type { State } from './state.ts'
 import { VERSION } from './version.ts'
 
@@ -33,26 +33,31 @@ export function transport(state: Pick<State, 'fetch' | 'tlsOnly' | 'timeout'>): 
     [oauth.customFetch]: state.fetch as TransportOptions[typeof oauth.customFetch],
     [oauth.allowInsecureRequests]: !state.tlsOnly,
     headers: userAgentHeaders,
-    signal: timeout ? () => timeoutSignal(timeout) : undefined,
+    signal: timeout ? () => timeoutSignal(timeout)! : undefined,
   }
 }
 
-const sharedTimeouts = new Map<number, { signal: AbortSignal; created: number }>()
+/** The largest timeout a timer can hold, in seconds (2^31 - 1 ms). */
+const MAX_TIMEOUT = 2_147_483
 
 /**
- * @internal An AbortSignal that fires `seconds` (up to 5% more) after now. Creating one per
- * request costs a timer and more than the rest of a token request's own work, so requests
- * started within the same 5% of the timeout share one signal.
+ * @internal Checks a timeout in seconds: a finite number from 0 (no timeout) to about 24 days;
+ * `undefined` and `null` mean no timeout.
  */
-export function timeoutSignal(seconds: number): AbortSignal {
-  const now = Date.now()
-  const shared = sharedTimeouts.get(seconds)
-  if (shared !== undefined && now - shared.created <= seconds * 50 && !shared.signal.aborted) {
-    return shared.signal
+export function checkTimeout(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'number' || !(value >= 0) || value > MAX_TIMEOUT) {
+    throw argumentError(
+      `"timeout" must be a number of seconds from 0 (no timeout) to ${MAX_TIMEOUT}`,
+      'ERR_INVALID_ARG_VALUE',
+    )
   }
-  const signal = AbortSignal.timeout(Math.ceil(seconds * 1050))
-  sharedTimeouts.set(seconds, { signal, created: now })
-  return signal
+  return value
+}
+
+/** @internal A fresh AbortSignal for one request, or none when the timeout is 0 or unset. */
+export function timeoutSignal(seconds: number | undefined): AbortSignal | undefined {
+  return seconds ? AbortSignal.timeout(Math.ceil(seconds * 1000)) : undefined
 }
 
 /**
@@ -85,7 +90,7 @@ export function transportWithSignal(
   const options = transport(state)
   if (signal !== undefined) {
     const timeout = state.timeout
-    options.signal = () => (timeout ? AbortSignal.any([signal, timeoutSignal(timeout)]) : signal)
+    options.signal = () => (timeout ? AbortSignal.any([signal, timeoutSignal(timeout)!]) : signal)
   }
   return options
 }
@@ -107,7 +112,7 @@ export async function fetchJsonObject(
     headers: { accept: 'application/json', ...userAgentHeaders },
     method: 'GET',
     redirect: 'manual',
-    signal: timeout ? timeoutSignal(timeout) : undefined,
+    signal: timeoutSignal(timeout),
   })
   if (response.status !== 200) {
     throw clientError(

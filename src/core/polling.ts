@@ -4,22 +4,35 @@ import { clientError, normalizeError } from './errors.ts'
 import type { State } from './state.ts'
 import { exchange, type TokenRequestOptions, type TokenResponse } from './token-response.ts'
 
-/** @internal Resolves after `seconds`, or rejects with `OAUTH_ABORT` when `signal` aborts. */
+/**
+ * @internal Resolves after `seconds`, or rejects with `OAUTH_ABORT` (`OAUTH_TIMEOUT` for a
+ * timeout signal) when `signal` aborts. Waits in steps of at most 5 s, so a huge `interval` or
+ * `Retry-After` from a hostile server means a long wait, never a timer that overflows and fires
+ * at once.
+ */
 export function wait(seconds: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(aborted(signal))
-      return
-    }
+    let timer: ReturnType<typeof setTimeout> | undefined
     const onAbort = () => {
       clearTimeout(timer)
       reject(aborted(signal!))
     }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, seconds * 1000)
+    const step = (remaining: number) => {
+      if (signal?.aborted) {
+        signal.removeEventListener('abort', onAbort)
+        reject(aborted(signal))
+        return
+      }
+      if (!(remaining > 0)) {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+        return
+      }
+      const next = Math.min(remaining, 5)
+      timer = setTimeout(() => step(remaining - next), next * 1000)
+    }
     signal?.addEventListener('abort', onAbort, { once: true })
+    step(seconds)
   })
 }
 
@@ -71,12 +84,10 @@ export async function pollGrant<T>(
         }
       }
       const response = (err as { cause?: unknown })?.cause
-      if (
-        response instanceof Response &&
-        response.status === 503 &&
-        retryAfter(response) !== undefined
-      ) {
-        delay = Math.max(interval, retryAfter(response)!)
+      const requested =
+        response instanceof Response && response.status === 503 ? retryAfter(response) : undefined
+      if (requested !== undefined) {
+        delay = Math.max(interval, requested)
         continue
       }
       throw err
@@ -86,11 +97,12 @@ export async function pollGrant<T>(
 
 /**
  * @internal Polls a token endpoint grant (device code, CIBA) with {@link pollGrant}, each
- * attempt a full {@link exchange}.
+ * attempt a full {@link exchange}. Without a caller's signal, polling stops with
+ * `OAUTH_TIMEOUT` when the grant's `expires_in` has passed, as in the reference.
  */
 export function pollTokenEndpoint(
   state: State,
-  interval: number | undefined,
+  grant: { interval?: number; expires_in?: number },
   options: { DPoP?: oauth.DPoPHandle; signal?: AbortSignal } | undefined,
   request: (http: TokenRequestOptions) => Promise<Response>,
   processResponse: (
@@ -98,7 +110,12 @@ export function pollTokenEndpoint(
     processing: oauth.ProcessTokenResponseOptions,
   ) => Promise<oauth.TokenEndpointResponse>,
 ): Promise<TokenResponse> {
-  return pollGrant(interval, options?.signal, (signal) =>
+  const signal =
+    options?.signal ??
+    (typeof grant.expires_in === 'number' && grant.expires_in > 0
+      ? AbortSignal.timeout(Math.min(grant.expires_in, 2_000_000) * 1000)
+      : undefined)
+  return pollGrant(grant.interval, signal, (signal) =>
     exchange(state, options?.DPoP, request, processResponse, undefined, signal),
   )
 }

@@ -102,9 +102,7 @@ export function captureDecryption(state: State): {
   if (decrypt === undefined) return NO_DECRYPTION
   let plaintext: string | undefined
   return {
-    options: decrypt
-      ? { [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)) }
-      : {},
+    options: { [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)) },
     plaintext: () => plaintext,
   }
 }
@@ -164,9 +162,10 @@ export async function exchange(
     const decryption = captureDecryption(state)
     const response = await request({ ...transportWithSignal(state, signal), DPoP: dpop })
     const result = await processResponse(response, decryption.options)
-    if (result.id_token !== undefined)
+    if (result.id_token !== undefined) {
       checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
-    if (result.id_token !== undefined) await state.nonRepudiation?.(response)
+      await state.nonRepudiation?.(response)
+    }
     await after?.(result)
     return rememberDecrypted(addHelpers(result), decryption.plaintext())
   })

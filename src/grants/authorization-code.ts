@@ -99,6 +99,12 @@ export async function authorizationCodeGrant(
     checkOptionalString(checks?.expectedState, 'expectedState')
   }
   checkOptionalString(checks?.pkceCodeVerifier, 'pkceCodeVerifier')
+  if (checks?.pkceCodeVerifier === '') {
+    throw argumentError(
+      '"pkceCodeVerifier" is empty: pass the code_verifier whose challenge was sent, or leave it out when PKCE was not used',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
   if (state.responseType === 'id_token') {
     throw argumentError(
       'authorizationCodeGrant() cannot be used by response_type=id_token clients: use implicitAuthentication()',

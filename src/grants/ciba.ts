@@ -81,7 +81,7 @@ export async function pollBackchannelAuthenticationGrant(
   const additionalParameters = new URLSearchParams(parameters)
   return pollTokenEndpoint(
     state,
-    backchannelAuthenticationResponse.interval,
+    backchannelAuthenticationResponse,
     options,
     (http) =>
       oauth.backchannelAuthenticationGrantRequest(state.as, state.c, state.auth, authReqId, {

@@ -86,7 +86,7 @@ export async function pollDeviceAuthorizationGrant(
   const additionalParameters = new URLSearchParams(parameters)
   return pollTokenEndpoint(
     state,
-    deviceAuthorizationResponse.interval,
+    deviceAuthorizationResponse,
     options,
     (http) =>
       oauth.deviceCodeGrantRequest(state.as, state.c, state.auth, deviceCode, {

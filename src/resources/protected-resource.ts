@@ -39,7 +39,10 @@ export async function fetchProtectedResource(
     throw argumentError('"method" must be a non-empty string')
   }
   const { headers: _, ...http } = transport(state)
-  return perform(options?.DPoP, () => {
+  // A stream body is consumed by the first attempt, so a DPoP nonce retry could not resend it;
+  // the handle still learns the nonce, and the caller's own retry succeeds.
+  const replayable = !(body instanceof ReadableStream)
+  return perform(replayable ? options?.DPoP : undefined, () => {
     const requestHeaders = new Headers(headers)
     for (const [name, value] of Object.entries(userAgentHeaders ?? {})) {
       if (!requestHeaders.has(name)) requestHeaders.set(name, value)

@@ -3,7 +3,7 @@ import { JOSEError } from 'jose/errors'
 import type * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { argumentError, clientError, normalizeError } from '../core/errors.ts'
+import { argumentError, clientError, isCryptoKey, normalizeError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
 import {
   type DecryptedAuthorizationCodeResponses,
@@ -58,7 +58,7 @@ function normalize(input: oauth.CryptoKey | DecryptionKey): NormalizedKey {
       ? input
       : { key: input as CryptoKey }
   const key = given.key as CryptoKey
-  if (!(key instanceof CryptoKey) || key.type !== 'private') {
+  if (!isCryptoKey(key, 'private')) {
     throw argumentError('decryption keys must be private CryptoKeys', 'ERR_INVALID_ARG_VALUE')
   }
   let algs: string[]
@@ -101,7 +101,8 @@ function normalize(input: oauth.CryptoKey | DecryptionKey): NormalizedKey {
 function protectedHeader(jwe: string): Record<string, unknown> {
   try {
     const header = jwe.split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/')
-    const parsed: unknown = JSON.parse(atob(header))
+    const bytes = Uint8Array.from(atob(header), (ch) => ch.charCodeAt(0))
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes))
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
       return parsed as Record<string, unknown>
     }

@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { argumentError, normalizeError } from '../core/errors.ts'
+import { argumentError, clientError, isCryptoKey, normalizeError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
 import type { DPoPHandle } from '../core/token-response.ts'
 
@@ -49,9 +49,10 @@ function keyAlgorithm(
     case 'EdDSA':
       return { name: 'Ed25519' }
     default:
-      throw argumentError(
+      throw clientError(
         `unsupported DPoP algorithm ${JSON.stringify(alg)}: use ES256, ES384, ES512, PS256-512, RS256-512 or Ed25519`,
-        'ERR_INVALID_ARG_VALUE',
+        'OAUTH_UNSUPPORTED_OPERATION',
+        { alg },
       )
   }
 }
@@ -107,8 +108,8 @@ export function getDPoPHandle(
   if (
     typeof keyPair !== 'object' ||
     keyPair === null ||
-    !(keyPair.privateKey instanceof CryptoKey) ||
-    !(keyPair.publicKey instanceof CryptoKey)
+    !isCryptoKey(keyPair.privateKey, 'private') ||
+    !isCryptoKey(keyPair.publicKey, 'public')
   ) {
     throw argumentError('"keyPair" must be a CryptoKeyPair, e.g. from randomDPoPKeyPair()')
   }
