@@ -38,23 +38,27 @@ type Hooks = { _nodiscoverycheck: URL; _expectedIssuer: symbol }
 
 const ENTRA_ORIGIN = 'https://login.microsoftonline.com'
 
+/**
+ * Issuer mismatches the reference accepts with the `oidc` algorithm: Microsoft Entra ID's
+ * multi-tenant documents (v2 `{tenantid}` templates, whose ID Tokens are then checked against
+ * the template filled with their `tid`, and v1 `sts.windows.net` issuers) and Azure AD B2C.
+ */
 function acceptsIssuerMismatch(
   server: URL,
   as: oauth.AuthorizationServer,
   algorithm: string | undefined,
 ): boolean {
-  if (
-    server.origin === ENTRA_ORIGIN &&
-    (algorithm === undefined || algorithm === 'oidc') &&
-    as.issuer.startsWith(`${ENTRA_ORIGIN}/`) &&
-    as.issuer.includes('{tenantid}')
-  ) {
-    const template = as.issuer
-    ;(as as unknown as Record<symbol, unknown>)[(oauth as unknown as Hooks)._expectedIssuer] = ({
-      claims,
-    }: {
-      claims: Record<string, unknown>
-    }) => template.replace('{tenantid}', typeof claims.tid === 'string' ? claims.tid : '{tenantid}')
+  if (algorithm !== undefined && algorithm !== 'oidc') return false
+  if (server.origin === ENTRA_ORIGIN) {
+    if (as.issuer.includes('{tenantid}')) {
+      const template = as.issuer
+      ;(as as unknown as Record<symbol, unknown>)[(oauth as unknown as Hooks)._expectedIssuer] = ({
+        claims,
+      }: {
+        claims: Record<string, unknown>
+      }) =>
+        template.replace('{tenantid}', typeof claims.tid === 'string' ? claims.tid : '{tenantid}')
+    }
     return true
   }
   return server.hostname.endsWith('.b2clogin.com')
