@@ -4,7 +4,7 @@ import { callbackParameters } from './callback.ts'
 import { argumentError, clientError } from './errors.ts'
 import { transport } from './http.ts'
 import type { AuthResponseValidator, State } from './state.ts'
-import { checkIssuedAt, rememberDecrypted } from './token-response.ts'
+import { captureDecryption, checkIssuedAt, rememberDecrypted } from './token-response.ts'
 
 /** @internal Options for a response whose JWT signature is checked against the issuer JWKS. */
 export function signatureOptions(state: State): oauth.ValidateSignatureOptions {
@@ -54,8 +54,7 @@ export function idTokenResponseValidator(
         'ERR_INVALID_ARG_VALUE',
       )
     }
-    let plaintext: string | undefined
-    const decrypt = state.decrypt
+    const decryption = captureDecryption(state)
     const received = await callbackParameters(currentUrl, true)
     const params = await validate(
       state.as,
@@ -64,13 +63,9 @@ export function idTokenResponseValidator(
       checks.expectedNonce,
       checks.expectedState ?? oauth.expectNoState,
       checks.maxAge,
-      {
-        ...signatureOptions(state),
-        ...(decrypt && {
-          [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)),
-        }),
-      },
+      { ...signatureOptions(state), ...decryption.options },
     )
+    const plaintext = decryption.plaintext()
     const claims = jwsPayload(plaintext ?? received.get('id_token'))
     checkIssuedAt(claims, state.c)
     if (claims) frontChannelClaims.set(params, claims)

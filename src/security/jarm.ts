@@ -5,7 +5,7 @@ import type { Configuration } from '../core/configuration.ts'
 import { clientError } from '../core/errors.ts'
 import { signatureOptions } from '../core/front-channel.ts'
 import { internal } from '../core/state.ts'
-import { rememberDecrypted } from '../core/token-response.ts'
+import { captureDecryption, rememberDecrypted } from '../core/token-response.ts'
 
 /**
  * Switches the Configuration to JWT-secured authorization responses (JARM): `response_mode=jwt`
@@ -31,20 +31,15 @@ export function useJwtResponseMode(config: Configuration): void {
   }
   state.responseMode = 'jwt'
   state.authResponse = async (state, currentUrl, checks) => {
-    let plaintext: string | undefined
-    const decrypt = state.decrypt
+    const decryption = captureDecryption(state)
     const params = await oauth.validateJwtAuthResponse(
       state.as,
       state.c,
       await callbackParameters(currentUrl),
       checks.expectedState ?? oauth.expectNoState,
-      {
-        ...signatureOptions(state),
-        ...(decrypt && {
-          [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)),
-        }),
-      },
+      { ...signatureOptions(state), ...decryption.options },
     )
+    const plaintext = decryption.plaintext()
     return plaintext === undefined
       ? params
       : rememberDecrypted(params, { authorization_response: plaintext })
