@@ -1,8 +1,4 @@
-import {
-  authorizationParameters,
-  authorizationUrl,
-  endpoint,
-} from './core/authorization-request.ts'
+import { authorizationParameters, authorizationUrl } from './core/authorization-request.ts'
 import type { Configuration } from './core/configuration.ts'
 import { normalizeError } from './core/errors.ts'
 import { internal } from './core/state.ts'
@@ -54,11 +50,9 @@ export function buildEndSessionUrl(
 ): URL {
   const state = internal(config)
   try {
-    const url = endpoint(state, 'end_session_endpoint')
     const params = new URLSearchParams(parameters)
     if (!params.has('client_id')) params.set('client_id', state.c.client_id)
-    for (const [name, value] of params) url.searchParams.append(name, value)
-    return url
+    return authorizationUrl(state, params, 'end_session_endpoint')
   } catch (err) {
     throw normalizeError(err)
   }

@@ -53,9 +53,13 @@ export function authorizationParameters(
   return params
 }
 
-/** @internal The authorization endpoint URL with the given parameters. */
-export function authorizationUrl(state: State, parameters: URLSearchParams): URL {
-  const url = endpoint(state, 'authorization_endpoint')
-  for (const [name, value] of parameters) url.searchParams.append(name, value)
+/** @internal A front-channel endpoint URL (authorization by default) with the given parameters. */
+export function authorizationUrl(
+  state: State,
+  parameters: URLSearchParams,
+  name: 'authorization_endpoint' | 'end_session_endpoint' = 'authorization_endpoint',
+): URL {
+  const url = endpoint(state, name)
+  for (const [key, value] of parameters) url.searchParams.append(key, value)
   return url
 }
