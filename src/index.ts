@@ -68,8 +68,8 @@ export {
   initiateBackchannelAuthentication,
   pollBackchannelAuthenticationGrant,
 } from './grants/ciba.ts'
+export type { DecryptedAuthorizationCodeResponses } from './core/decrypted.ts'
 export type {
-  DecryptedAuthorizationCodeResponses,
   DPoPHandle,
   DPoPOptions,
   TokenEndpointResponseHelpers,

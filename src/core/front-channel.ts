@@ -2,33 +2,10 @@ import * as oauth from 'oauth4webapi'
 
 import { callbackParameters } from './callback.ts'
 import { argumentError, clientError } from './errors.ts'
-import { transport } from './http.ts'
-import type { AuthResponseValidator, State } from './state.ts'
-import { captureDecryption, checkIssuedAt, rememberDecrypted } from './token-response.ts'
-
-/** @internal Options for a response whose JWT signature is checked against the issuer JWKS. */
-export function signatureOptions(state: State): oauth.ValidateSignatureOptions {
-  return {
-    ...transport(state),
-    [oauth.jwksCache]: state.jwksCache,
-  } as oauth.ValidateSignatureOptions
-}
-
-/** @internal The payload of a compact JWS, or undefined. */
-export function jwsPayload(jws: string | null | undefined): Record<string, unknown> | undefined {
-  const parts = jws?.split('.')
-  if (parts?.length !== 3) return undefined
-  try {
-    const base64 = parts[1]!.replace(/-/g, '+').replace(/_/g, '/')
-    const json = new TextDecoder().decode(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)))
-    const payload: unknown = JSON.parse(json)
-    return typeof payload === 'object' && payload !== null
-      ? (payload as Record<string, unknown>)
-      : undefined
-  } catch {
-    return undefined
-  }
-}
+import { captureDecryption, rememberDecrypted } from './decrypted.ts'
+import { signatureOptions } from './http.ts'
+import { checkIssuedAt, jwsPayload } from './id-token.ts'
+import type { AuthResponseValidator } from './state.ts'
 
 const frontChannelClaims = new WeakMap<URLSearchParams, Record<string, unknown>>()
 

@@ -132,3 +132,11 @@ export async function fetchJsonObject(
   }
   return body as Record<string, unknown>
 }
+
+/** @internal Options for a response whose JWT signature is checked against the issuer JWKS. */
+export function signatureOptions(state: State): oauth.ValidateSignatureOptions {
+  return {
+    ...transport(state),
+    [oauth.jwksCache]: state.jwksCache,
+  } as oauth.ValidateSignatureOptions
+}

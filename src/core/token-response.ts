@@ -1,7 +1,8 @@
 import * as oauth from 'oauth4webapi'
 
-import { clientError } from './errors.ts'
+import { captureDecryption, rememberDecrypted } from './decrypted.ts'
 import { perform, type TransportOptions, transportWithSignal } from './http.ts'
+import { checkIssuedAt } from './id-token.ts'
 import type { State } from './state.ts'
 
 /**
@@ -54,75 +55,6 @@ export interface TokenEndpointResponseHelpers {
  * @inline
  */
 export type TokenResponse = oauth.TokenEndpointResponse & TokenEndpointResponseHelpers
-
-/**
- * JWTs decrypted during an authorization code grant, see `getDecryptedResponses`.
- *
- * @example
- * ```ts
- * const tokens = await client.authorizationCodeGrant(config, currentUrl, checks)
- * const decrypted = client.getDecryptedResponses(tokens)
- * if (typeof decrypted === 'object') console.log(decrypted.id_token?.token_endpoint)
- * ```
- * @see [OpenID Connect Core §16.14](https://openid.net/specs/openid-connect-core-1_0.html#SigningOrder)
- */
-export interface DecryptedAuthorizationCodeResponses {
-  /** The signed ID Tokens inside encrypted ones, by the endpoint that returned them. */
-  readonly id_token?: {
-    /** The signed ID Token from the token endpoint. */
-    readonly token_endpoint?: string
-    /** The signed ID Token from the authorization response (hybrid flow). */
-    readonly authorization_endpoint?: string
-  }
-  /** The signed JARM response JWT inside the encrypted one. */
-  readonly authorization_response?: string
-}
-
-const decryptedResponses = new WeakMap<object, unknown>()
-
-/** @internal Remembers the plaintext of a decrypted response for `getDecryptedResponses`. */
-export function rememberDecrypted<T extends object>(result: T, plaintext: unknown): T {
-  if (plaintext !== undefined) decryptedResponses.set(result, plaintext)
-  return result
-}
-
-/** @internal */
-export function recalledDecrypted(result: object): unknown {
-  return decryptedResponses.get(result)
-}
-
-const NO_DECRYPTION = Object.freeze({ options: Object.freeze({}), plaintext: () => undefined })
-
-/** @internal Wraps the Configuration's decryption to keep the last plaintext it produced. */
-export function captureDecryption(state: State): {
-  options: oauth.JWEDecryptOptions
-  plaintext(): string | undefined
-} {
-  const decrypt = state.decrypt
-  if (decrypt === undefined) return NO_DECRYPTION
-  let plaintext: string | undefined
-  return {
-    options: { [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)) },
-    plaintext: () => plaintext,
-  }
-}
-
-/**
- * @internal Rejects an ID Token issued in the future beyond the clock tolerance; oauth4webapi
- * checks only its type.
- */
-export function checkIssuedAt(claims: { iat?: unknown } | undefined, client: oauth.Client): void {
-  if (typeof claims?.iat !== 'number') return
-  const now = Math.floor(Date.now() / 1000) + (client[oauth.clockSkew] ?? 0)
-  const tolerance = client[oauth.clockTolerance] ?? 30
-  if (claims.iat > now + tolerance) {
-    throw clientError(
-      `the ID Token "iat" (issued at) is ${claims.iat - now} s in the future, beyond the ${tolerance} s clock tolerance: check the local clock or set the [clockSkew] client metadata`,
-      'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
-      { claim: 'iat', iat: claims.iat, now, tolerance },
-    )
-  }
-}
 
 function addHelpers(response: oauth.TokenEndpointResponse): TokenResponse {
   const expiresAt =

@@ -4,14 +4,12 @@ import { callbackParameters, isRequest, redirectUriOf } from '../core/callback.t
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, normalizeError } from '../core/errors.ts'
 import { type AuthResponseValidator, internal } from '../core/state.ts'
+import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
 import {
   type DecryptedAuthorizationCodeResponses,
-  type DPoPOptions,
-  exchange,
   recalledDecrypted,
   rememberDecrypted,
-  type TokenResponse,
-} from '../core/token-response.ts'
+} from '../core/decrypted.ts'
 
 /**
  * Checks of the authorization response and the ID Token of {@link authorizationCodeGrant}.

@@ -4,7 +4,7 @@ import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
 import { isJwtResponse, perform, transport } from '../core/http.ts'
 import { internal } from '../core/state.ts'
-import { captureDecryption, rememberDecrypted } from '../core/token-response.ts'
+import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
 
 /**
  * Asks the authorization server whether a token is active and what it grants. Requests a JWT

@@ -4,7 +4,8 @@ import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
 import { isJwtResponse, perform, transport } from '../core/http.ts'
 import { internal } from '../core/state.ts'
-import { captureDecryption, type DPoPOptions, rememberDecrypted } from '../core/token-response.ts'
+import { type DPoPOptions } from '../core/token-response.ts'
+import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
 
 /**
  * Fetches the UserInfo of the user the access token was issued for. The response's `sub` must

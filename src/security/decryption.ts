@@ -5,10 +5,7 @@ import type * as oauth from 'oauth4webapi'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError, isCryptoKey, normalizeError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
-import {
-  type DecryptedAuthorizationCodeResponses,
-  recalledDecrypted,
-} from '../core/token-response.ts'
+import { type DecryptedAuthorizationCodeResponses, recalledDecrypted } from '../core/decrypted.ts'
 
 /**
  * A private key for response decryption, optionally pinned to a JWE `alg` and a `kid`.

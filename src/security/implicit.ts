@@ -3,9 +3,10 @@ import * as oauth from 'oauth4webapi'
 import { callbackParameters, isRequest } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError, normalizeError } from '../core/errors.ts'
-import { signatureOptions } from '../core/front-channel.ts'
+import { signatureOptions } from '../core/http.ts'
 import { internal } from '../core/state.ts'
-import { captureDecryption, checkIssuedAt, rememberDecrypted } from '../core/token-response.ts'
+import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
+import { checkIssuedAt } from '../core/id-token.ts'
 
 /**
  * Checks of {@link implicitAuthentication}.

@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { signatureOptions } from '../core/front-channel.ts'
+import { signatureOptions } from '../core/http.ts'
 import { internal } from '../core/state.ts'
 
 /**

@@ -1,0 +1,55 @@
+import * as oauth from 'oauth4webapi'
+
+import type { State } from './state.ts'
+
+/**
+ * JWTs decrypted during an authorization code grant, see `getDecryptedResponses`.
+ *
+ * @example
+ * ```ts
+ * const tokens = await client.authorizationCodeGrant(config, currentUrl, checks)
+ * const decrypted = client.getDecryptedResponses(tokens)
+ * if (typeof decrypted === 'object') console.log(decrypted.id_token?.token_endpoint)
+ * ```
+ * @see [OpenID Connect Core §16.14](https://openid.net/specs/openid-connect-core-1_0.html#SigningOrder)
+ */
+export interface DecryptedAuthorizationCodeResponses {
+  /** The signed ID Tokens inside encrypted ones, by the endpoint that returned them. */
+  readonly id_token?: {
+    /** The signed ID Token from the token endpoint. */
+    readonly token_endpoint?: string
+    /** The signed ID Token from the authorization response (hybrid flow). */
+    readonly authorization_endpoint?: string
+  }
+  /** The signed JARM response JWT inside the encrypted one. */
+  readonly authorization_response?: string
+}
+
+const decryptedResponses = new WeakMap<object, unknown>()
+
+/** @internal Remembers the plaintext of a decrypted response for `getDecryptedResponses`. */
+export function rememberDecrypted<T extends object>(result: T, plaintext: unknown): T {
+  if (plaintext !== undefined) decryptedResponses.set(result, plaintext)
+  return result
+}
+
+/** @internal */
+export function recalledDecrypted(result: object): unknown {
+  return decryptedResponses.get(result)
+}
+
+const NO_DECRYPTION = Object.freeze({ options: Object.freeze({}), plaintext: () => undefined })
+
+/** @internal Wraps the Configuration's decryption to keep the last plaintext it produced. */
+export function captureDecryption(state: State): {
+  options: oauth.JWEDecryptOptions
+  plaintext(): string | undefined
+} {
+  const decrypt = state.decrypt
+  if (decrypt === undefined) return NO_DECRYPTION
+  let plaintext: string | undefined
+  return {
+    options: { [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)) },
+    plaintext: () => plaintext,
+  }
+}
