@@ -25,20 +25,26 @@ export interface TransportOptions {
 
 /**
  * @internal Options for one oauth4webapi request; the timeout signal is created only when a
- * request is actually made.
+ * request is actually made, and also aborts with the caller's `signal` when one is given.
  */
-export function transport(state: Pick<State, 'fetch' | 'tlsOnly' | 'timeout'>): TransportOptions {
+export function transport(
+  state: Pick<State, 'fetch' | 'tlsOnly' | 'timeout'>,
+  signal?: AbortSignal,
+): TransportOptions {
   const timeout = state.timeout
   return {
     [oauth.customFetch]: state.fetch as TransportOptions[typeof oauth.customFetch],
     [oauth.allowInsecureRequests]: !state.tlsOnly,
     headers: userAgentHeaders,
-    signal: timeout ? () => timeoutSignal(timeout)! : undefined,
+    signal: timeout
+      ? () =>
+          signal ? AbortSignal.any([signal, timeoutSignal(timeout)!]) : timeoutSignal(timeout)!
+      : signal && (() => signal),
   }
 }
 
 /** The largest timeout a timer can hold, in seconds (2^31 - 1 ms). */
-const MAX_TIMEOUT = 2_147_483
+export const MAX_TIMEOUT = 2_147_483
 
 /**
  * @internal Checks a timeout in seconds: a finite number from 0 (no timeout) to about 24 days;
@@ -80,19 +86,6 @@ export async function perform<T>(
     }
     throw normalizeError(err)
   }
-}
-
-/** @internal Transport whose requests also stop when `signal` aborts. */
-export function transportWithSignal(
-  state: Pick<State, 'fetch' | 'tlsOnly' | 'timeout'>,
-  signal: AbortSignal | undefined,
-): TransportOptions {
-  const options = transport(state)
-  if (signal !== undefined) {
-    const timeout = state.timeout
-    options.signal = () => (timeout ? AbortSignal.any([signal, timeoutSignal(timeout)!]) : signal)
-  }
-  return options
 }
 
 /** @internal Whether a response body is a JWT (`application/jwt`, `application/*+jwt`). */

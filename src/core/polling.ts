@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi'
 
 import { clientError, normalizeError } from './errors.ts'
+import { MAX_TIMEOUT, timeoutSignal } from './http.ts'
 import type { State } from './state.ts'
 import { exchange, type TokenRequestOptions, type TokenResponse } from './token-response.ts'
 
@@ -113,7 +114,7 @@ export function pollTokenEndpoint(
   const signal =
     options?.signal ??
     (typeof grant.expires_in === 'number' && grant.expires_in > 0
-      ? AbortSignal.timeout(Math.min(grant.expires_in, 2_000_000) * 1000)
+      ? timeoutSignal(Math.min(grant.expires_in, MAX_TIMEOUT))
       : undefined)
   return pollGrant(grant.interval, signal, (signal) =>
     exchange(state, options?.DPoP, request, processResponse, undefined, signal),

@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi'
 
 import { captureDecryption, rememberDecrypted } from './decrypted.ts'
-import { perform, type TransportOptions, transportWithSignal } from './http.ts'
+import { perform, type TransportOptions, transport } from './http.ts'
 import { checkIssuedAt } from './id-token.ts'
 import type { State } from './state.ts'
 
@@ -92,7 +92,7 @@ export async function exchange(
 ): Promise<TokenResponse> {
   return perform(dpop, async () => {
     const decryption = captureDecryption(state)
-    const response = await request({ ...transportWithSignal(state, signal), DPoP: dpop })
+    const response = await request({ ...transport(state, signal), DPoP: dpop })
     const result = await processResponse(response, decryption.options)
     if (result.id_token !== undefined) {
       checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
