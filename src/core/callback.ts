@@ -12,10 +12,9 @@ export function isRequest(value: unknown): value is Request {
 
 /** @internal The callback URL without its query and fragment: the `redirect_uri` that was used. */
 export function redirectUriOf(currentUrl: URL | Request): string {
-  const url = new URL(isRequest(currentUrl) ? currentUrl.url : currentUrl.href)
-  url.search = ''
-  url.hash = ''
-  return url.href
+  const href = isRequest(currentUrl) ? new URL(currentUrl.url).href : currentUrl.href
+  const end = href.search(/[?#]/)
+  return end === -1 ? href : href.slice(0, end)
 }
 
 /**

@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from './configuration.ts'
 import { argumentError, clientError, normalizeError } from './errors.ts'
-import { checkTimeout, DEFAULT_TIMEOUT, timeoutSignal, userAgentHeaders } from './http.ts'
+import { checkTimeout, DEFAULT_TIMEOUT, Deadline, userAgentHeaders } from './http.ts'
 import { type CustomFetch, internal } from './state.ts'
 import { allowInsecureRequests } from './insecure.ts'
 
@@ -74,29 +74,18 @@ export async function fetchServerMetadata(
   }
   const allowHttp = options?.execute?.includes(allowInsecureRequests) === true
   const timeout = options?.timeout === undefined ? DEFAULT_TIMEOUT : checkTimeout(options.timeout)
-  const fetchImpl = options?.[oauth.customFetch]
-  const signal = timeout ? () => timeoutSignal(timeout)! : undefined
   const direct = server.pathname.includes('/.well-known/')
+  const deadline = new Deadline(timeout)
   try {
-    let response: Response
-    if (direct) {
-      oauth.checkProtocol(server, !allowHttp)
-      response = await (fetchImpl ?? fetch)(server.href, {
-        body: undefined,
-        headers: { accept: 'application/json', ...userAgentHeaders },
-        method: 'GET',
-        redirect: 'manual',
-        signal: signal?.(),
-      })
-    } else {
-      response = await oauth.discoveryRequest(server, {
-        algorithm: options?.algorithm,
-        [oauth.customFetch]: fetchImpl as never,
-        [oauth.allowInsecureRequests]: allowHttp,
-        headers: userAgentHeaders,
-        signal,
-      })
-    }
+    const url = direct ? server : wellKnown(server, options?.algorithm)
+    oauth.checkProtocol(url, !allowHttp)
+    const response = await (options?.[oauth.customFetch] ?? fetch)(url.href, {
+      body: undefined,
+      headers: { ...userAgentHeaders, accept: 'application/json' },
+      method: 'GET',
+      redirect: 'manual',
+      signal: deadline.signal,
+    })
     const as = await oauth.processDiscoveryResponse(
       (oauth as unknown as Hooks)._nodiscoverycheck,
       response,
@@ -122,7 +111,37 @@ export async function fetchServerMetadata(
     return as
   } catch (err) {
     throw normalizeError(err)
+  } finally {
+    deadline.release()
   }
+}
+
+/**
+ * The metadata URL of an issuer: `/.well-known/openid-configuration` appended to its path
+ * (OpenID Connect Discovery §4), or `/.well-known/oauth-authorization-server` inserted before
+ * it (RFC 8414 §3).
+ */
+function wellKnown(server: URL, algorithm: DiscoveryRequestOptions['algorithm']): URL {
+  const url = new URL(server.href)
+  const path = url.pathname
+  switch (algorithm) {
+    case undefined:
+    case 'oidc':
+      url.pathname = `${path}/.well-known/openid-configuration`.replace('//', '/')
+      break
+    case 'oauth2':
+      url.pathname =
+        path === '/'
+          ? '/.well-known/oauth-authorization-server'
+          : `/.well-known/oauth-authorization-server${path.replace(/\/$/, '')}`
+      break
+    default:
+      throw argumentError(
+        '"options.algorithm" must be "oidc" (default), or "oauth2"',
+        'ERR_INVALID_ARG_VALUE',
+      )
+  }
+  return url
 }
 
 /** @internal Applies discovery options to a new Configuration. */

@@ -20,12 +20,63 @@ export interface TransportOptions {
   [oauth.customFetch]?: State['fetch']
   [oauth.allowInsecureRequests]?: boolean
   headers?: Record<string, string>
-  signal?: (url: string) => AbortSignal
+  signal?: () => AbortSignal
+}
+
+/**
+ * @internal The time limit of one operation: its `signal` aborts with a `TimeoutError` once the
+ * Configuration's timeout has passed, or with the caller's signal. The timer starts when the
+ * signal is first read (so nothing is armed when no request is made) and `release()` clears it
+ * once the response has been read. One plain timer instead of `AbortSignal.timeout()`, whose
+ * weak-reference bookkeeping costs more than the rest of a token request.
+ */
+export class Deadline {
+  readonly #ms: number
+  readonly #caller: AbortSignal | undefined
+  #controller: AbortController | undefined
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #forward: (() => void) | undefined
+
+  constructor(seconds: number | undefined, caller?: AbortSignal) {
+    this.#ms = seconds ? Math.ceil(seconds * 1000) : 0
+    this.#caller = caller
+  }
+
+  /** Whether the operation has a limit at all. */
+  get limited(): boolean {
+    return this.#ms !== 0 || this.#caller !== undefined
+  }
+
+  /** The signal to pass to `fetch`, or none when there is no limit. */
+  get signal(): AbortSignal | undefined {
+    if (this.#ms === 0) return this.#caller
+    if (this.#controller === undefined) {
+      const controller = (this.#controller = new AbortController())
+      const timer = setTimeout(() => controller.abort(timeoutReason()), this.#ms)
+      ;(timer as { unref?: () => void }).unref?.()
+      this.#timer = timer
+      const caller = this.#caller
+      if (caller?.aborted) {
+        controller.abort(caller.reason)
+      } else if (caller !== undefined) {
+        this.#forward = () => controller.abort(caller.reason)
+        caller.addEventListener('abort', this.#forward, { once: true })
+      }
+    }
+    return this.#controller.signal
+  }
+
+  /** Clears the timer and stops following the caller's signal. */
+  release(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    if (this.#forward !== undefined) this.#caller!.removeEventListener('abort', this.#forward)
+  }
 }
 
 /**
  * @internal Options for one oauth4webapi request; the timeout signal is created only when a
- * request is actually made, and also aborts with the caller's `signal` when one is given.
+ * request is actually made, and also aborts with the caller's `signal` when one is given. For
+ * requests whose response is read before the operation returns, prefer {@link limitedTransport}.
  */
 export function transport(
   state: Pick<State, 'fetch' | 'tlsOnly' | 'timeout'>,
@@ -40,6 +91,19 @@ export function transport(
       ? () =>
           signal ? AbortSignal.any([signal, timeoutSignal(timeout)!]) : timeoutSignal(timeout)!
       : signal && (() => signal),
+  }
+}
+
+/** @internal Options for one oauth4webapi request limited by `deadline`. */
+export function limitedTransport(
+  state: Pick<State, 'fetch' | 'tlsOnly'>,
+  deadline: Deadline,
+): TransportOptions {
+  return {
+    [oauth.customFetch]: state.fetch as TransportOptions[typeof oauth.customFetch],
+    [oauth.allowInsecureRequests]: !state.tlsOnly,
+    headers: userAgentHeaders,
+    signal: deadline.limited ? () => deadline.signal! : undefined,
   }
 }
 
@@ -67,24 +131,72 @@ export function timeoutSignal(seconds: number | undefined): AbortSignal | undefi
 }
 
 /**
+ * @internal The timeout signal of a request whose response body the caller reads after the
+ * operation returns, so no release can clear it: a plain timer where it can be unreferenced
+ * (Node.js, Bun), `AbortSignal.timeout()` elsewhere, so no runtime is kept alive by it.
+ */
+export function responseSignal(seconds: number | undefined): AbortSignal | undefined {
+  if (!seconds) return undefined
+  const ms = Math.ceil(seconds * 1000)
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(timeoutReason()), ms)
+  if (typeof (timer as { unref?: unknown }).unref === 'function') {
+    ;(timer as unknown as { unref(): void }).unref()
+    return controller.signal
+  }
+  clearTimeout(timer)
+  return AbortSignal.timeout(ms)
+}
+
+const timeoutReason = () =>
+  new DOMException('The operation was aborted due to timeout', 'TimeoutError')
+
+/**
  * @internal Runs one protocol operation; when a DPoP handle is in use and the server asks for a
  * fresh nonce, runs it once more (the handle has learned the nonce by then).
  */
-export async function perform<T>(
+export function perform<T>(
   dpop: oauth.DPoPHandle | undefined,
   operation: () => Promise<T>,
 ): Promise<T> {
+  return performLimited({ timeout: undefined }, dpop, operation)
+}
+
+/**
+ * @internal Runs one protocol operation within a fresh {@link Deadline}, released when it
+ * settles; when a DPoP handle is in use and the server asks for a fresh nonce, runs it once more
+ * (the handle has learned the nonce by then).
+ */
+export async function performLimited<T>(
+  state: Pick<State, 'timeout'>,
+  dpop: oauth.DPoPHandle | undefined,
+  operation: (deadline: Deadline) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
   try {
-    return await operation()
+    return await limited(state, operation, signal)
   } catch (err) {
     if (dpop !== undefined && oauth.isDPoPNonceError(err)) {
       try {
-        return await operation()
+        return await limited(state, operation, signal)
       } catch (retryErr) {
         throw normalizeError(retryErr)
       }
     }
     throw normalizeError(err)
+  }
+}
+
+async function limited<T>(
+  state: Pick<State, 'timeout'>,
+  operation: (deadline: Deadline) => Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  const deadline = new Deadline(state.timeout, signal)
+  try {
+    return await operation(deadline)
+  } finally {
+    deadline.release()
   }
 }
 
@@ -99,13 +211,25 @@ export async function fetchJsonObject(
   url: URL,
 ): Promise<Record<string, unknown>> {
   oauth.checkProtocol(url, state.tlsOnly)
-  const timeout = state.timeout
+  const deadline = new Deadline(state.timeout)
+  try {
+    return await getJsonObject(state, url, deadline)
+  } finally {
+    deadline.release()
+  }
+}
+
+async function getJsonObject(
+  state: Pick<State, 'fetch'>,
+  url: URL,
+  deadline: Deadline,
+): Promise<Record<string, unknown>> {
   const response = await (state.fetch ?? fetch)(url.href, {
     body: undefined,
     headers: { accept: 'application/json', ...userAgentHeaders },
     method: 'GET',
     redirect: 'manual',
-    signal: timeoutSignal(timeout),
+    signal: deadline.signal,
   })
   if (response.status !== 200) {
     throw clientError(
@@ -126,10 +250,16 @@ export async function fetchJsonObject(
   return body as Record<string, unknown>
 }
 
-/** @internal Options for a response whose JWT signature is checked against the issuer JWKS. */
-export function signatureOptions(state: State): oauth.ValidateSignatureOptions {
+/**
+ * @internal Options for a response whose JWT signature is checked against the issuer JWKS,
+ * fetched (when not cached) within `deadline`.
+ */
+export function signatureOptions(
+  state: State,
+  deadline?: Deadline,
+): oauth.ValidateSignatureOptions {
   return {
-    ...transport(state),
+    ...(deadline ? limitedTransport(state, deadline) : transport(state)),
     [oauth.jwksCache]: state.jwksCache,
   } as oauth.ValidateSignatureOptions
 }

@@ -3,7 +3,7 @@ import * as oauth from 'oauth4webapi'
 import { clientError, normalizeError } from './errors.ts'
 import { MAX_TIMEOUT, timeoutSignal } from './http.ts'
 import type { State } from './state.ts'
-import { exchange, type TokenRequestOptions, type TokenResponse } from './token-response.ts'
+import { exchange, type TokenRequest, type TokenResponse } from './token-response.ts'
 
 /**
  * @internal Resolves after `seconds`, or rejects with `OAUTH_ABORT` (`OAUTH_TIMEOUT` for a
@@ -105,7 +105,7 @@ export function pollTokenEndpoint(
   state: State,
   grant: { interval?: number; expires_in?: number },
   options: { DPoP?: oauth.DPoPHandle; signal?: AbortSignal } | undefined,
-  request: (http: TokenRequestOptions) => Promise<Response>,
+  request: TokenRequest,
   processResponse: (
     response: Response,
     processing: oauth.ProcessTokenResponseOptions,

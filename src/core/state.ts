@@ -1,6 +1,7 @@
 import type * as oauth from 'oauth4webapi'
 
 import { argumentError } from './errors.ts'
+import type { Deadline } from './http.ts'
 
 /**
  * What the library passes to a {@link CustomFetch}.
@@ -76,7 +77,7 @@ export interface State {
   timeout?: number
   tlsOnly: boolean
   jwksCache: oauth.JWKSCacheInput
-  nonRepudiation?: (response: Response) => Promise<void>
+  nonRepudiation?: (response: Response, deadline?: Deadline) => Promise<void>
   decrypt?: oauth.JweDecryptFunction
   responseMode?: 'jwt'
   responseType?: 'code id_token' | 'id_token'

@@ -1,8 +1,9 @@
 import * as oauth from 'oauth4webapi'
 
 import { captureDecryption, rememberDecrypted } from './decrypted.ts'
-import { perform, type TransportOptions, transport } from './http.ts'
+import { performLimited } from './http.ts'
 import { checkIssuedAt } from './id-token.ts'
+import { dpopProofs, formRequest, serverEndpoint } from './request.ts'
 import type { State } from './state.ts'
 
 /**
@@ -72,8 +73,11 @@ function addHelpers(response: oauth.TokenEndpointResponse): TokenResponse {
   }) as TokenResponse
 }
 
-/** @internal Request options for a token endpoint operation. */
-export type TokenRequestOptions = TransportOptions & { DPoP?: oauth.DPoPHandle }
+/** @internal A token endpoint request: the grant type and its parameters. */
+export interface TokenRequest {
+  grantType: string
+  parameters: URLSearchParams
+}
 
 /**
  * @internal One token endpoint exchange: request, process (with decryption), signature check
@@ -82,7 +86,7 @@ export type TokenRequestOptions = TransportOptions & { DPoP?: oauth.DPoPHandle }
 export async function exchange(
   state: State,
   dpop: oauth.DPoPHandle | undefined,
-  request: (options: TokenRequestOptions) => Promise<Response>,
+  request: TokenRequest,
   processResponse: (
     response: Response,
     options: oauth.ProcessTokenResponseOptions,
@@ -90,15 +94,24 @@ export async function exchange(
   after?: (result: oauth.TokenEndpointResponse) => void | Promise<void>,
   signal?: AbortSignal,
 ): Promise<TokenResponse> {
-  return perform(dpop, async () => {
-    const decryption = captureDecryption(state)
-    const response = await request({ ...transport(state, signal), DPoP: dpop })
-    const result = await processResponse(response, decryption.options)
-    if (result.id_token !== undefined) {
-      checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
-      await state.nonRepudiation?.(response)
-    }
-    await after?.(result)
-    return rememberDecrypted(addHelpers(result), decryption.plaintext())
-  })
+  const proofs = dpopProofs(dpop)
+  const url = serverEndpoint(state, 'token_endpoint')
+  const body = request.parameters
+  body.set('grant_type', request.grantType)
+  return performLimited(
+    state,
+    dpop,
+    async (deadline) => {
+      const decryption = captureDecryption(state)
+      const response = await formRequest(state, url, body, proofs, deadline)
+      const result = await processResponse(response, decryption.options)
+      if (result.id_token !== undefined) {
+        checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
+        await state.nonRepudiation?.(response, deadline)
+      }
+      await after?.(result)
+      return rememberDecrypted(addHelpers(result), decryption.plaintext())
+    },
+    signal,
+  )
 }

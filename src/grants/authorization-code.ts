@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import { callbackParameters, isRequest, redirectUriOf } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
-import { argumentError, normalizeError } from '../core/errors.ts'
+import { argumentError, clientError, normalizeError } from '../core/errors.ts'
 import { type AuthResponseValidator, internal } from '../core/state.ts'
 import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
 import {
@@ -111,7 +111,6 @@ export async function authorizationCodeGrant(
   }
   const parameters = new URLSearchParams(tokenEndpointParameters)
   const redirectUri = parameters.get('redirect_uri') ?? redirectUriOf(currentUrl)
-  parameters.delete('redirect_uri')
 
   let authResponse: URLSearchParams
   try {
@@ -124,19 +123,24 @@ export async function authorizationCodeGrant(
     throw normalizeError(err)
   }
 
+  const code = authResponse.getAll('code')
+  if (code.length !== 1 || code[0] === '') {
+    throw clientError(
+      code.length > 1
+        ? 'the authorization response has more than one "code" parameter'
+        : 'the authorization response has no "code" parameter: the server did not issue an authorization code',
+      'OAUTH_INVALID_RESPONSE',
+      { parameter: 'code' },
+    )
+  }
+  parameters.set('redirect_uri', redirectUri)
+  parameters.set('code', code[0]!)
+  if (checks?.pkceCodeVerifier) parameters.set('code_verifier', checks.pkceCodeVerifier)
+
   const result = await exchange(
     state,
     options?.DPoP,
-    (http) =>
-      oauth.authorizationCodeGrantRequest(
-        state.as,
-        state.c,
-        state.auth,
-        authResponse,
-        redirectUri,
-        checks?.pkceCodeVerifier || oauth.nopkce,
-        { ...http, additionalParameters: parameters },
-      ),
+    { grantType: 'authorization_code', parameters },
     (response, processing) =>
       oauth.processAuthorizationCodeResponse(state.as, state.c, response, {
         ...processing,

@@ -2,7 +2,8 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { perform, transport } from '../core/http.ts'
+import { performLimited } from '../core/http.ts'
+import { formRequest, serverEndpoint } from '../core/request.ts'
 import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
 import type { DPoPOptions, TokenResponse } from '../core/token-response.ts'
@@ -40,17 +41,14 @@ export async function initiateBackchannelAuthentication(
   parameters: URLSearchParams | Record<string, string>,
 ): Promise<oauth.BackchannelAuthenticationResponse> {
   const state = internal(config)
-  return perform(undefined, async () =>
+  const url = serverEndpoint(state, 'backchannel_authentication_endpoint')
+  const body = new URLSearchParams(parameters)
+  body.set('client_id', state.c.client_id)
+  return performLimited(state, undefined, async (deadline) =>
     oauth.processBackchannelAuthenticationResponse(
       state.as,
       state.c,
-      await oauth.backchannelAuthenticationRequest(
-        state.as,
-        state.c,
-        state.auth,
-        new URLSearchParams(parameters),
-        transport(state),
-      ),
+      await formRequest(state, url, body, undefined, deadline),
     ),
   )
 }
@@ -78,16 +76,13 @@ export async function pollBackchannelAuthenticationGrant(
       '"backchannelAuthenticationResponse" must be the result of initiateBackchannelAuthentication()',
     )
   }
-  const additionalParameters = new URLSearchParams(parameters)
+  const body = new URLSearchParams(parameters)
+  body.set('auth_req_id', authReqId)
   return pollTokenEndpoint(
     state,
     backchannelAuthenticationResponse,
     options,
-    (http) =>
-      oauth.backchannelAuthenticationGrantRequest(state.as, state.c, state.auth, authReqId, {
-        ...http,
-        additionalParameters,
-      }),
+    { grantType: 'urn:openid:params:grant-type:ciba', parameters: body },
     (response, processing) =>
       oauth.processBackchannelAuthenticationGrantResponse(state.as, state.c, response, processing),
   )

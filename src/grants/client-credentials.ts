@@ -23,14 +23,7 @@ export async function clientCredentialsGrant(
   return exchange(
     state,
     options?.DPoP,
-    (http) =>
-      oauth.clientCredentialsGrantRequest(
-        state.as,
-        state.c,
-        state.auth,
-        new URLSearchParams(parameters),
-        http,
-      ),
+    { grantType: 'client_credentials', parameters: new URLSearchParams(parameters) },
     (response, processing) =>
       oauth.processClientCredentialsResponse(state.as, state.c, response, processing),
   )

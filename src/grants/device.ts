@@ -2,7 +2,8 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { perform, transport } from '../core/http.ts'
+import { performLimited } from '../core/http.ts'
+import { formRequest, serverEndpoint } from '../core/request.ts'
 import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
 import type { DPoPOptions, TokenResponse } from '../core/token-response.ts'
@@ -42,17 +43,14 @@ export async function initiateDeviceAuthorization(
   parameters: URLSearchParams | Record<string, string>,
 ): Promise<oauth.DeviceAuthorizationResponse> {
   const state = internal(config)
-  return perform(undefined, async () =>
+  const url = serverEndpoint(state, 'device_authorization_endpoint')
+  const body = new URLSearchParams(parameters)
+  body.set('client_id', state.c.client_id)
+  return performLimited(state, undefined, async (deadline) =>
     oauth.processDeviceAuthorizationResponse(
       state.as,
       state.c,
-      await oauth.deviceAuthorizationRequest(
-        state.as,
-        state.c,
-        state.auth,
-        new URLSearchParams(parameters),
-        transport(state),
-      ),
+      await formRequest(state, url, body, undefined, deadline),
     ),
   )
 }
@@ -83,16 +81,13 @@ export async function pollDeviceAuthorizationGrant(
       '"deviceAuthorizationResponse" must be the result of initiateDeviceAuthorization()',
     )
   }
-  const additionalParameters = new URLSearchParams(parameters)
+  const body = new URLSearchParams(parameters)
+  body.set('device_code', deviceCode)
   return pollTokenEndpoint(
     state,
     deviceAuthorizationResponse,
     options,
-    (http) =>
-      oauth.deviceCodeGrantRequest(state.as, state.c, state.auth, deviceCode, {
-        ...http,
-        additionalParameters,
-      }),
+    { grantType: 'urn:ietf:params:oauth:grant-type:device_code', parameters: body },
     (response, processing) =>
       oauth.processDeviceCodeResponse(state.as, state.c, response, processing),
   )

@@ -31,15 +31,7 @@ export async function genericGrantRequest(
   return exchange(
     state,
     options?.DPoP,
-    (http) =>
-      oauth.genericTokenEndpointRequest(
-        state.as,
-        state.c,
-        state.auth,
-        grantType,
-        new URLSearchParams(parameters),
-        http,
-      ),
+    { grantType, parameters: new URLSearchParams(parameters) },
     (response, processing) =>
       oauth.processGenericTokenEndpointResponse(state.as, state.c, response, processing),
   )

@@ -25,14 +25,12 @@ export async function refreshTokenGrant(
   if (typeof refreshToken !== 'string' || refreshToken.length === 0) {
     throw argumentError('"refreshToken" must be a non-empty string')
   }
+  const body = new URLSearchParams(parameters)
+  body.set('refresh_token', refreshToken)
   return exchange(
     state,
     options?.DPoP,
-    (http) =>
-      oauth.refreshTokenGrantRequest(state.as, state.c, state.auth, refreshToken, {
-        ...http,
-        additionalParameters: new URLSearchParams(parameters),
-      }),
+    { grantType: 'refresh_token', parameters: body },
     (response, processing) =>
       oauth.processRefreshTokenResponse(state.as, state.c, response, processing),
   )

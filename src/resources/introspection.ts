@@ -2,7 +2,8 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { isJwtResponse, perform, transport } from '../core/http.ts'
+import { isJwtResponse, performLimited } from '../core/http.ts'
+import { formRequest, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
 
@@ -26,13 +27,16 @@ export async function tokenIntrospection(
   if (typeof token !== 'string' || token.length === 0) {
     throw argumentError('"token" must be a non-empty string')
   }
-  return perform(undefined, async () => {
+  const url = serverEndpoint(state, 'introspection_endpoint')
+  const body = new URLSearchParams(parameters)
+  body.set('token', token)
+  const accept =
+    state.c.introspection_signed_response_alg !== undefined
+      ? 'application/token-introspection+jwt'
+      : 'application/json'
+  return performLimited(state, undefined, async (deadline) => {
     const decryption = captureDecryption(state)
-    const response = await oauth.introspectionRequest(state.as, state.c, state.auth, token, {
-      ...transport(state),
-      additionalParameters: new URLSearchParams(parameters),
-      requestJwtResponse: state.c.introspection_signed_response_alg !== undefined,
-    })
+    const response = await formRequest(state, url, body, undefined, deadline, accept)
     const jwt = isJwtResponse(response)
     const result = await oauth.processIntrospectionResponse(
       state.as,
@@ -40,7 +44,7 @@ export async function tokenIntrospection(
       response,
       decryption.options,
     )
-    if (jwt) await state.nonRepudiation?.(response)
+    if (jwt) await state.nonRepudiation?.(response, deadline)
     return rememberDecrypted(result, decryption.plaintext())
   })
 }

@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { perform, transport, userAgentHeaders } from '../core/http.ts'
+import { perform, responseSignal, userAgentHeaders } from '../core/http.ts'
 import { type FetchBody, internal } from '../core/state.ts'
 import type { DPoPOptions } from '../core/token-response.ts'
 
@@ -38,18 +38,22 @@ export async function fetchProtectedResource(
   if (typeof method !== 'string' || method.length === 0) {
     throw argumentError('"method" must be a non-empty string')
   }
-  const { headers: _, ...http } = transport(state)
+  let requestHeaders: Headers | Record<string, string> | undefined = userAgentHeaders
+  if (headers !== undefined) {
+    requestHeaders = new Headers(headers)
+    if (userAgentHeaders && !requestHeaders.has('user-agent')) {
+      requestHeaders.set('user-agent', userAgentHeaders['user-agent']!)
+    }
+  }
   // A stream body is consumed by the first attempt, so a DPoP nonce retry could not resend it;
   // the handle still learns the nonce, and the caller's own retry succeeds.
   const replayable = !(body instanceof ReadableStream)
-  return perform(replayable ? options?.DPoP : undefined, () => {
-    const requestHeaders = new Headers(headers)
-    for (const [name, value] of Object.entries(userAgentHeaders ?? {})) {
-      if (!requestHeaders.has(name)) requestHeaders.set(name, value)
-    }
-    return oauth.protectedResourceRequest(accessToken, method, url, requestHeaders, body, {
-      ...http,
+  return perform(replayable ? options?.DPoP : undefined, () =>
+    oauth.protectedResourceRequest(accessToken, method, url, requestHeaders as Headers, body, {
+      [oauth.customFetch]: state.fetch as never,
+      [oauth.allowInsecureRequests]: !state.tlsOnly,
+      signal: responseSignal(state.timeout),
       DPoP: options?.DPoP,
-    })
-  })
+    }),
+  )
 }

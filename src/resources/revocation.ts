@@ -2,7 +2,8 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { perform, transport } from '../core/http.ts'
+import { performLimited } from '../core/http.ts'
+import { formRequest, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 
 /**
@@ -24,12 +25,12 @@ export async function tokenRevocation(
   if (typeof token !== 'string' || token.length === 0) {
     throw argumentError('"token" must be a non-empty string')
   }
-  await perform(undefined, async () =>
+  const url = serverEndpoint(state, 'revocation_endpoint')
+  const body = new URLSearchParams(parameters)
+  body.set('token', token)
+  await performLimited(state, undefined, async (deadline) =>
     oauth.processRevocationResponse(
-      await oauth.revocationRequest(state.as, state.c, state.auth, token, {
-        ...transport(state),
-        additionalParameters: new URLSearchParams(parameters),
-      }),
+      await formRequest(state, url, body, undefined, deadline, undefined),
     ),
   )
 }

@@ -2,7 +2,8 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
-import { isJwtResponse, perform, transport } from '../core/http.ts'
+import { isJwtResponse, performLimited } from '../core/http.ts'
+import { bearerGet, dpopProofs, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 import { type DPoPOptions } from '../core/token-response.ts'
 import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
@@ -31,12 +32,14 @@ export async function fetchUserInfo(
   if (expectedSubject !== oauth.skipSubjectCheck && typeof expectedSubject !== 'string') {
     throw argumentError('"expectedSubject" must be a string or skipSubjectCheck')
   }
-  return perform(options?.DPoP, async () => {
+  const proofs = dpopProofs(options?.DPoP)
+  const url = serverEndpoint(state, 'userinfo_endpoint')
+  const accept = state.c.userinfo_signed_response_alg
+    ? 'application/jwt'
+    : 'application/json, application/jwt'
+  return performLimited(state, options?.DPoP, async (deadline) => {
     const decryption = captureDecryption(state)
-    const response = await oauth.userInfoRequest(state.as, state.c, accessToken, {
-      ...transport(state),
-      DPoP: options?.DPoP,
-    })
+    const response = await bearerGet(state, url, accessToken, accept, proofs, deadline)
     const jwt = isJwtResponse(response)
     const result = await oauth.processUserInfoResponse(
       state.as,
@@ -46,7 +49,7 @@ export async function fetchUserInfo(
       decryption.options,
     )
     if (jwt && state.nonRepudiation) {
-      await state.nonRepudiation(response)
+      await state.nonRepudiation(response, deadline)
       for (const claim of ['iss', 'aud'] as const) {
         if (result[claim] === undefined) {
           throw clientError(

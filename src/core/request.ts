@@ -1,0 +1,167 @@
+import * as oauth from 'oauth4webapi'
+
+import { argumentError, clientError, normalizeError } from './errors.ts'
+import { type Deadline, userAgentHeaders } from './http.ts'
+import type { State } from './state.ts'
+
+/**
+ * @internal The request headers of one request as a plain record with the `Headers` methods a
+ * client authentication function or a DPoP handle uses (names are case-insensitive), passed to
+ * `fetch` as the record itself.
+ */
+export class RequestHeaders {
+  readonly record: Record<string, string>
+
+  constructor(init: Record<string, string>) {
+    this.record = init
+  }
+
+  get(name: string): string | null {
+    return this.record[name.toLowerCase()] ?? null
+  }
+
+  has(name: string): boolean {
+    return name.toLowerCase() in this.record
+  }
+
+  set(name: string, value: string): void {
+    this.record[name.toLowerCase()] = String(value)
+  }
+
+  append(name: string, value: string): void {
+    const key = name.toLowerCase()
+    const current = this.record[key]
+    this.record[key] = current === undefined ? String(value) : `${current}, ${value}`
+  }
+
+  delete(name: string): void {
+    delete this.record[name.toLowerCase()]
+  }
+
+  forEach(callback: (value: string, name: string) => void): void {
+    for (const [name, value] of Object.entries(this.record)) callback(value, name)
+  }
+
+  entries(): IterableIterator<[string, string]> {
+    return Object.entries(this.record)[Symbol.iterator]()
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries()
+  }
+}
+
+/** @internal The parts of an oauth4webapi DPoP handle that attach proofs and learn nonces. */
+export interface DPoPProofs {
+  addProof(url: URL, headers: RequestHeaders, htm: string, accessToken?: string): Promise<void>
+  cacheNonce(response: Response, url: URL): void
+}
+
+/** @internal The DPoP handle's proof methods; a TypeError for anything but a DPoP handle. */
+export function dpopProofs(handle: oauth.DPoPHandle | undefined): DPoPProofs | undefined {
+  if (handle === undefined) return undefined
+  const proofs = handle as unknown as Partial<DPoPProofs> | null
+  if (typeof proofs?.addProof !== 'function' || typeof proofs.cacheNonce !== 'function') {
+    throw argumentError(
+      '"options.DPoP" is not a valid DPoPHandle: create it with getDPoPHandle()',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  return proofs as DPoPProofs
+}
+
+/** Parsed endpoint URLs per server metadata document (never mutated once parsed). */
+const endpoints = new WeakMap<object, Map<string, URL>>()
+
+/**
+ * @internal A server endpoint as a URL, through `mtls_endpoint_aliases` when the client uses
+ * them; refuses a missing or invalid value and (by default) plain HTTP.
+ */
+export function serverEndpoint(
+  state: Pick<State, 'as' | 'c' | 'tlsOnly'>,
+  name: keyof oauth.AuthorizationServer & string,
+): URL {
+  const aliases = state.c.use_mtls_endpoint_aliases ? state.as.mtls_endpoint_aliases : undefined
+  const alias = aliases !== undefined && name in aliases
+  const attribute = alias ? `mtls_endpoint_aliases.${name}` : name
+  let parsed = endpoints.get(state.as)
+  if (parsed === undefined) endpoints.set(state.as, (parsed = new Map()))
+  let url = parsed.get(attribute)
+  if (url === undefined) {
+    const value = alias ? aliases[name as keyof typeof aliases] : state.as[name]
+    url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined
+    if (url === undefined) {
+      throw clientError(
+        value === undefined
+          ? `the server metadata has no "${attribute}": the server does not support this operation or its metadata is incomplete`
+          : `the server metadata "${attribute}" is not a valid URL: the server's metadata is broken`,
+        value === undefined ? 'OAUTH_MISSING_SERVER_METADATA' : 'OAUTH_INVALID_SERVER_METADATA',
+        { attribute },
+      )
+    }
+    parsed.set(attribute, url)
+  }
+  try {
+    oauth.checkProtocol(url, state.tlsOnly)
+  } catch (err) {
+    throw normalizeError(err)
+  }
+  return url
+}
+
+/**
+ * @internal POSTs a form to a client-authenticated endpoint (token, introspection, revocation,
+ * device and backchannel authorization): the `accept` header (JSON unless told), the DPoP proof
+ * when a handle is given, then the client authentication; learns the DPoP nonce the response
+ * carries.
+ */
+export async function formRequest(
+  state: State,
+  url: URL,
+  body: URLSearchParams,
+  dpop: DPoPProofs | undefined,
+  deadline: Deadline,
+  accept: string | undefined = 'application/json',
+): Promise<Response> {
+  const headers = new RequestHeaders(
+    accept ? { ...userAgentHeaders, accept } : { ...userAgentHeaders },
+  )
+  if (dpop !== undefined) await dpop.addProof(url, headers, 'POST')
+  await state.auth(state.as, state.c, body, headers as unknown as Headers)
+  headers.record['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8'
+  const response = await (state.fetch ?? fetch)(url.href, {
+    body,
+    headers: headers.record,
+    method: 'POST',
+    redirect: 'manual',
+    signal: deadline.signal,
+  })
+  dpop?.cacheNonce(response, url)
+  return response
+}
+
+/**
+ * @internal GETs a resource with an access token (`Bearer`, or `DPoP` with a proof bound to it);
+ * learns the DPoP nonce the response carries.
+ */
+export async function bearerGet(
+  state: Pick<State, 'fetch'>,
+  url: URL,
+  accessToken: string,
+  accept: string,
+  dpop: DPoPProofs | undefined,
+  deadline: Deadline,
+): Promise<Response> {
+  const headers = new RequestHeaders({ ...userAgentHeaders, accept })
+  if (dpop !== undefined) await dpop.addProof(url, headers, 'GET', accessToken)
+  headers.record.authorization = `${dpop !== undefined ? 'DPoP' : 'Bearer'} ${accessToken}`
+  const response = await (state.fetch ?? fetch)(url.href, {
+    body: undefined,
+    headers: headers.record,
+    method: 'GET',
+    redirect: 'manual',
+    signal: deadline.signal,
+  })
+  dpop?.cacheNonce(response, url)
+  return response
+}
