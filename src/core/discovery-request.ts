@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from './configuration.ts'
 import { argumentError, clientError, normalizeError } from './errors.ts'
-import { checkTimeout, DEFAULT_TIMEOUT, Deadline, userAgentHeaders } from './http.ts'
+import { baseHeaders, checkTimeout, DEFAULT_TIMEOUT, Deadline } from './http.ts'
 import { type CustomFetch, internal } from './state.ts'
 import { allowInsecureRequests } from './insecure.ts'
 
@@ -81,7 +81,7 @@ export async function fetchServerMetadata(
     oauth.checkProtocol(url, !allowHttp)
     const response = await (options?.[oauth.customFetch] ?? fetch)(url.href, {
       body: undefined,
-      headers: { ...userAgentHeaders, accept: 'application/json' },
+      headers: baseHeaders('application/json'),
       method: 'GET',
       redirect: 'manual',
       signal: deadline.signal,

@@ -7,10 +7,22 @@ import { VERSION } from './version.ts'
 const isBrowser =
   typeof navigator !== 'undefined' && navigator.userAgent?.startsWith?.('Mozilla/5.0 ') === true
 
+const USER_AGENT = isBrowser ? undefined : `openid-rp/${VERSION}`
+
 /** @internal The `user-agent` request header, absent in browsers (they set their own). */
-export const userAgentHeaders: Record<string, string> | undefined = isBrowser
-  ? undefined
-  : { 'user-agent': `openid-rp/${VERSION}` }
+export const userAgentHeaders: Record<string, string> | undefined =
+  USER_AGENT === undefined ? undefined : { 'user-agent': USER_AGENT }
+
+/**
+ * @internal Fresh request headers: `user-agent` (outside browsers) and `accept` when given.
+ * Built as a literal: spreading a shared record costs more than the rest of the headers.
+ */
+export function baseHeaders(accept?: string): Record<string, string> {
+  const headers: Record<string, string> =
+    USER_AGENT === undefined ? {} : { 'user-agent': USER_AGENT }
+  if (accept !== undefined) headers.accept = accept
+  return headers
+}
 
 /** @internal Default request timeout in seconds, as in the reference. */
 export const DEFAULT_TIMEOUT = 30
@@ -173,28 +185,18 @@ export async function performLimited<T>(
   operation: (deadline: Deadline) => Promise<T>,
   signal?: AbortSignal,
 ): Promise<T> {
-  try {
-    return await limited(state, operation, signal)
-  } catch (err) {
-    if (dpop !== undefined && oauth.isDPoPNonceError(err)) {
-      try {
-        return await limited(state, operation, signal)
-      } catch (retryErr) {
-        throw normalizeError(retryErr)
-      }
-    }
-    throw normalizeError(err)
-  }
-}
-
-async function limited<T>(
-  state: Pick<State, 'timeout'>,
-  operation: (deadline: Deadline) => Promise<T>,
-  signal: AbortSignal | undefined,
-): Promise<T> {
-  const deadline = new Deadline(state.timeout, signal)
+  let deadline = new Deadline(state.timeout, signal)
   try {
     return await operation(deadline)
+  } catch (err) {
+    if (dpop === undefined || !oauth.isDPoPNonceError(err)) throw normalizeError(err)
+    deadline.release()
+    deadline = new Deadline(state.timeout, signal)
+    try {
+      return await operation(deadline)
+    } catch (retryErr) {
+      throw normalizeError(retryErr)
+    }
   } finally {
     deadline.release()
   }
@@ -226,7 +228,7 @@ async function getJsonObject(
 ): Promise<Record<string, unknown>> {
   const response = await (state.fetch ?? fetch)(url.href, {
     body: undefined,
-    headers: { accept: 'application/json', ...userAgentHeaders },
+    headers: baseHeaders('application/json'),
     method: 'GET',
     redirect: 'manual',
     signal: deadline.signal,

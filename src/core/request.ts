@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi'
 
 import { argumentError, clientError, normalizeError } from './errors.ts'
-import { type Deadline, userAgentHeaders } from './http.ts'
+import { baseHeaders, type Deadline } from './http.ts'
 import type { State } from './state.ts'
 
 /**
@@ -121,13 +121,12 @@ export async function formRequest(
   body: URLSearchParams,
   dpop: DPoPProofs | undefined,
   deadline: Deadline,
-  accept: string | undefined = 'application/json',
+  accept: string | null = 'application/json',
 ): Promise<Response> {
-  const headers = new RequestHeaders(
-    accept ? { ...userAgentHeaders, accept } : { ...userAgentHeaders },
-  )
+  const headers = new RequestHeaders(baseHeaders(accept ?? undefined))
   if (dpop !== undefined) await dpop.addProof(url, headers, 'POST')
-  await state.auth(state.as, state.c, body, headers as unknown as Headers)
+  const authenticating = state.auth(state.as, state.c, body, headers as unknown as Headers)
+  if (authenticating !== undefined) await authenticating
   headers.record['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8'
   const response = await (state.fetch ?? fetch)(url.href, {
     body,
@@ -152,7 +151,7 @@ export async function bearerGet(
   dpop: DPoPProofs | undefined,
   deadline: Deadline,
 ): Promise<Response> {
-  const headers = new RequestHeaders({ ...userAgentHeaders, accept })
+  const headers = new RequestHeaders(baseHeaders(accept))
   if (dpop !== undefined) await dpop.addProof(url, headers, 'GET', accessToken)
   headers.record.authorization = `${dpop !== undefined ? 'DPoP' : 'Bearer'} ${accessToken}`
   const response = await (state.fetch ?? fetch)(url.href, {

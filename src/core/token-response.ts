@@ -60,17 +60,16 @@ export type TokenResponse = oauth.TokenEndpointResponse & TokenEndpointResponseH
 function addHelpers(response: oauth.TokenEndpointResponse): TokenResponse {
   const expiresAt =
     typeof response.expires_in === 'number' ? Date.now() + response.expires_in * 1000 : undefined
-  return Object.defineProperties(response, {
-    claims: {
-      value: () => oauth.getValidatedIdTokenClaims(response),
-    },
-    expiresIn: {
-      value: () =>
-        expiresAt === undefined
-          ? undefined
-          : Math.max(0, Math.floor((expiresAt - Date.now()) / 1000)),
-    },
-  }) as TokenResponse
+  Object.defineProperty(response, 'claims', {
+    value: () => oauth.getValidatedIdTokenClaims(response),
+  })
+  Object.defineProperty(response, 'expiresIn', {
+    value: () =>
+      expiresAt === undefined
+        ? undefined
+        : Math.max(0, Math.floor((expiresAt - Date.now()) / 1000)),
+  })
+  return response as TokenResponse
 }
 
 /** @internal A token endpoint request: the grant type and its parameters. */
@@ -107,9 +106,9 @@ export async function exchange(
       const result = await processResponse(response, decryption.options)
       if (result.id_token !== undefined) {
         checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
-        await state.nonRepudiation?.(response, deadline)
+        if (state.nonRepudiation !== undefined) await state.nonRepudiation(response, deadline)
       }
-      await after?.(result)
+      if (after !== undefined) await after(result)
       return rememberDecrypted(addHelpers(result), decryption.plaintext())
     },
     signal,
