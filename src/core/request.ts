@@ -37,18 +37,6 @@ export class RequestHeaders {
   delete(name: string): void {
     delete this.record[name.toLowerCase()]
   }
-
-  forEach(callback: (value: string, name: string) => void): void {
-    for (const [name, value] of Object.entries(this.record)) callback(value, name)
-  }
-
-  entries(): IterableIterator<[string, string]> {
-    return Object.entries(this.record)[Symbol.iterator]()
-  }
-
-  [Symbol.iterator](): IterableIterator<[string, string]> {
-    return this.entries()
-  }
 }
 
 /** @internal The parts of an oauth4webapi DPoP handle that attach proofs and learn nonces. */
