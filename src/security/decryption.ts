@@ -162,7 +162,6 @@ export function enableDecryptingResponses(
     throw argumentError('no decryption keys were provided', 'ERR_INVALID_ARG_VALUE')
   }
   const normalized = keys.map(normalize)
-  const keyManagementAlgorithms = [...new Set(normalized.flatMap((key) => key.algs))]
   const allowedEnc = [...contentEncryptionAlgorithms]
   const keyFor = (header: JWEHeaderParameters): CryptoKey => {
     if (typeof header.enc !== 'string' || !allowedEnc.includes(header.enc)) {
@@ -170,13 +169,6 @@ export function enableDecryptingResponses(
         `the response is encrypted with "enc" ${JSON.stringify(header.enc)}, which is not in the allowed content encryption algorithms (${allowedEnc.join(', ')})`,
         'OAUTH_DECRYPTION_FAILED',
         { enc: header.enc },
-      )
-    }
-    if (typeof header.alg !== 'string' || !keyManagementAlgorithms.includes(header.alg)) {
-      throw clientError(
-        `the response is encrypted with "alg" ${JSON.stringify(header.alg)}, which none of the decryption keys supports`,
-        'OAUTH_DECRYPTION_FAILED',
-        { alg: header.alg },
       )
     }
     return selectKey(normalized, header)
