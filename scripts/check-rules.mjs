@@ -2,8 +2,9 @@
 // Keeps the dependency rules of /STYLE.md ("Directions of dependency") over src/:
 //   - the core and every feature module run on any runtime: no `node:` import, no `process` or
 //     `Buffer`, no `require(`; third-party imports are only `oauth4webapi` and `jose` (subpaths ok);
-//   - feature modules (src/*.ts but index.ts, src/grants, src/resources, src/security) import only
-//     src/core/, `oauth4webapi` and `jose`, never each other, so unused features leave bundles;
+//   - feature modules (src/*.ts but index.ts, src/grants, src/resources, src/security and the
+//     opt-in entry src/jar-encryption) import only src/core/, `oauth4webapi` and `jose`, never each
+//     other, so unused features leave bundles;
 //   - src/core/ imports only itself, `oauth4webapi` and `jose` (the dependency points one way);
 //   - package.json depends on exactly `oauth4webapi` and `jose`; its only peer is the optional
 //     `oidc-provider` that `openid-rp demo` loads (OPTIONAL_PEERS).
@@ -201,7 +202,7 @@ function kindOf(file) {
   if (file === 'src/index.ts') return 'index'
   if (file.startsWith('src/core/')) return 'core'
   if (/^src\/[^/]+\.ts$/.test(file)) return 'feature'
-  if (/^src\/(?:grants|resources|security)\//.test(file)) return 'feature'
+  if (/^src\/(?:grants|resources|security|jar-encryption)\//.test(file)) return 'feature'
   return 'other'
 }
 

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
-import { argumentError, clientError } from './errors.ts'
+import { argumentError, clientError, missingMetadata } from './errors.ts'
 import type { State } from './state.ts'
 
 /** @internal A server endpoint as a URL; refuses a missing one and (by default) plain HTTP. */
@@ -10,11 +10,7 @@ export function endpoint(
 ): URL {
   const value = state.as[name]
   if (typeof value !== 'string' || value.length === 0) {
-    throw clientError(
-      `the server metadata has no "${String(name)}": the server does not support this operation`,
-      'OAUTH_MISSING_SERVER_METADATA',
-      { attribute: name },
-    )
+    throw clientError(missingMetadata(name), 'OAUTH_MISSING_SERVER_METADATA', { attribute: name })
   }
   let url: URL
   try {

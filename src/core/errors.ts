@@ -92,29 +92,31 @@ export function clientError(message: string, code: ErrorCode, cause?: unknown): 
   return new ClientError(message, { code, cause })
 }
 
+/** @internal What to say when the server metadata lacks a value an operation needs. */
+export function missingMetadata(attribute: unknown): string {
+  return `the server metadata has no ${attribute ? `"${String(attribute)}"` : 'value needed for this operation'}: the server does not support it or the metadata is incomplete`
+}
+
+/** @internal What to do about a JWT timestamp check that failed. */
+export const CLOCK_HINT =
+  'check the local clock or set the [clockSkew]/[clockTolerance] client metadata'
+
+const NOT_ISSUED_TO_CLIENT = 'the token was not issued to this client_id'
+const CLAIM_HINTS = new Map<unknown, string>([
+  ['nonce', 'pass the nonce you sent in the authorization request as `expectedNonce`'],
+  ['iss', 'the token was not issued by the configured issuer'],
+  ['aud', NOT_ISSUED_TO_CLIENT],
+  ['azp', NOT_ISSUED_TO_CLIENT],
+  ['sub', 'the subject differs from the expected one'],
+])
+
 const hints: Partial<Record<string, string | ((cause: any) => string | undefined)>> = {
   OAUTH_HTTP_REQUEST_FORBIDDEN:
     'use an https: endpoint, or call allowInsecureRequests(config) for local development only',
   OAUTH_REQUEST_PROTOCOL_FORBIDDEN: 'the endpoint URL must use https: or http:',
-  OAUTH_MISSING_SERVER_METADATA: (cause) =>
-    `the server metadata has no ${cause?.attribute ? `"${cause.attribute}"` : 'value needed for this operation'}; the server does not support it or the metadata is incomplete`,
-  OAUTH_JWT_CLAIM_COMPARISON_FAILED: (cause) => {
-    switch (cause?.claim) {
-      case 'nonce':
-        return 'pass the nonce you sent in the authorization request as `expectedNonce`'
-      case 'iss':
-        return 'the token was not issued by the configured issuer'
-      case 'aud':
-      case 'azp':
-        return 'the token was not issued to this client_id'
-      case 'sub':
-        return 'the subject differs from the expected one'
-      default:
-        return undefined
-    }
-  },
-  OAUTH_JWT_TIMESTAMP_CHECK_FAILED:
-    'check the local clock or set the [clockSkew]/[clockTolerance] client metadata',
+  OAUTH_MISSING_SERVER_METADATA: (cause) => missingMetadata(cause?.attribute),
+  OAUTH_JWT_CLAIM_COMPARISON_FAILED: (cause) => CLAIM_HINTS.get(cause?.claim),
+  OAUTH_JWT_TIMESTAMP_CHECK_FAILED: CLOCK_HINT,
   OAUTH_KEY_SELECTION_FAILED:
     'no single key in the issuer JWKS matches the JWT header (kid, alg, kty)',
 }
@@ -188,15 +190,15 @@ export function normalizeError(err: unknown): Error {
   ) {
     return err
   }
-  if (err instanceof oauth.OperationProcessingError) {
+  if (
+    err instanceof oauth.OperationProcessingError ||
+    err instanceof oauth.UnsupportedOperationError
+  ) {
     const code = (err as { code?: string }).code
     return new ClientError(withHint(err.message, code, err.cause), {
       cause: redact(err.cause),
       code,
     })
-  }
-  if (err instanceof oauth.UnsupportedOperationError) {
-    return new ClientError(err.message, { cause: redact(err.cause), code: err.code })
   }
   if (err instanceof TypeError) {
     return err
@@ -204,21 +206,20 @@ export function normalizeError(err: unknown): Error {
   if (err instanceof Error) {
     switch (err.name) {
       case 'TimeoutError':
-        return new ClientError(
+        return clientError(
           'the request timed out: raise `config.timeout` (seconds) if the server is slow',
-          { cause: err, code: 'OAUTH_TIMEOUT' },
+          'OAUTH_TIMEOUT',
+          err,
         )
       case 'AbortError':
-        return new ClientError('the operation was aborted by its AbortSignal', {
-          cause: err,
-          code: 'OAUTH_ABORT',
-        })
+        return clientError('the operation was aborted by its AbortSignal', 'OAUTH_ABORT', err)
       case 'OperationError':
       case 'NotSupportedError':
-        return new ClientError(`the runtime's WebCrypto refused the operation: ${err.message}`, {
-          cause: err,
-          code: 'OAUTH_UNSUPPORTED_OPERATION',
-        })
+        return clientError(
+          `the runtime's WebCrypto refused the operation: ${err.message}`,
+          'OAUTH_UNSUPPORTED_OPERATION',
+          err,
+        )
     }
   }
   return new ClientError('the request failed or returned an unusable response, see `cause`', {

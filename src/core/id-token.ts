@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
-import { clientError } from './errors.ts'
+import { CLOCK_HINT, clientError } from './errors.ts'
 
 /** @internal The payload of a compact JWS, or undefined. */
 export function jwsPayload(jws: string | null | undefined): Record<string, unknown> | undefined {
@@ -28,7 +28,7 @@ export function checkIssuedAt(claims: { iat?: unknown } | undefined, client: oau
   const tolerance = client[oauth.clockTolerance] ?? 30
   if (claims.iat > now + tolerance) {
     throw clientError(
-      `the ID Token "iat" (issued at) is ${claims.iat - now} s in the future, beyond the ${tolerance} s clock tolerance: check the local clock or set the [clockSkew] client metadata`,
+      `the ID Token "iat" (issued at) is ${claims.iat - now} s in the future, beyond the ${tolerance} s clock tolerance: ${CLOCK_HINT}`,
       'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
       { claim: 'iat', iat: claims.iat, now, tolerance },
     )

@@ -72,26 +72,21 @@ export async function pollGrant<T>(
     try {
       return await attempt(signal)
     } catch (err) {
-      if (err instanceof oauth.ResponseBodyError) {
-        const requested = retryAfter(err.response)
-        if (err.error === 'slow_down') {
-          interval += 5
-          delay = Math.max(interval, requested ?? 0)
-          continue
+      let requested: number | undefined
+      if (
+        err instanceof oauth.ResponseBodyError &&
+        (err.error === 'slow_down' || err.error === 'authorization_pending')
+      ) {
+        if (err.error === 'slow_down') interval += 5
+        requested = retryAfter(err.response) ?? 0
+      } else {
+        const response = (err as { cause?: unknown })?.cause
+        if (response instanceof Response && response.status === 503) {
+          requested = retryAfter(response)
         }
-        if (err.error === 'authorization_pending') {
-          delay = Math.max(interval, requested ?? 0)
-          continue
-        }
+        if (requested === undefined) throw err
       }
-      const response = (err as { cause?: unknown })?.cause
-      const requested =
-        response instanceof Response && response.status === 503 ? retryAfter(response) : undefined
-      if (requested !== undefined) {
-        delay = Math.max(interval, requested)
-        continue
-      }
-      throw err
+      delay = Math.max(interval, requested)
     }
   }
 }

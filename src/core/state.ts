@@ -84,6 +84,8 @@ export interface State {
   authResponse?: AuthResponseValidator
   /** Cross-checks the token endpoint response against the front-channel one (hybrid flow). */
   frontChannel?: (authResponse: URLSearchParams, tokens: oauth.TokenEndpointResponse) => void
+  /** Encrypts a signed request object (`openid-rp/jar-encryption`). */
+  encryptRequestObject?: (state: State, requestObject: string) => Promise<string>
 }
 
 const states = new WeakMap<object, State>()

@@ -93,17 +93,10 @@ export async function implicitAuthentication(
       withoutIdToken,
       checks?.expectedState ?? oauth.expectNoState,
     )
-    const idTokens = params.getAll('id_token')
-    if (idTokens.length > 1) {
+    const [idToken, ...others] = params.getAll('id_token')
+    if (!idToken || others.length !== 0) {
       throw clientError(
-        'the implicit authentication response has more than one "id_token" parameter',
-        'OAUTH_INVALID_RESPONSE',
-      )
-    }
-    const idToken = idTokens[0]
-    if (!idToken) {
-      throw clientError(
-        'the implicit authentication response has no "id_token" parameter',
+        `the implicit authentication response must have exactly one "id_token" parameter, not ${others.length + Number(idToken !== undefined)}`,
         'OAUTH_INVALID_RESPONSE',
       )
     }

@@ -97,6 +97,26 @@ for (const impl of implementations) {
         )
       })
 
+      for (const [what, header] of [
+        ['is not JSON', 'bm90LWpzb24'],
+        [
+          'names the PBES2-HS256+A128KW alg',
+          'eyJhbGciOiJQQkVTMi1IUzI1NitBMTI4S1ciLCJlbmMiOiJBMjU2R0NNIn0',
+        ],
+      ]) {
+        it(`fetchUserInfo() rejects UserInfo whose JWE protected header ${what}`, async () => {
+          const jwe = await encrypt(await sign(as.userinfoClaims(), as.keys.rsa), ec2, 'A256GCM')
+          const forged = [header, ...jwe.split('.').slice(1)].join('.')
+          const err = await rejects(
+            client,
+            userinfo(await decrypting('ec', 'A256GCM'), forged),
+            'ClientError',
+            'OAUTH_DECRYPTION_FAILED',
+          )
+          assert.doesNotMatch(err.message, /user@example\.com/)
+        })
+      }
+
       it('fetchUserInfo() rejects UserInfo encrypted to another key under a known kid', async () => {
         const jwe = await encrypt(await sign(as.userinfoClaims(), as.keys.rsa), impostor, 'A256GCM')
         await rejects(

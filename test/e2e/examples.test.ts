@@ -25,6 +25,7 @@ import * as nonRepudiation from '../../examples/non-repudiation.ts'
 import * as decryption from '../../examples/decryption.ts'
 import * as jwksCache from '../../examples/jwks-cache.ts'
 import * as parJar from '../../examples/par-jar.ts'
+import * as jarEncryption from '../../examples/jar-encryption.ts'
 
 let op: TestProvider
 let rs: ResourceServer
@@ -90,6 +91,12 @@ before(async () => {
       }),
       confidential('ex-par', {
         request_object_signing_alg: 'ES256',
+        jwks: { keys: [{ ...(await jose.exportJWK(jar.publicKey)), alg: 'ES256', use: 'sig' }] },
+      }),
+      confidential('ex-jar-enc', {
+        request_object_signing_alg: 'ES256',
+        request_object_encryption_alg: 'RSA-OAEP-256',
+        request_object_encryption_enc: 'A256GCM',
         jwks: { keys: [{ ...(await jose.exportJWK(jar.publicKey)), alg: 'ES256', use: 'sig' }] },
       }),
     ],
@@ -215,6 +222,17 @@ describe('examples/ run against the local provider (openid-rp)', () => {
       signingKey: { key: jarKey },
     })
     assert.ok(result.authorizationUrl.searchParams.get('request_uri'))
+    assert.equal(result.sub, op.account.sub)
+  })
+
+  it('examples/jar-encryption.ts: a signed and encrypted request object', async () => {
+    const result = await jarEncryption.main(op.issuer, {
+      ...common('ex-jar-enc'),
+      signingKey: { key: jarKey },
+    })
+    const request = result.authorizationUrl.searchParams.get('request')!
+    assert.equal(request.split('.').length, 5, 'the request object is a JWE')
+    assert.equal(jose.decodeProtectedHeader(request).cty, 'JWT')
     assert.equal(result.sub, op.account.sub)
   })
 })

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 
 import * as jose from 'jose'
+import { enableRequestObjectEncryption } from 'openid-rp/jar-encryption'
 
 import { type Client, implementations } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
@@ -60,6 +61,11 @@ for (const impl of implementations) {
       client = await impl.load()
     })
 
+    /** openid-rp encrypts only once the opt-in entry is enabled; the reference never does. */
+    const enable = (config: unknown) => {
+      if (impl.name === 'openid-rp') enableRequestObjectEncryption(config as never)
+    }
+
     for (const metadata of encryptingClients) {
       it(`buildAuthorizationUrlWithJAR() with request_object_encryption_alg ${metadata.request_object_encryption_alg} completes the code flow`, async () => {
         const config = await client.discovery(
@@ -68,7 +74,7 @@ for (const impl of implementations) {
           { ...metadata },
           client.PrivateKeyJwt(signingKey),
           {
-            execute: [client.allowInsecureRequests],
+            execute: [client.allowInsecureRequests, enable],
           },
         )
         const pkceCodeVerifier = client.randomPKCECodeVerifier()
@@ -118,7 +124,7 @@ for (const impl of implementations) {
         'rp-jar-rsa',
         { request_object_encryption_alg: 'RSA-OAEP-512' },
         client.PrivateKeyJwt(signingKey),
-        { execute: [client.allowInsecureRequests] },
+        { execute: [client.allowInsecureRequests, enable] },
       )
       const attempt = client.buildAuthorizationUrlWithJAR(
         config,
@@ -136,5 +142,95 @@ for (const impl of implementations) {
         assert.ok((await attempt) instanceof URL)
       }
     })
+
+    for (const metadata of encryptingClients) {
+      it(`buildAuthorizationUrlWithJAR() with request_object_encryption_alg ${metadata.request_object_encryption_alg} but without enableRequestObjectEncryption() ${impl.name === 'openid-rp' ? 'rejects with OAUTH_UNSUPPORTED_OPERATION and sends nothing' : 'sends the signed request object'}`, async () => {
+        const requests: string[] = []
+        const config = await client.discovery(
+          op.issuer,
+          metadata.client_id,
+          { ...metadata },
+          client.PrivateKeyJwt(signingKey),
+          { execute: [client.allowInsecureRequests] },
+        )
+        config[client.customFetch] = (url, options) => {
+          requests.push(url)
+          return fetch(url, options as RequestInit)
+        }
+        const attempt = client.buildAuthorizationUrlWithJAR(
+          config,
+          { redirect_uri: redirectUri, scope: 'openid', state: client.randomState() },
+          signingKey,
+        )
+        if (impl.name === 'openid-rp') {
+          await assert.rejects(attempt, (err: Error & { code?: string }) => {
+            assert.ok(err instanceof client.ClientError)
+            assert.equal(err.code, 'OAUTH_UNSUPPORTED_OPERATION')
+            assert.match(err.message, /request_object_encryption_alg/)
+            assert.match(err.message, /enableRequestObjectEncryption\(config\)/)
+            assert.match(err.message, /'openid-rp\/jar-encryption'/)
+            return true
+          })
+          assert.deepEqual(requests, [], 'not even the JWKS was fetched')
+        } else {
+          const request = (await attempt).searchParams.get('request')!
+          assert.equal(request.split('.').length, 3)
+        }
+      })
+    }
+
+    it(`buildAuthorizationUrlWithJAR() without request_object_encryption_alg sends a signed request object${impl.name === 'openid-rp' ? ', also with enableRequestObjectEncryption()' : ''}`, async () => {
+      const config = await client.discovery(
+        op.issuer,
+        'rp-jar-rsa',
+        undefined,
+        client.PrivateKeyJwt(signingKey),
+        { execute: [client.allowInsecureRequests, enable] },
+      )
+      const url = await client.buildAuthorizationUrlWithJAR(
+        config,
+        { redirect_uri: redirectUri, scope: 'openid' },
+        signingKey,
+      )
+      const request = url.searchParams.get('request')!
+      assert.equal(request.split('.').length, 3, 'a JWS, not a JWE')
+    })
   })
 }
+
+describe('openid-rp/jar-encryption', () => {
+  it('enableRequestObjectEncryption() refuses anything but a Configuration with ERR_INVALID_ARG_TYPE', () => {
+    assert.throws(
+      () => enableRequestObjectEncryption({} as never),
+      (err: Error & { code?: string }) => {
+        assert.ok(err instanceof TypeError)
+        assert.equal(err.code, 'ERR_INVALID_ARG_TYPE')
+        return true
+      },
+    )
+  })
+
+  it('buildAuthorizationUrlWithJAR() with an enabled request_object_encryption_alg that is not RSA-OAEP* or ECDH-ES* rejects with OAUTH_UNSUPPORTED_OPERATION', async () => {
+    const client = await import('openid-rp')
+    const config = await client.discovery(
+      op.issuer,
+      'rp-jar-rsa',
+      { request_object_encryption_alg: 'A128KW' },
+      client.PrivateKeyJwt(signingKey),
+      { execute: [client.allowInsecureRequests, enableRequestObjectEncryption] },
+    )
+    await assert.rejects(
+      client.buildAuthorizationUrlWithJAR(
+        config,
+        { redirect_uri: redirectUri, scope: 'openid' },
+        signingKey,
+      ),
+      (err: Error & { code?: string }) => {
+        assert.ok(err instanceof client.ClientError)
+        assert.equal(err.code, 'OAUTH_UNSUPPORTED_OPERATION')
+        assert.match(err.message, /"A128KW" is not supported/)
+        return true
+      },
+    )
+  })
+})

@@ -126,21 +126,30 @@ describe('openid-rp package.json', () => {
   const ownUrl = new URL('../../package.json', import.meta.url)
   const referenceUrl = new URL(import.meta.resolve('openid-client/package.json'))
 
-  it('exports ".", "./passport" and "./package.json", like openid-client', async () => {
+  it('exports every subpath of openid-client, and "./jar-encryption" beside them', async () => {
     const own = await read(ownUrl)
     const theirs = await read(referenceUrl)
-    assert.deepEqual(Object.keys(own.exports).sort(), ['.', './package.json', './passport'])
-    assert.deepEqual(Object.keys(own.exports).sort(), Object.keys(theirs.exports).sort())
+    assert.deepEqual(Object.keys(theirs.exports).sort(), ['.', './package.json', './passport'])
+    assert.deepEqual(
+      Object.keys(own.exports).sort(),
+      [...Object.keys(theirs.exports), './jar-encryption'].sort(),
+    )
     assert.equal(own.exports['./package.json'], './package.json')
   })
 
-  it('exports "." and "./passport" with "types" first and then "default"', async () => {
+  it('exports ".", "./jar-encryption" and "./passport" with "types" first and then "default"', async () => {
     const { exports } = await read(ownUrl)
-    for (const subpath of ['.', './passport']) {
+    for (const subpath of ['.', './jar-encryption', './passport']) {
       assert.deepEqual(Object.keys(exports[subpath]), ['types', 'default'], subpath)
       assert.match(exports[subpath].types, /^\.\/build\/.+\.d\.ts$/, subpath)
       assert.match(exports[subpath].default, /^\.\/build\/.+\.js$/, subpath)
     }
+  })
+
+  it('openid-rp/jar-encryption exports enableRequestObjectEncryption only', async () => {
+    const subpath = await import('openid-rp/jar-encryption')
+    assert.deepEqual(Object.keys(subpath), ['enableRequestObjectEncryption'])
+    assert.equal(typeof subpath.enableRequestObjectEncryption, 'function')
   })
 
   it('declares sideEffects false and type module', async () => {

@@ -40,6 +40,8 @@ describe('npm pack', () => {
     for (const path of [
       'build/index.js',
       'build/index.d.ts',
+      'build/jar-encryption/index.js',
+      'build/jar-encryption/index.d.ts',
       'build/passport/index.js',
       'build/passport/index.d.ts',
     ]) {

@@ -60,4 +60,15 @@ describe('CommonJS consumers (require of ESM, Node >= 20.19)', () => {
     assert.deepEqual(result.required, result.imported)
     assert.ok(result.sameBindings)
   })
+
+  it("require('openid-rp/jar-encryption') returns what import returns", () => {
+    const result = inPlainNode(compare('openid-rp/jar-encryption')) as {
+      required: string[]
+      imported: string[]
+      sameBindings: boolean
+    }
+    assert.deepEqual(result.required, ['enableRequestObjectEncryption'])
+    assert.deepEqual(result.required, result.imported)
+    assert.ok(result.sameBindings)
+  })
 })

@@ -1,0 +1,99 @@
+import { CompactEncrypt } from 'jose/jwe/compact/encrypt'
+
+import { endpoint } from '../core/authorization-request.ts'
+import type { Configuration } from '../core/configuration.ts'
+import { clientError } from '../core/errors.ts'
+import { fetchJsonObject } from '../core/http.ts'
+import { internal, type State } from '../core/state.ts'
+
+const OAEP_HASH: Record<string, string> = {
+  'RSA-OAEP-256': 'SHA-256',
+  'RSA-OAEP-384': 'SHA-384',
+  'RSA-OAEP-512': 'SHA-512',
+}
+
+function keyTypeFor(alg: string): string[] {
+  if (alg.startsWith('RSA-OAEP')) return ['RSA']
+  if (alg.startsWith('ECDH-ES')) return ['EC', 'OKP']
+  return []
+}
+
+async function encryptRequestObject(state: State, requestObject: string): Promise<string> {
+  const alg = state.c.request_object_encryption_alg
+  if (typeof alg !== 'string' || keyTypeFor(alg).length === 0) {
+    throw clientError(
+      `request_object_encryption_alg ${JSON.stringify(alg)} is not supported: use RSA-OAEP(-256/384/512) or ECDH-ES(+A128KW/A192KW/A256KW)`,
+      'OAUTH_UNSUPPORTED_OPERATION',
+    )
+  }
+  const enc =
+    typeof state.c.request_object_encryption_enc === 'string'
+      ? state.c.request_object_encryption_enc
+      : 'A128CBC-HS256'
+  const jwks = await fetchJsonObject(state, endpoint(state, 'jwks_uri'))
+  const keys = Array.isArray(jwks.keys) ? (jwks.keys as Record<string, unknown>[]) : []
+  const candidates = keys.filter(
+    (jwk) =>
+      typeof jwk === 'object' &&
+      jwk !== null &&
+      keyTypeFor(alg).includes(jwk.kty as string) &&
+      (jwk.use === undefined || jwk.use === 'enc') &&
+      (jwk.alg === undefined || jwk.alg === alg) &&
+      (!Array.isArray(jwk.key_ops) ||
+        jwk.key_ops.some((op) => op === 'encrypt' || op === 'wrapKey' || op === 'deriveKey')),
+  )
+  const jwk = candidates.find((candidate) => candidate.alg === alg) ?? candidates[0]
+  if (jwk === undefined) {
+    throw clientError(
+      `the server's JWKS has no encryption key for ${alg}: it cannot receive encrypted request objects with this algorithm`,
+      'OAUTH_KEY_SELECTION_FAILED',
+      { alg },
+    )
+  }
+  const key = await crypto.subtle.importKey(
+    'jwk',
+    jwk as JsonWebKey,
+    alg.startsWith('RSA-OAEP')
+      ? { name: 'RSA-OAEP', hash: OAEP_HASH[alg] ?? 'SHA-1' }
+      : jwk.kty === 'OKP'
+        ? { name: String(jwk.crv) }
+        : { name: 'ECDH', namedCurve: String(jwk.crv) },
+    true,
+    alg.startsWith('RSA-OAEP') ? ['encrypt'] : [],
+  )
+  return new CompactEncrypt(new TextEncoder().encode(requestObject))
+    .setProtectedHeader({
+      alg,
+      enc,
+      cty: 'JWT',
+      ...(typeof jwk.kid === 'string' && { kid: jwk.kid }),
+    })
+    .encrypt(key)
+}
+
+/**
+ * Lets `buildAuthorizationUrlWithJAR` encrypt signed request objects (JWE, `cty: JWT`) to the
+ * server's key from its JWKS, as the client registered with `request_object_encryption_alg`
+ * (`RSA-OAEP*` or `ECDH-ES*`) and `request_object_encryption_enc` (default `A128CBC-HS256`).
+ * Without this call, a Configuration whose client registered `request_object_encryption_alg`
+ * refuses to build a JAR URL rather than send the request object unencrypted. It lives in its
+ * own entry so applications that do not encrypt request objects do not ship JWE encryption.
+ *
+ * @example
+ * ```ts
+ * import * as client from 'openid-rp'
+ * import { enableRequestObjectEncryption } from 'openid-rp/jar-encryption'
+ *
+ * const config = await client.discovery(server, 'client-id', {
+ *   request_object_encryption_alg: 'RSA-OAEP-256',
+ *   request_object_encryption_enc: 'A256GCM',
+ * }, client.PrivateKeyJwt(signingKey))
+ * enableRequestObjectEncryption(config)
+ * const url = await client.buildAuthorizationUrlWithJAR(config, parameters, signingKey)
+ * ```
+ * @see [RFC 9101 §6.1](https://www.rfc-editor.org/rfc/rfc9101.html#section-6.1)
+ * @see [OpenID Connect Core §6.1](https://openid.net/specs/openid-connect-core-1_0.html#JWTRequests)
+ */
+export function enableRequestObjectEncryption(config: Configuration): void {
+  internal(config).encryptRequestObject = encryptRequestObject
+}
