@@ -26,18 +26,18 @@ export async function buildAuthorizationUrlWithPAR(
   options?: DPoPOptions,
 ): Promise<URL> {
   const state = internal(config)
-  const pushed = await perform(options?.DPoP, async () => {
+  const pushed = await perform(state, options?.DPoP, async (deadline) => {
     const params = authorizationParameters(state, parameters)
     return oauth.processPushedAuthorizationResponse(
       state.as,
       state.c,
       await oauth.pushedAuthorizationRequest(state.as, state.c, state.auth, params, {
-        ...transport(state),
+        ...transport(state, deadline),
         DPoP: options?.DPoP,
       }),
     )
   })
-  return perform(undefined, async () =>
+  return perform(state, undefined, async () =>
     authorizationUrl(
       state,
       new URLSearchParams({ client_id: state.c.client_id, request_uri: pushed.request_uri }),

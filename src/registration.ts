@@ -53,15 +53,15 @@ export async function dynamicClientRegistration(
   options?: DynamicClientRegistrationRequestOptions,
 ): Promise<Configuration> {
   const as = ownServerMetadata(await fetchServerMetadata(server, options))
-  const http = transport({
+  const settings = {
     fetch: options?.[oauth.customFetch],
     tlsOnly: options?.execute?.includes(allowInsecureRequests) !== true,
     timeout: options?.timeout ?? DEFAULT_TIMEOUT,
-  })
-  const registered = await perform(options?.DPoP, async () =>
+  }
+  const registered = await perform(settings, options?.DPoP, async (deadline) =>
     oauth.processDynamicClientRegistrationResponse(
       await oauth.dynamicClientRegistrationRequest(as, metadata, {
-        ...http,
+        ...transport(settings, deadline),
         DPoP: options?.DPoP,
         initialAccessToken: options?.initialAccessToken,
       }),

@@ -19,7 +19,7 @@ type IdTokenResponseValidation = typeof oauth.validateCodeIdTokenResponse
 export function idTokenResponseValidator(
   validate: IdTokenResponseValidation,
 ): AuthResponseValidator {
-  return async (state, currentUrl, checks) => {
+  return async (state, currentUrl, checks, deadline) => {
     if (typeof checks.expectedNonce !== 'string') {
       throw argumentError(
         '"expectedNonce" must be a string: pass the nonce sent in the authorization request',
@@ -40,7 +40,7 @@ export function idTokenResponseValidator(
       checks.expectedNonce,
       checks.expectedState ?? oauth.expectNoState,
       checks.maxAge,
-      { ...signatureOptions(state), ...decryption.options },
+      { ...signatureOptions(state, deadline), ...decryption.options },
     )
     const plaintext = decryption.plaintext()
     const claims = jwsPayload(plaintext ?? received.get('id_token'))

@@ -85,29 +85,8 @@ export class Deadline {
   }
 }
 
-/**
- * @internal Options for one oauth4webapi request; the timeout signal is created only when a
- * request is actually made, and also aborts with the caller's `signal` when one is given. For
- * requests whose response is read before the operation returns, prefer {@link limitedTransport}.
- */
-export function transport(
-  state: Pick<State, 'fetch' | 'tlsOnly' | 'timeout'>,
-  signal?: AbortSignal,
-): TransportOptions {
-  const timeout = state.timeout
-  return {
-    [oauth.customFetch]: state.fetch as TransportOptions[typeof oauth.customFetch],
-    [oauth.allowInsecureRequests]: !state.tlsOnly,
-    headers: userAgentHeaders,
-    signal: timeout
-      ? () =>
-          signal ? AbortSignal.any([signal, timeoutSignal(timeout)!]) : timeoutSignal(timeout)!
-      : signal && (() => signal),
-  }
-}
-
 /** @internal Options for one oauth4webapi request limited by `deadline`. */
-export function limitedTransport(
+export function transport(
   state: Pick<State, 'fetch' | 'tlsOnly'>,
   deadline: Deadline,
 ): TransportOptions {
@@ -164,22 +143,11 @@ const timeoutReason = () =>
   new DOMException('The operation was aborted due to timeout', 'TimeoutError')
 
 /**
- * @internal Runs one protocol operation; when a DPoP handle is in use and the server asks for a
- * fresh nonce, runs it once more (the handle has learned the nonce by then).
- */
-export function perform<T>(
-  dpop: oauth.DPoPHandle | undefined,
-  operation: () => Promise<T>,
-): Promise<T> {
-  return performLimited({ timeout: undefined }, dpop, operation)
-}
-
-/**
  * @internal Runs one protocol operation within a fresh {@link Deadline}, released when it
  * settles; when a DPoP handle is in use and the server asks for a fresh nonce, runs it once more
  * (the handle has learned the nonce by then).
  */
-export async function performLimited<T>(
+export async function perform<T>(
   state: Pick<State, 'timeout'>,
   dpop: oauth.DPoPHandle | undefined,
   operation: (deadline: Deadline) => Promise<T>,
@@ -256,12 +224,9 @@ async function getJsonObject(
  * @internal Options for a response whose JWT signature is checked against the issuer JWKS,
  * fetched (when not cached) within `deadline`.
  */
-export function signatureOptions(
-  state: State,
-  deadline?: Deadline,
-): oauth.ValidateSignatureOptions {
+export function signatureOptions(state: State, deadline: Deadline): oauth.ValidateSignatureOptions {
   return {
-    ...(deadline ? limitedTransport(state, deadline) : transport(state)),
+    ...transport(state, deadline),
     [oauth.jwksCache]: state.jwksCache,
   } as oauth.ValidateSignatureOptions
 }

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
-import { argumentError, clientError, normalizeError } from './errors.ts'
+import { argumentError, clientError, missingMetadata, normalizeError } from './errors.ts'
 import { baseHeaders, type Deadline } from './http.ts'
 import type { State } from './state.ts'
 
@@ -81,7 +81,7 @@ export function serverEndpoint(
     if (url === undefined) {
       throw clientError(
         value === undefined
-          ? `the server metadata has no "${attribute}": the server does not support this operation or its metadata is incomplete`
+          ? missingMetadata(attribute)
           : `the server metadata "${attribute}" is not a valid URL: the server's metadata is broken`,
         value === undefined ? 'OAUTH_MISSING_SERVER_METADATA' : 'OAUTH_INVALID_SERVER_METADATA',
         { attribute },

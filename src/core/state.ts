@@ -66,6 +66,7 @@ export type AuthResponseValidator = (
   state: State,
   currentUrl: URL | Request,
   checks: AuthResponseChecks,
+  deadline: Deadline,
 ) => Promise<URLSearchParams>
 
 /** Everything a Configuration holds; reachable only through {@link internal}. */
@@ -77,8 +78,10 @@ export interface State {
   timeout?: number
   tlsOnly: boolean
   jwksCache: oauth.JWKSCacheInput
-  nonRepudiation?: (response: Response, deadline?: Deadline) => Promise<void>
+  nonRepudiation?: (response: Response, deadline: Deadline) => Promise<void>
   decrypt?: oauth.JweDecryptFunction
+  /** Gathers the JWTs decrypted during one authorization code grant, see `getDecryptedResponses`. */
+  combineDecrypted?: (authResponse: URLSearchParams, result: object) => void
   responseMode?: 'jwt'
   responseType?: 'code id_token' | 'id_token'
   authResponse?: AuthResponseValidator

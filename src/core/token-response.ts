@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi'
 
 import { captureDecryption, rememberDecrypted } from './decrypted.ts'
-import { performLimited } from './http.ts'
+import { perform } from './http.ts'
 import { checkIssuedAt } from './id-token.ts'
 import { dpopProofs, formRequest, serverEndpoint } from './request.ts'
 import type { State } from './state.ts'
@@ -97,7 +97,7 @@ export async function exchange(
   const url = serverEndpoint(state, 'token_endpoint')
   const body = request.parameters
   body.set('grant_type', request.grantType)
-  return performLimited(
+  return perform(
     state,
     dpop,
     async (deadline) => {

@@ -2,14 +2,10 @@ import * as oauth from 'oauth4webapi'
 
 import { callbackParameters, isRequest, redirectUriOf } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
-import { argumentError, clientError, normalizeError } from '../core/errors.ts'
+import { argumentError, clientError } from '../core/errors.ts'
+import { perform } from '../core/http.ts'
 import { type AuthResponseValidator, internal } from '../core/state.ts'
 import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
-import {
-  type DecryptedAuthorizationCodeResponses,
-  recalledDecrypted,
-  rememberDecrypted,
-} from '../core/decrypted.ts'
 
 /**
  * Checks of the authorization response and the ID Token of {@link authorizationCodeGrant}.
@@ -112,16 +108,18 @@ export async function authorizationCodeGrant(
   const parameters = new URLSearchParams(tokenEndpointParameters)
   const redirectUri = parameters.get('redirect_uri') ?? redirectUriOf(currentUrl)
 
-  let authResponse: URLSearchParams
-  try {
-    authResponse = await (state.authResponse ?? queryResponse)(state, currentUrl, {
-      expectedNonce: checks?.expectedNonce,
-      expectedState: checks?.expectedState,
-      maxAge: checks?.maxAge,
-    })
-  } catch (err) {
-    throw normalizeError(err)
-  }
+  const authResponse = await perform(state, undefined, (deadline) =>
+    (state.authResponse ?? queryResponse)(
+      state,
+      currentUrl,
+      {
+        expectedNonce: checks?.expectedNonce,
+        expectedState: checks?.expectedState,
+        maxAge: checks?.maxAge,
+      },
+      deadline,
+    ),
+  )
 
   const code = authResponse.getAll('code')
   if (code.length !== 1 || code[0] === '') {
@@ -150,22 +148,6 @@ export async function authorizationCodeGrant(
       }),
     state.frontChannel && ((result) => state.frontChannel!(authResponse, result)),
   )
-  const front = recalledDecrypted(authResponse) as DecryptedAuthorizationCodeResponses | undefined
-  const tokenEndpoint = recalledDecrypted(result) as string | undefined
-  if (front !== undefined || tokenEndpoint !== undefined) {
-    const authorizationEndpoint = front?.id_token?.authorization_endpoint
-    const decrypted: DecryptedAuthorizationCodeResponses = Object.freeze({
-      ...(front?.authorization_response && {
-        authorization_response: front.authorization_response,
-      }),
-      ...((tokenEndpoint || authorizationEndpoint) && {
-        id_token: Object.freeze({
-          ...(tokenEndpoint && { token_endpoint: tokenEndpoint }),
-          ...(authorizationEndpoint && { authorization_endpoint: authorizationEndpoint }),
-        }),
-      }),
-    })
-    rememberDecrypted(result, decrypted)
-  }
+  state.combineDecrypted?.(authResponse, result)
   return result
 }

@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { performLimited } from '../core/http.ts'
+import { perform } from '../core/http.ts'
 import { formRequest, serverEndpoint } from '../core/request.ts'
 import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
@@ -44,7 +44,7 @@ export async function initiateBackchannelAuthentication(
   const url = serverEndpoint(state, 'backchannel_authentication_endpoint')
   const body = new URLSearchParams(parameters)
   body.set('client_id', state.c.client_id)
-  return performLimited(state, undefined, async (deadline) =>
+  return perform(state, undefined, async (deadline) =>
     oauth.processBackchannelAuthenticationResponse(
       state.as,
       state.c,

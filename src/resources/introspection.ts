@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { isJwtResponse, performLimited } from '../core/http.ts'
+import { isJwtResponse, perform } from '../core/http.ts'
 import { formRequest, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
@@ -34,7 +34,7 @@ export async function tokenIntrospection(
     state.c.introspection_signed_response_alg !== undefined
       ? 'application/token-introspection+jwt'
       : 'application/json'
-  return performLimited(state, undefined, async (deadline) => {
+  return perform(state, undefined, async (deadline) => {
     const decryption = captureDecryption(state)
     const response = await formRequest(state, url, body, undefined, deadline, accept)
     const jwt = isJwtResponse(response)

@@ -48,7 +48,7 @@ export async function fetchProtectedResource(
   // A stream body is consumed by the first attempt, so a DPoP nonce retry could not resend it;
   // the handle still learns the nonce, and the caller's own retry succeeds.
   const replayable = !(body instanceof ReadableStream)
-  return perform(replayable ? options?.DPoP : undefined, () =>
+  return perform(state, replayable ? options?.DPoP : undefined, () =>
     oauth.protectedResourceRequest(accessToken, method, url, requestHeaders as Headers, body, {
       [oauth.customFetch]: state.fetch as never,
       [oauth.allowInsecureRequests]: !state.tlsOnly,

@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { performLimited } from '../core/http.ts'
+import { perform } from '../core/http.ts'
 import { formRequest, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 
@@ -28,7 +28,7 @@ export async function tokenRevocation(
   const url = serverEndpoint(state, 'revocation_endpoint')
   const body = new URLSearchParams(parameters)
   body.set('token', token)
-  await performLimited(state, undefined, async (deadline) =>
+  await perform(state, undefined, async (deadline) =>
     oauth.processRevocationResponse(await formRequest(state, url, body, undefined, deadline, null)),
   )
 }

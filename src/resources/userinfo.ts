@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
-import { isJwtResponse, performLimited } from '../core/http.ts'
+import { isJwtResponse, perform } from '../core/http.ts'
 import { bearerGet, dpopProofs, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 import { type DPoPOptions } from '../core/token-response.ts'
@@ -37,7 +37,7 @@ export async function fetchUserInfo(
   const accept = state.c.userinfo_signed_response_alg
     ? 'application/jwt'
     : 'application/json, application/jwt'
-  return performLimited(state, options?.DPoP, async (deadline) => {
+  return perform(state, options?.DPoP, async (deadline) => {
     const decryption = captureDecryption(state)
     const response = await bearerGet(state, url, accessToken, accept, proofs, deadline)
     const jwt = isJwtResponse(response)

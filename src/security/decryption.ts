@@ -6,7 +6,11 @@ import type * as oauth from 'oauth4webapi'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError, isCryptoKey, normalizeError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
-import { type DecryptedAuthorizationCodeResponses, recalledDecrypted } from '../core/decrypted.ts'
+import {
+  type DecryptedAuthorizationCodeResponses,
+  recalledDecrypted,
+  rememberDecrypted,
+} from '../core/decrypted.ts'
 
 /**
  * A private key for response decryption, optionally pinned to a JWE `alg` and a `kid`.
@@ -173,6 +177,7 @@ export function enableDecryptingResponses(
     }
     return selectKey(normalized, header)
   }
+  state.combineDecrypted = combineDecrypted
   state.decrypt = async (jwe) => {
     try {
       return new TextDecoder().decode((await compactDecrypt(jwe, keyFor)).plaintext)
@@ -203,4 +208,27 @@ export function getDecryptedResponses(
   result: object,
 ): string | DecryptedAuthorizationCodeResponses | undefined {
   return recalledDecrypted(result) as string | DecryptedAuthorizationCodeResponses | undefined
+}
+
+/**
+ * The decrypted JWTs of one authorization code grant together: the front channel's (JARM,
+ * hybrid ID Token) remembered on the authorization response, the token endpoint's on the result.
+ */
+function combineDecrypted(authResponse: URLSearchParams, result: object): void {
+  const front = recalledDecrypted(authResponse) as DecryptedAuthorizationCodeResponses | undefined
+  const tokenEndpoint = recalledDecrypted(result) as string | undefined
+  if (front === undefined && tokenEndpoint === undefined) return
+  const authorizationEndpoint = front?.id_token?.authorization_endpoint
+  const decrypted: DecryptedAuthorizationCodeResponses = Object.freeze({
+    ...(front?.authorization_response && {
+      authorization_response: front.authorization_response,
+    }),
+    ...((tokenEndpoint || authorizationEndpoint) && {
+      id_token: Object.freeze({
+        ...(tokenEndpoint && { token_endpoint: tokenEndpoint }),
+        ...(authorizationEndpoint && { authorization_endpoint: authorizationEndpoint }),
+      }),
+    }),
+  })
+  rememberDecrypted(result, decrypted)
 }

@@ -3,7 +3,7 @@ import * as oauth from 'oauth4webapi'
 import { callbackParameters, isRequest } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError, normalizeError } from '../core/errors.ts'
-import { signatureOptions } from '../core/http.ts'
+import { Deadline, signatureOptions } from '../core/http.ts'
 import { internal } from '../core/state.ts'
 import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
 import { checkIssuedAt } from '../core/id-token.ts'
@@ -81,6 +81,7 @@ export async function implicitAuthentication(
       'ERR_INVALID_ARG_VALUE',
     )
   }
+  const deadline = new Deadline(state.timeout)
   try {
     const params = await callbackParameters(currentUrl, true)
     const withoutIdToken = new URLSearchParams(params)
@@ -120,12 +121,14 @@ export async function implicitAuthentication(
     await oauth.validateApplicationLevelSignature(
       state.as,
       asTokenResponse,
-      signatureOptions(state),
+      signatureOptions(state, deadline),
     )
     const claims = oauth.getValidatedIdTokenClaims(result)!
     checkIssuedAt(claims, state.c)
     return rememberDecrypted(claims, decryption.plaintext())
   } catch (err) {
     throw normalizeError(err)
+  } finally {
+    deadline.release()
   }
 }

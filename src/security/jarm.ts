@@ -30,14 +30,14 @@ export function useJwtResponseMode(config: Configuration): void {
     )
   }
   state.responseMode = 'jwt'
-  state.authResponse = async (state, currentUrl, checks) => {
+  state.authResponse = async (state, currentUrl, checks, deadline) => {
     const decryption = captureDecryption(state)
     const params = await oauth.validateJwtAuthResponse(
       state.as,
       state.c,
       await callbackParameters(currentUrl),
       checks.expectedState ?? oauth.expectNoState,
-      { ...signatureOptions(state), ...decryption.options },
+      { ...signatureOptions(state, deadline), ...decryption.options },
     )
     const plaintext = decryption.plaintext()
     return plaintext === undefined

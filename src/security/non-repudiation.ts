@@ -19,6 +19,6 @@ import { internal } from '../core/state.ts'
  */
 export function enableNonRepudiationChecks(config: Configuration): void {
   const state = internal(config)
-  state.nonRepudiation = (response) =>
-    oauth.validateApplicationLevelSignature(state.as, response, signatureOptions(state))
+  state.nonRepudiation = (response, deadline) =>
+    oauth.validateApplicationLevelSignature(state.as, response, signatureOptions(state, deadline))
 }
