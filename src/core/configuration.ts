@@ -124,14 +124,24 @@ const forget = new FinalizationRegistry<string>((text) => {
  */
 export function ownServerMetadata(
   metadata: oauth.AuthorizationServer,
-  text: string = documentKey(metadata),
+  text?: string,
 ): oauth.AuthorizationServer {
-  const shared = documents.get(text)?.deref()
+  if (owned.has(metadata)) return metadata
+  const key = text ?? documentKey(metadata)
+  const shared = documents.get(key)?.deref()
   if (shared !== undefined) return shared
-  documents.set(text, new WeakRef(metadata))
-  forget.register(metadata, text)
+  documents.set(key, new WeakRef(metadata))
+  forget.register(metadata, key)
   owned.add(metadata)
   return metadata
+}
+
+/**
+ * @internal The shared document parsed from exactly this metadata response body, if one is
+ * still in use: discovery then skips parsing and validating the same bytes again.
+ */
+export function sharedServerMetadata(text: string): oauth.AuthorizationServer | undefined {
+  return documents.get(text)?.deref()
 }
 
 /** Documents carrying a library hook (Entra ID's issuer template) are never shared with plain ones. */

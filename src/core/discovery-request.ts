@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
-import type { Configuration } from './configuration.ts'
+import { type Configuration, ownServerMetadata, sharedServerMetadata } from './configuration.ts'
 import { argumentError, clientError, normalizeError } from './errors.ts'
 import { baseHeaders, checkTimeout, DEFAULT_TIMEOUT, Deadline } from './http.ts'
 import { type CustomFetch, internal } from './state.ts'
@@ -43,25 +43,23 @@ const ENTRA_ORIGIN = 'https://login.microsoftonline.com'
  * multi-tenant documents (v2 `{tenantid}` templates, whose ID Tokens are then checked against
  * the template filled with their `tid`, and v1 `sts.windows.net` issuers) and Azure AD B2C.
  */
-function acceptsIssuerMismatch(
-  server: URL,
-  as: oauth.AuthorizationServer,
-  algorithm: string | undefined,
-): boolean {
+function acceptsIssuerMismatch(server: URL, algorithm: string | undefined): boolean {
   if (algorithm !== undefined && algorithm !== 'oidc') return false
-  if (server.origin === ENTRA_ORIGIN) {
-    if (as.issuer.includes('{tenantid}')) {
-      const template = as.issuer
-      ;(as as unknown as Record<symbol, unknown>)[(oauth as unknown as Hooks)._expectedIssuer] = ({
-        claims,
-      }: {
-        claims: Record<string, unknown>
-      }) =>
-        template.replace('{tenantid}', typeof claims.tid === 'string' ? claims.tid : '{tenantid}')
-    }
-    return true
+  return server.origin === ENTRA_ORIGIN || server.hostname.endsWith('.b2clogin.com')
+}
+
+/** A copy of an Entra ID `{tenantid}` template document that checks `iss` against its `tid`. */
+function withTenantIssuer(as: oauth.AuthorizationServer): oauth.AuthorizationServer {
+  const template = as.issuer
+  return {
+    ...as,
+    [(oauth as unknown as Hooks)._expectedIssuer]: ({
+      claims,
+    }: {
+      claims: Record<string, unknown>
+    }) =>
+      template.replace('{tenantid}', typeof claims.tid === 'string' ? claims.tid : '{tenantid}'),
   }
-  return server.hostname.endsWith('.b2clogin.com')
 }
 
 /** @internal Fetches and validates authorization server metadata. */
@@ -86,10 +84,15 @@ export async function fetchServerMetadata(
       redirect: 'manual',
       signal: deadline.signal,
     })
-    const as = await oauth.processDiscoveryResponse(
-      (oauth as unknown as Hooks)._nodiscoverycheck,
-      response,
-    )
+    const text = response.status === 200 ? await response.text() : undefined
+    let as = text === undefined ? undefined : sharedServerMetadata(text)
+    if (as === undefined) {
+      as = await oauth.processDiscoveryResponse(
+        (oauth as unknown as Hooks)._nodiscoverycheck,
+        text === undefined ? response : new Response(text, { headers: response.headers }),
+      )
+      if (text !== undefined) as = ownServerMetadata(as, text)
+    }
     if (!URL.canParse(as.issuer)) {
       throw clientError(
         `discovered metadata "issuer" ${JSON.stringify(as.issuer)} is not a URL: the server's metadata is invalid`,
@@ -97,16 +100,17 @@ export async function fetchServerMetadata(
         { attribute: 'issuer' },
       )
     }
-    if (
-      !direct &&
-      new URL(as.issuer).href !== server.href &&
-      !acceptsIssuerMismatch(server, as, options?.algorithm)
-    ) {
-      throw clientError(
-        `discovered metadata "issuer" ${JSON.stringify(as.issuer)} does not match the server URL ${JSON.stringify(server.href)}: pass the exact issuer identifier as the server URL`,
-        'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
-        { expected: server.href, body: as, attribute: 'issuer' },
-      )
+    if (!direct && new URL(as.issuer).href !== server.href) {
+      if (!acceptsIssuerMismatch(server, options?.algorithm)) {
+        throw clientError(
+          `discovered metadata "issuer" ${JSON.stringify(as.issuer)} does not match the server URL ${JSON.stringify(server.href)}: pass the exact issuer identifier as the server URL`,
+          'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+          { expected: server.href, body: as, attribute: 'issuer' },
+        )
+      }
+      if (server.origin === ENTRA_ORIGIN && as.issuer.includes('{tenantid}')) {
+        return withTenantIssuer(as)
+      }
     }
     return as
   } catch (err) {
