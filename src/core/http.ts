@@ -121,24 +121,6 @@ export function timeoutSignal(seconds: number | undefined): AbortSignal | undefi
   return seconds ? AbortSignal.timeout(Math.ceil(seconds * 1000)) : undefined
 }
 
-/**
- * @internal The timeout signal of a request whose response body the caller reads after the
- * operation returns, so no release can clear it: a plain timer where it can be unreferenced
- * (Node.js, Bun), `AbortSignal.timeout()` elsewhere, so no runtime is kept alive by it.
- */
-export function responseSignal(seconds: number | undefined): AbortSignal | undefined {
-  if (!seconds) return undefined
-  const ms = Math.ceil(seconds * 1000)
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(timeoutReason()), ms)
-  if (typeof (timer as { unref?: unknown }).unref === 'function') {
-    ;(timer as unknown as { unref(): void }).unref()
-    return controller.signal
-  }
-  clearTimeout(timer)
-  return AbortSignal.timeout(ms)
-}
-
 const timeoutReason = () =>
   new DOMException('The operation was aborted due to timeout', 'TimeoutError')
 

@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { perform, responseSignal, userAgentHeaders } from '../core/http.ts'
+import { perform, timeoutSignal, userAgentHeaders } from '../core/http.ts'
 import { type FetchBody, internal } from '../core/state.ts'
 import type { DPoPOptions } from '../core/token-response.ts'
 
@@ -52,7 +52,9 @@ export async function fetchProtectedResource(
     oauth.protectedResourceRequest(accessToken, method, url, requestHeaders as Headers, body, {
       [oauth.customFetch]: state.fetch as never,
       [oauth.allowInsecureRequests]: !state.tlsOnly,
-      signal: responseSignal(state.timeout),
+      // The caller reads the body after this returns, so no release could clear a plain timer;
+      // AbortSignal.timeout() needs none and holds its signal only weakly.
+      signal: timeoutSignal(state.timeout),
       DPoP: options?.DPoP,
     }),
   )
