@@ -126,11 +126,14 @@ export async function runInProcess(
   for (const op of selected) {
     await op.checkFloor?.()
     const runners = { rp: await op.setup(rp), ref: await op.setup(ref) }
-    const n = {
-      rp: await calibrate(runners.rp.run, options.batchMs),
-      ref: await calibrate(runners.ref.run, options.batchMs),
-      floor: await calibrate(op.floor, options.batchMs / 2),
-    }
+    // One batch size for both implementations, so each is timed under the same conditions
+    // (GC cadence, crypto thread pool warmth) rather than for the same duration.
+    const calls = Math.round(
+      ((await calibrate(runners.rp.run, options.batchMs)) +
+        (await calibrate(runners.ref.run, options.batchMs))) /
+        2,
+    )
+    const n = { rp: calls, ref: calls, floor: await calibrate(op.floor, options.batchMs / 2) }
     const samples = {
       rp: [] as Sample[],
       ref: [] as Sample[],
