@@ -5,15 +5,16 @@ import { type Deadline, userAgentHeaders } from './http.ts'
 import type { State } from './state.ts'
 
 /**
- * @internal The request headers of one request as a plain record with the `Headers` methods a
- * client authentication function or a DPoP handle uses (names are case-insensitive), passed to
- * `fetch` as the record itself.
+ * @internal The request headers of one request as a record with the `Headers` methods a client
+ * authentication function or a DPoP handle uses (names are case-insensitive). The record has no
+ * prototype, so a header named like an `Object.prototype` member (`constructor`, `__proto__`) is
+ * an ordinary header; `plain()` is what `fetch` gets.
  */
 export class RequestHeaders {
   readonly record: Record<string, string>
 
-  constructor(init: Record<string, string>) {
-    this.record = init
+  constructor(init: Record<string, string> | undefined) {
+    this.record = Object.assign(Object.create(null) as Record<string, string>, init)
   }
 
   get(name: string): string | null {
@@ -42,12 +43,25 @@ export class RequestHeaders {
     for (const [name, value] of Object.entries(this.record)) callback(value, name)
   }
 
+  keys(): IterableIterator<string> {
+    return Object.keys(this.record)[Symbol.iterator]()
+  }
+
+  values(): IterableIterator<string> {
+    return Object.values(this.record)[Symbol.iterator]()
+  }
+
   entries(): IterableIterator<[string, string]> {
     return Object.entries(this.record)[Symbol.iterator]()
   }
 
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries()
+  }
+
+  /** The headers as an ordinary object, the shape oauth4webapi passes to `fetch`. */
+  plain(): Record<string, string> {
+    return { ...this.record }
   }
 }
 
@@ -131,7 +145,7 @@ export async function formRequest(
   headers.record['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8'
   const response = await (state.fetch ?? fetch)(url.href, {
     body,
-    headers: headers.record,
+    headers: headers.plain(),
     method: 'POST',
     redirect: 'manual',
     signal: deadline.signal,
@@ -157,7 +171,7 @@ export async function bearerGet(
   headers.record.authorization = `${dpop !== undefined ? 'DPoP' : 'Bearer'} ${accessToken}`
   const response = await (state.fetch ?? fetch)(url.href, {
     body: undefined,
-    headers: headers.record,
+    headers: headers.plain(),
     method: 'GET',
     redirect: 'manual',
     signal: deadline.signal,
