@@ -125,7 +125,7 @@ export function serverEndpoint(
 
 /**
  * @internal POSTs a form to a client-authenticated endpoint (token, introspection, revocation,
- * device and backchannel authorization): the `accept` header (JSON unless told), the DPoP proof
+ * device and backchannel authorization): the `accept` header (none when `null`), the DPoP proof
  * when a handle is given, then the client authentication; learns the DPoP nonce the response
  * carries.
  */
@@ -135,11 +135,10 @@ export async function formRequest(
   body: URLSearchParams,
   dpop: DPoPProofs | undefined,
   deadline: Deadline,
-  accept: string | undefined = 'application/json',
+  accept: string | null,
 ): Promise<Response> {
-  const headers = new RequestHeaders(
-    accept ? { ...userAgentHeaders, accept } : { ...userAgentHeaders },
-  )
+  const headers = new RequestHeaders(userAgentHeaders)
+  if (accept !== null) headers.record.accept = accept
   if (dpop !== undefined) await dpop.addProof(url, headers, 'POST')
   await state.auth(state.as, state.c, body, headers as unknown as Headers)
   headers.record['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8'
@@ -166,7 +165,8 @@ export async function bearerGet(
   dpop: DPoPProofs | undefined,
   deadline: Deadline,
 ): Promise<Response> {
-  const headers = new RequestHeaders({ ...userAgentHeaders, accept })
+  const headers = new RequestHeaders(userAgentHeaders)
+  headers.record.accept = accept
   if (dpop !== undefined) await dpop.addProof(url, headers, 'GET', accessToken)
   headers.record.authorization = `${dpop !== undefined ? 'DPoP' : 'Bearer'} ${accessToken}`
   const response = await (state.fetch ?? fetch)(url.href, {

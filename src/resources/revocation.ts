@@ -29,8 +29,6 @@ export async function tokenRevocation(
   const body = new URLSearchParams(parameters)
   body.set('token', token)
   await performLimited(state, undefined, async (deadline) =>
-    oauth.processRevocationResponse(
-      await formRequest(state, url, body, undefined, deadline, undefined),
-    ),
+    oauth.processRevocationResponse(await formRequest(state, url, body, undefined, deadline, null)),
   )
 }
