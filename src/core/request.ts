@@ -140,10 +140,13 @@ export async function formRequest(
   const headers = new RequestHeaders(userAgentHeaders)
   if (accept !== null) headers.record.accept = accept
   if (dpop !== undefined) await dpop.addProof(url, headers, 'POST')
-  await state.auth(state.as, state.c, body, headers as unknown as Headers)
+  // Client authentication writes into the body (client_id, client_assertion): each attempt, a
+  // DPoP nonce retry or another poll, starts from the parameters as given.
+  const form = new URLSearchParams(body)
+  await state.auth(state.as, state.c, form, headers as unknown as Headers)
   headers.record['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8'
   const response = await (state.fetch ?? fetch)(url.href, {
-    body,
+    body: form,
     headers: headers.plain(),
     method: 'POST',
     redirect: 'manual',
