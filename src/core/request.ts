@@ -96,13 +96,21 @@ export function serverEndpoint(
   name: keyof oauth.AuthorizationServer & string,
 ): URL {
   const aliases = state.c.use_mtls_endpoint_aliases ? state.as.mtls_endpoint_aliases : undefined
-  const alias = aliases !== undefined && name in aliases
+  if (aliases !== undefined && aliases !== null && typeof aliases !== 'object') {
+    throw clientError(
+      'the server metadata "mtls_endpoint_aliases" is not a JSON object: the server\'s metadata is broken',
+      'OAUTH_INVALID_SERVER_METADATA',
+      { attribute: 'mtls_endpoint_aliases' },
+    )
+  }
+  // A null alias object is no aliases, as in oauth4webapi's resolveEndpoint().
+  const alias = aliases != null && name in aliases
   const attribute = alias ? `mtls_endpoint_aliases.${name}` : name
   let parsed = endpoints.get(state.as)
   if (parsed === undefined) endpoints.set(state.as, (parsed = new Map()))
   let url = parsed.get(attribute)
   if (url === undefined) {
-    const value = alias ? aliases[name as keyof typeof aliases] : state.as[name]
+    const value = alias ? aliases![name as keyof typeof aliases] : state.as[name]
     url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined
     if (url === undefined) {
       throw clientError(
