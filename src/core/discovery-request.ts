@@ -93,14 +93,18 @@ export async function fetchServerMetadata(
       )
       if (text !== undefined) as = ownServerMetadata(as, text)
     }
-    if (!URL.canParse(as.issuer)) {
+    let issuer: URL | undefined
+    try {
+      issuer = new URL(as.issuer)
+    } catch {}
+    if (issuer === undefined) {
       throw clientError(
         `discovered metadata "issuer" ${JSON.stringify(as.issuer)} is not a URL: the server's metadata is invalid`,
         'OAUTH_INVALID_SERVER_METADATA',
         { attribute: 'issuer' },
       )
     }
-    if (!direct && new URL(as.issuer).href !== server.href) {
+    if (!direct && issuer.href !== server.href) {
       if (!acceptsIssuerMismatch(server, options?.algorithm)) {
         throw clientError(
           `discovered metadata "issuer" ${JSON.stringify(as.issuer)} does not match the server URL ${JSON.stringify(server.href)}: pass the exact issuer identifier as the server URL`,

@@ -5,9 +5,11 @@ import { baseHeaders, type Deadline } from './http.ts'
 import type { State } from './state.ts'
 
 /**
- * @internal The request headers of one request as a plain record with the `Headers` methods a
- * client authentication function or a DPoP handle uses (names are case-insensitive), passed to
- * `fetch` as the record itself.
+ * @internal The request headers of one request as a record with the `Headers` methods a client
+ * authentication function or a DPoP handle uses (names are case-insensitive), handed to `fetch`
+ * as it is. Only own properties count, so a header named like an `Object.prototype` member
+ * (`constructor`, `__proto__`) is an ordinary header. (A prototype-less record would do the same,
+ * but copying one into the plain object `fetch` expects costs more than the rest of the headers.)
  */
 export class RequestHeaders {
   readonly record: Record<string, string>
@@ -17,25 +19,50 @@ export class RequestHeaders {
   }
 
   get(name: string): string | null {
-    return this.record[name.toLowerCase()] ?? null
+    const key = name.toLowerCase()
+    return Object.hasOwn(this.record, key) ? this.record[key]! : null
   }
 
   has(name: string): boolean {
-    return name.toLowerCase() in this.record
+    return Object.hasOwn(this.record, name.toLowerCase())
   }
 
   set(name: string, value: string): void {
-    this.record[name.toLowerCase()] = String(value)
+    Object.defineProperty(this.record, name.toLowerCase(), {
+      value: String(value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   }
 
   append(name: string, value: string): void {
-    const key = name.toLowerCase()
-    const current = this.record[key]
-    this.record[key] = current === undefined ? String(value) : `${current}, ${value}`
+    const current = this.get(name)
+    this.set(name, current === null ? value : `${current}, ${value}`)
   }
 
   delete(name: string): void {
     delete this.record[name.toLowerCase()]
+  }
+
+  forEach(callback: (value: string, name: string) => void): void {
+    for (const [name, value] of Object.entries(this.record)) callback(value, name)
+  }
+
+  keys(): IterableIterator<string> {
+    return Object.keys(this.record)[Symbol.iterator]()
+  }
+
+  values(): IterableIterator<string> {
+    return Object.values(this.record)[Symbol.iterator]()
+  }
+
+  entries(): IterableIterator<[string, string]> {
+    return Object.entries(this.record)[Symbol.iterator]()
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries()
   }
 }
 
@@ -70,15 +97,25 @@ export function serverEndpoint(
   name: keyof oauth.AuthorizationServer & string,
 ): URL {
   const aliases = state.c.use_mtls_endpoint_aliases ? state.as.mtls_endpoint_aliases : undefined
-  const alias = aliases !== undefined && name in aliases
+  if (aliases !== undefined && aliases !== null && typeof aliases !== 'object') {
+    throw clientError(
+      'the server metadata "mtls_endpoint_aliases" is not a JSON object: the server\'s metadata is broken',
+      'OAUTH_INVALID_SERVER_METADATA',
+      { attribute: 'mtls_endpoint_aliases' },
+    )
+  }
+  // A null alias object is no aliases, as in oauth4webapi's resolveEndpoint().
+  const alias = aliases != null && name in aliases
   const attribute = alias ? `mtls_endpoint_aliases.${name}` : name
   let parsed = endpoints.get(state.as)
   if (parsed === undefined) endpoints.set(state.as, (parsed = new Map()))
   let url = parsed.get(attribute)
   if (url === undefined) {
-    const value = alias ? aliases[name as keyof typeof aliases] : state.as[name]
-    url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined
-    if (url === undefined) {
+    const value = alias ? aliases![name as keyof typeof aliases] : state.as[name]
+    try {
+      url = new URL(value as string)
+    } catch {}
+    if (typeof value !== 'string' || url === undefined) {
       throw clientError(
         value === undefined
           ? missingMetadata(attribute)
@@ -99,7 +136,7 @@ export function serverEndpoint(
 
 /**
  * @internal POSTs a form to a client-authenticated endpoint (token, introspection, revocation,
- * device and backchannel authorization): the `accept` header (JSON unless told), the DPoP proof
+ * device and backchannel authorization): the `accept` header (none when `null`), the DPoP proof
  * when a handle is given, then the client authentication; learns the DPoP nonce the response
  * carries.
  */
@@ -109,15 +146,18 @@ export async function formRequest(
   body: URLSearchParams,
   dpop: DPoPProofs | undefined,
   deadline: Deadline,
-  accept: string | null = 'application/json',
+  accept: string | null,
 ): Promise<Response> {
   const headers = new RequestHeaders(baseHeaders(accept ?? undefined))
   if (dpop !== undefined) await dpop.addProof(url, headers, 'POST')
-  const authenticating = state.auth(state.as, state.c, body, headers as unknown as Headers)
+  // Client authentication writes into the body (client_id, client_assertion): each attempt, a
+  // DPoP nonce retry or another poll, starts from the parameters as given.
+  const form = new URLSearchParams(body)
+  const authenticating = state.auth(state.as, state.c, form, headers as unknown as Headers)
   if (authenticating !== undefined) await authenticating
   headers.record['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8'
   const response = await (state.fetch ?? fetch)(url.href, {
-    body,
+    body: form,
     headers: headers.record,
     method: 'POST',
     redirect: 'manual',

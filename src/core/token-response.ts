@@ -102,7 +102,7 @@ export async function exchange(
     dpop,
     async (deadline) => {
       const decryption = captureDecryption(state)
-      const response = await formRequest(state, url, body, proofs, deadline)
+      const response = await formRequest(state, url, body, proofs, deadline, 'application/json')
       const result = await processResponse(response, decryption.options)
       if (result.id_token !== undefined) {
         checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)

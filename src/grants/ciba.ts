@@ -48,7 +48,7 @@ export async function initiateBackchannelAuthentication(
     oauth.processBackchannelAuthenticationResponse(
       state.as,
       state.c,
-      await formRequest(state, url, body, undefined, deadline),
+      await formRequest(state, url, body, undefined, deadline, 'application/json'),
     ),
   )
 }

@@ -50,7 +50,7 @@ export async function initiateDeviceAuthorization(
     oauth.processDeviceAuthorizationResponse(
       state.as,
       state.c,
-      await formRequest(state, url, body, undefined, deadline),
+      await formRequest(state, url, body, undefined, deadline, 'application/json'),
     ),
   )
 }
