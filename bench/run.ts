@@ -2,7 +2,7 @@
  * The benchmark suite: `npm run bench` (after a build). Writes .bench-results/<time>.json and
  * the committed snapshot bench/results/latest.{json,md}, and prints the tables.
  *
- * Environment: BENCH_ROUNDS (default 9), BENCH_BATCH_MS (default 120), BENCH_COLD_RUNS
+ * Environment: BENCH_ROUNDS (default 15), BENCH_BATCH_MS (default 120), BENCH_COLD_RUNS
  * (default 15), BENCH_ONLY (comma-separated parts: inprocess,weight,cold,heap,roundtrips),
  * BENCH_OPS (substrings of operation slugs).
  */
@@ -44,7 +44,7 @@ if (parts.includes('inprocess')) {
   log('in-process operations (CPU time, interleaved)')
   results.inProcess = await runInProcess(
     {
-      rounds: Number(env.BENCH_ROUNDS ?? 9),
+      rounds: Number(env.BENCH_ROUNDS ?? 15),
       batchMs: Number(env.BENCH_BATCH_MS ?? 120),
       only: env.BENCH_OPS?.split(','),
     },

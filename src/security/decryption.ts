@@ -1,6 +1,4 @@
-import { compactDecrypt } from 'jose/jwe/compact/decrypt'
 import type { JWEHeaderParameters } from 'jose'
-import { JOSEError } from 'jose/errors'
 import type * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
@@ -180,9 +178,10 @@ export function enableDecryptingResponses(
   state.combineDecrypted = combineDecrypted
   state.decrypt = async (jwe) => {
     try {
+      const { compactDecrypt } = await joseDecryption()
       return new TextDecoder().decode((await compactDecrypt(jwe, keyFor)).plaintext)
     } catch (err) {
-      if (err instanceof JOSEError) {
+      if (isJoseError(err)) {
         throw clientError(`decryption failed: ${err.message}`, 'OAUTH_DECRYPTION_FAILED', {
           code: err.code,
         })
@@ -190,6 +189,26 @@ export function enableDecryptingResponses(
       throw normalizeError(err)
     }
   }
+}
+
+let jose: Promise<typeof import('jose/jwe/compact/decrypt')> | undefined
+
+/**
+ * jose's JWE decryption, loaded on the first encrypted response rather than at import: it is
+ * most of the library's module graph, and most processes never decrypt anything.
+ */
+function joseDecryption(): Promise<typeof import('jose/jwe/compact/decrypt')> {
+  jose ??= import('jose/jwe/compact/decrypt').catch((err: unknown) => {
+    jose = undefined
+    throw err
+  })
+  return jose
+}
+
+/** Whether an error is one of jose's (`ERR_JOSE_*`, `ERR_JWE_*`, `ERR_JWK_*`, ...). */
+function isJoseError(err: unknown): err is Error & { code: string } {
+  const code = (err as { code?: unknown } | null)?.code
+  return err instanceof Error && typeof code === 'string' && /^ERR_J(?:OSE|W[EKST])/.test(code)
 }
 
 /**
