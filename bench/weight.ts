@@ -7,10 +7,16 @@
  * show what tree-shaking dropped.
  */
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
 import { build } from 'esbuild'
 
 export interface BundleSize {
-  bundle: 'full' | 'code flow + refresh' | 'full + jar-encryption'
+  bundle:
+    | 'full'
+    | 'code flow + refresh'
+    | 'full + jar-encryption'
+    | 'full, initial chunk (code splitting)'
   package: string
   minified: number
   gzip: number
@@ -59,6 +65,44 @@ async function bundle(contents: string): Promise<string> {
   return result.outputFiles[0]!.text
 }
 
+/**
+ * What a code-splitting bundler loads before any lazy `import()` runs: the entry chunk and the
+ * chunks it imports statically (esbuild with `splitting`, the rest as in {@link bundle}).
+ */
+async function initialChunks(contents: string): Promise<string> {
+  mkdirSync('.bench-results', { recursive: true })
+  const entry = join('.bench-results', 'weight-entry.js')
+  writeFileSync(entry, contents)
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    splitting: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    outdir: join('.bench-results', 'weight-out'),
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  })
+  const outputs = result.metafile!.outputs
+  const byPath = new Map(
+    result.outputFiles.map((file) => [relative(process.cwd(), file.path), file]),
+  )
+  const start = Object.keys(outputs).find((path) => outputs[path]!.entryPoint !== undefined)!
+  const seen = new Set<string>()
+  const visit = (path: string): void => {
+    if (seen.has(path)) return
+    seen.add(path)
+    for (const imported of outputs[path]!.imports) {
+      if (imported.kind === 'import-statement' && !imported.external) visit(imported.path)
+    }
+  }
+  visit(start)
+  return [...seen].map((path) => byPath.get(path)!.text).join('\n')
+}
+
 function measure(code: string): Omit<BundleSize, 'bundle' | 'package'> {
   const bytes = Buffer.from(code)
   return {
@@ -83,6 +127,13 @@ export async function runWeight(): Promise<BundleSize[]> {
       bundle: 'code flow + refresh',
       package: name,
       ...measure(await bundle(typicalApp(name))),
+    })
+  }
+  for (const name of ['openid-rp', 'openid-client']) {
+    sizes.push({
+      bundle: 'full, initial chunk (code splitting)',
+      package: name,
+      ...measure(await initialChunks(`export * from '${name}'`)),
     })
   }
   sizes.push({
