@@ -156,15 +156,7 @@ export async function formRequest(
   const authenticating = state.auth(state.as, state.c, form, headers as unknown as Headers)
   if (authenticating !== undefined) await authenticating
   headers.record['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8'
-  const response = await (state.fetch ?? fetch)(url.href, {
-    body: form,
-    headers: headers.record,
-    method: 'POST',
-    redirect: 'manual',
-    signal: deadline.signal,
-  })
-  dpop?.cacheNonce(response, url)
-  return response
+  return send(state, url, 'POST', headers, form, dpop, deadline)
 }
 
 /**
@@ -182,10 +174,23 @@ export async function bearerGet(
   const headers = new RequestHeaders(baseHeaders(accept))
   if (dpop !== undefined) await dpop.addProof(url, headers, 'GET', accessToken)
   headers.record.authorization = `${dpop !== undefined ? 'DPoP' : 'Bearer'} ${accessToken}`
+  return send(state, url, 'GET', headers, undefined, dpop, deadline)
+}
+
+/** Sends one request as oauth4webapi would (no redirects followed) and learns its DPoP nonce. */
+async function send(
+  state: Pick<State, 'fetch'>,
+  url: URL,
+  method: 'GET' | 'POST',
+  headers: RequestHeaders,
+  body: URLSearchParams | undefined,
+  dpop: DPoPProofs | undefined,
+  deadline: Deadline,
+): Promise<Response> {
   const response = await (state.fetch ?? fetch)(url.href, {
-    body: undefined,
+    body,
     headers: headers.record,
-    method: 'GET',
+    method,
     redirect: 'manual',
     signal: deadline.signal,
   })

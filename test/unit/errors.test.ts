@@ -7,6 +7,7 @@ import * as oauth from 'oauth4webapi'
 import type { Configuration, CustomFetch, CustomFetchOptions, ServerMetadata } from 'openid-client'
 
 import { type Client, implementations } from '../support/implementations.ts'
+import { assertArgumentError, caught, json, neverAnswered } from '../support/transport.ts'
 
 const issuer = 'https://op.example'
 const metadata: ServerMetadata = {
@@ -62,44 +63,7 @@ function fakeFetch(respond: (call: Call) => Response | Promise<Response>) {
  * and fails the request if no abort ever comes.
  */
 function silentFetch() {
-  return fakeFetch(
-    ({ options: { signal } }) =>
-      new Promise<Response>((_resolve, reject) => {
-        const fallback = setTimeout(() => reject(new Error('the request was never aborted')), 5000)
-        const abort = () => {
-          clearTimeout(fallback)
-          reject(signal!.reason)
-        }
-        if (!signal) return
-        if (signal.aborted) abort()
-        else signal.addEventListener('abort', abort, { once: true })
-      }),
-  )
-}
-
-const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json', ...headers },
-  })
-
-/** The error `run` throws or rejects with; fails when it does not. */
-async function caught(run: () => unknown): Promise<any> {
-  try {
-    await run()
-  } catch (err) {
-    return err
-  }
-  assert.fail('expected an error, none was thrown')
-}
-
-/** Asserts `err` is an argument TypeError carrying the Node.js-style `code`, when one is given. */
-function assertArgumentError(
-  err: unknown,
-  code?: 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE',
-) {
-  assert.ok(err instanceof TypeError, String(err))
-  if (code !== undefined) assert.equal((err as TypeError & { code?: unknown }).code, code)
+  return fakeFetch(({ options: { signal } }) => neverAnswered(signal))
 }
 
 const BASE64URL_43 = /^[A-Za-z0-9_-]{43}$/

@@ -20,6 +20,7 @@ import type {
 } from 'openid-client'
 
 import { type Client, implementations } from '../support/implementations.ts'
+import { assertArgumentError, caught, json, neverAnswered } from '../support/transport.ts'
 
 const issuer = 'https://op.example'
 const metadata: ServerMetadata = {
@@ -91,45 +92,12 @@ function fakeFetch(respond: (call: Call, index: number) => Response | Promise<Re
  * aborted; a referenced fallback timer fails the request if no abort ever comes.
  */
 function silentFetch() {
-  return fakeFetch(
-    ({ options: { signal } }) =>
-      new Promise<Response>((_resolve, reject) => {
-        const fallback = setTimeout(() => reject(new Error('the request was never aborted')), 5000)
-        const abort = () => {
-          clearTimeout(fallback)
-          reject(signal!.reason)
-        }
-        if (!signal) return
-        if (signal.aborted) abort()
-        else signal.addEventListener('abort', abort, { once: true })
-      }),
-  )
-}
-
-const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json', ...headers },
-  })
-
-/** The error `run` throws or rejects with; fails when it does not. */
-async function caught(run: () => unknown): Promise<any> {
-  try {
-    await run()
-  } catch (err) {
-    return err
-  }
-  assert.fail('expected an error, none was thrown')
+  return fakeFetch(({ options: { signal } }) => neverAnswered(signal))
 }
 
 function assertClientError(client: Client, err: unknown, code: string) {
   assert.ok(err instanceof client.ClientError, inspect(err))
   assert.equal((err as { code?: string }).code, code, inspect(err))
-}
-
-function assertArgumentError(err: unknown, code: 'ERR_INVALID_ARG_VALUE' | 'ERR_INVALID_ARG_TYPE') {
-  assert.ok(err instanceof TypeError, inspect(err))
-  assert.equal((err as TypeError & { code?: string }).code, code)
 }
 
 const jwtPart = (jwt: string, index: 0 | 1) =>
