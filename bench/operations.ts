@@ -144,14 +144,23 @@ export async function operations(keys: Keys): Promise<Operation[]> {
     crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, payload)
   const none = async () => undefined
 
-  const codeGrant = (alg: 'ES256' | 'RS256', signatureChecked: boolean): Operation => ({
-    name: `authorizationCodeGrant ${alg}${signatureChecked ? ' signature-checked' : ''}`,
+  /**
+   * `untimed`: `config.timeout = 0`, so neither library creates an AbortSignal; shows what the
+   * per-request timeout costs each of them (informative, not one of the targets).
+   */
+  const codeGrant = (
+    alg: 'ES256' | 'RS256',
+    signatureChecked: boolean,
+    untimed = false,
+  ): Operation => ({
+    name: `authorizationCodeGrant ${alg}${signatureChecked ? ' signature-checked' : ''}${untimed ? ' (timeout 0)' : ''}`,
     floorCrypto: signatureChecked ? `${alg} verify` : 'none',
     fetches: true,
     floor: signatureChecked ? (alg === 'ES256' ? verifyEs256 : verifyRs256) : none,
     async setup(client) {
       const server = new FakeServer()
       const config = configure(client, server)
+      if (untimed) config.timeout = 0
       if (signatureChecked) client.enableNonRepudiationChecks(config)
       server.set(
         'GET',
@@ -242,6 +251,7 @@ export async function operations(keys: Keys): Promise<Operation[]> {
     codeGrant('RS256', false),
     codeGrant('ES256', true),
     codeGrant('RS256', true),
+    codeGrant('ES256', false, true),
     {
       name: 'refreshTokenGrant',
       floorCrypto: 'none',
