@@ -129,6 +129,8 @@ export function serverEndpoint(
   try {
     oauth.checkProtocol(url, state.tlsOnly)
   } catch (err) {
+    // oauth4webapi's error carries the URL as its cause: hand out a copy, never the cached one.
+    ;(err as { cause?: unknown }).cause = new URL(url.href)
     throw normalizeError(err)
   }
   return url

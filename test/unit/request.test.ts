@@ -897,6 +897,21 @@ if (ours !== undefined)
       assert.equal(calls.length, 0)
     })
 
+    it('clientCredentialsGrant() refused for plain HTTP hands out a copy of the endpoint URL, not the cached one', async () => {
+      const { fetch, calls } = fakeFetch(answer)
+      const config = configure(fetch, { ...metadata, token_endpoint: 'http://op.example/token' })
+      const err = await caught(() => client.clientCredentialsGrant(config))
+      assertClientError(client, err, 'OAUTH_HTTP_REQUEST_FORBIDDEN')
+      assert.ok(err.cause instanceof URL)
+      err.cause.href = 'http://elsewhere.example/steal'
+      client.allowInsecureRequests(config)
+      await client.clientCredentialsGrant(config)
+      assert.deepEqual(
+        calls.map((call) => call.url),
+        ['http://op.example/token'],
+      )
+    })
+
     it('clientCredentialsGrant() with a missing token_endpoint names it in the error', async () => {
       const { fetch } = fakeFetch(answer)
       const { token_endpoint: _, ...server } = metadata
