@@ -109,7 +109,8 @@ export async function fetchServerMetadata(
         throw clientError(
           `discovered metadata "issuer" ${JSON.stringify(as.issuer)} does not match the server URL ${JSON.stringify(server.href)}: pass the exact issuer identifier as the server URL`,
           'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
-          { expected: server.href, body: as, attribute: 'issuer' },
+          // A copy: `as` may be the document other Configurations and discoveries share.
+          { expected: server.href, body: structuredClone(as), attribute: 'issuer' },
         )
       }
       if (server.origin === ENTRA_ORIGIN && as.issuer.includes('{tenantid}')) {

@@ -857,6 +857,25 @@ if (ours !== undefined)
       await assertReleased(signals, 1)
     })
 
+    it('discovery() with an issuer mismatch hands out a copy of the document a later discovery reuses', async () => {
+      const document = { ...metadata, issuer: `${issuer}/tenant` }
+      const { fetch } = fakeFetch(() => json(document))
+      const options = { [client.customFetch]: fetch }
+      const err = await caught(() =>
+        client.discovery(new URL(issuer), CLIENT_ID, undefined, undefined, options),
+      )
+      assertClientError(client, err, 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED')
+      err.cause.body.token_endpoint = 'https://elsewhere.example/steal'
+      const config = await client.discovery(
+        new URL(document.issuer),
+        CLIENT_ID,
+        undefined,
+        undefined,
+        options,
+      )
+      assert.equal(config.serverMetadata().token_endpoint, metadata.token_endpoint)
+    })
+
     it('clientCredentialsGrant() with config.timeout 0 passes no signal', async () => {
       const { fetch, signals } = signalFetch(answer)
       const config = configure(fetch)
