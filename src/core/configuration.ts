@@ -141,7 +141,8 @@ export function ownServerMetadata(
  * still in use: discovery then skips parsing and validating the same bytes again.
  */
 export function sharedServerMetadata(text: string): oauth.AuthorizationServer | undefined {
-  return documents.get(text)?.deref()
+  // Hooked documents are keyed `hooked:<json>`: a body with that text is not JSON, never one of them.
+  return text.startsWith('hooked:') ? undefined : documents.get(text)?.deref()
 }
 
 /** Documents carrying a library hook (Entra ID's issuer template) are never shared with plain ones. */

@@ -876,6 +876,25 @@ if (ours !== undefined)
       assert.equal(config.serverMetadata().token_endpoint, metadata.token_endpoint)
     })
 
+    it('discovery() refuses a non-JSON body that spells the key of a shared Entra ID document', async () => {
+      const entra = 'https://login.microsoftonline.com'
+      const document = {
+        issuer: `${entra}/{tenantid}/v2.0`,
+        token_endpoint: `${entra}/common/oauth2/v2.0/token`,
+      }
+      const server = new URL(`${entra}/common/v2.0`)
+      const first = fakeFetch(() => json(document))
+      const config = await client.discovery(server, CLIENT_ID, undefined, undefined, {
+        [client.customFetch]: first.fetch,
+      })
+      const { fetch } = fakeFetch(() => new Response(`hooked:${JSON.stringify(document)}`))
+      const err = await caught(() =>
+        client.discovery(server, CLIENT_ID, undefined, undefined, { [client.customFetch]: fetch }),
+      )
+      assertClientError(client, err, 'OAUTH_RESPONSE_IS_NOT_JSON')
+      assert.equal(config.serverMetadata().issuer, document.issuer)
+    })
+
     it('clientCredentialsGrant() with config.timeout 0 passes no signal', async () => {
       const { fetch, signals } = signalFetch(answer)
       const config = configure(fetch)
