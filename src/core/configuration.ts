@@ -132,8 +132,17 @@ export function ownServerMetadata(
   if (shared !== undefined) return shared
   documents.set(key, new WeakRef(metadata))
   forget.register(metadata, key)
-  owned.add(metadata)
+  owned.add(deepFreeze(metadata))
   return metadata
+}
+
+/** Freezes a parsed JSON document and everything in it, so no holder can change it for others. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const member of Object.values(value)) deepFreeze(member)
+  }
+  return value
 }
 
 /**
@@ -237,7 +246,7 @@ export class Configuration implements ConfigurationMethods, ConfigurationPropert
       const text = JSON.stringify(server)
       document = documents.get(text)?.deref() ?? ownServerMetadata(JSON.parse(text), text)
     }
-    const as: oauth.AuthorizationServer = { ...document }
+    const as: oauth.AuthorizationServer = Object.freeze({ ...document })
 
     setInternal(this, {
       as,

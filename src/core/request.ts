@@ -4,6 +4,32 @@ import { argumentError, clientError, missingMetadata, normalizeError } from './e
 import { baseHeaders, type Deadline } from './http.ts'
 import type { State } from './state.ts'
 
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** A header name as `Headers` accepts it (an HTTP token), lower-cased. */
+function headerName(name: string): string {
+  const text = String(name)
+  if (!TOKEN.test(text)) {
+    throw argumentError(
+      `${JSON.stringify(text)} is not a valid header name`,
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  return text.toLowerCase()
+}
+
+/** A header value as `Headers` accepts it: no CR, LF or NUL, so nothing can be smuggled in. */
+function headerValue(value: unknown): string {
+  const text = String(value)
+  if (/[\0\r\n]/.test(text)) {
+    throw argumentError(
+      'header values must not contain CR, LF or NUL characters',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  return text
+}
+
 /**
  * @internal The request headers of one request as a record with the `Headers` methods a client
  * authentication function or a DPoP handle uses (names are case-insensitive), handed to `fetch`
@@ -28,8 +54,8 @@ export class RequestHeaders {
   }
 
   set(name: string, value: string): void {
-    Object.defineProperty(this.record, name.toLowerCase(), {
-      value: String(value),
+    Object.defineProperty(this.record, headerName(name), {
+      value: headerValue(value),
       enumerable: true,
       writable: true,
       configurable: true,
@@ -72,11 +98,26 @@ export interface DPoPProofs {
   cacheNonce(response: Response, url: URL): void
 }
 
-/** @internal The DPoP handle's proof methods; a TypeError for anything but a DPoP handle. */
+const dpopHandles = new WeakSet<object>()
+
+/** @internal Marks a handle made by `getDPoPHandle`, the only kind the request layer accepts. */
+export function dpopHandle<T extends oauth.DPoPHandle>(handle: T): T {
+  dpopHandles.add(handle)
+  return handle
+}
+
+/**
+ * @internal The DPoP handle's proof methods; a TypeError for anything but a handle from
+ * `getDPoPHandle` (it is given the request URL, so no other object may stand in for one).
+ */
 export function dpopProofs(handle: oauth.DPoPHandle | undefined): DPoPProofs | undefined {
   if (handle === undefined) return undefined
   const proofs = handle as unknown as Partial<DPoPProofs> | null
-  if (typeof proofs?.addProof !== 'function' || typeof proofs.cacheNonce !== 'function') {
+  if (
+    !dpopHandles.has(handle) ||
+    typeof proofs?.addProof !== 'function' ||
+    typeof proofs.cacheNonce !== 'function'
+  ) {
     throw argumentError(
       '"options.DPoP" is not a valid DPoPHandle: create it with getDPoPHandle()',
       'ERR_INVALID_ARG_VALUE',
@@ -173,9 +214,10 @@ export async function bearerGet(
   dpop: DPoPProofs | undefined,
   deadline: Deadline,
 ): Promise<Response> {
+  const token = headerValue(accessToken)
   const headers = new RequestHeaders(baseHeaders(accept))
-  if (dpop !== undefined) await dpop.addProof(url, headers, 'GET', accessToken)
-  headers.record.authorization = `${dpop !== undefined ? 'DPoP' : 'Bearer'} ${accessToken}`
+  if (dpop !== undefined) await dpop.addProof(url, headers, 'GET', token)
+  headers.record.authorization = `${dpop !== undefined ? 'DPoP' : 'Bearer'} ${token}`
   return send(state, url, 'GET', headers, undefined, dpop, deadline)
 }
 

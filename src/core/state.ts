@@ -78,7 +78,8 @@ export interface State {
   timeout?: number
   tlsOnly: boolean
   jwksCache: oauth.JWKSCacheInput
-  nonRepudiation?: (response: Response, deadline: Deadline) => Promise<void>
+  /** Checks a response's JWT signature against the issuer JWKS (fetched within its own deadline). */
+  nonRepudiation?: (response: Response) => Promise<void>
   decrypt?: oauth.JweDecryptFunction
   /** Gathers the JWTs decrypted during one authorization code grant, see `getDecryptedResponses`. */
   combineDecrypted?: (authResponse: URLSearchParams, result: object) => void

@@ -106,7 +106,7 @@ export async function exchange(
       const result = await processResponse(response, decryption.options)
       if (result.id_token !== undefined) {
         checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
-        if (state.nonRepudiation !== undefined) await state.nonRepudiation(response, deadline)
+        if (state.nonRepudiation !== undefined) await state.nonRepudiation(response)
       }
       if (after !== undefined) await after(result)
       return rememberDecrypted(addHelpers(result), decryption.plaintext())

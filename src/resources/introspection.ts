@@ -44,7 +44,7 @@ export async function tokenIntrospection(
       response,
       decryption.options,
     )
-    if (jwt) await state.nonRepudiation?.(response, deadline)
+    if (jwt) await state.nonRepudiation?.(response)
     return rememberDecrypted(result, decryption.plaintext())
   })
 }

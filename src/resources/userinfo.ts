@@ -49,7 +49,7 @@ export async function fetchUserInfo(
       decryption.options,
     )
     if (jwt && state.nonRepudiation) {
-      await state.nonRepudiation(response, deadline)
+      await state.nonRepudiation(response)
       for (const claim of ['iss', 'aud'] as const) {
         if (result[claim] === undefined) {
           throw clientError(

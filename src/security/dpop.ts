@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError, isCryptoKey, normalizeError } from '../core/errors.ts'
+import { dpopHandle } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 import type { DPoPHandle } from '../core/token-response.ts'
 
@@ -113,5 +114,5 @@ export function getDPoPHandle(
   ) {
     throw argumentError('"keyPair" must be a CryptoKeyPair, e.g. from randomDPoPKeyPair()')
   }
-  return oauth.DPoP(state.c, keyPair, options)
+  return dpopHandle(oauth.DPoP(state.c, keyPair, options))
 }

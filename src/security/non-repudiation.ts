@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { signatureOptions } from '../core/http.ts'
+import { Deadline, signatureOptions } from '../core/http.ts'
 import { internal } from '../core/state.ts'
 
 /**
@@ -19,6 +19,16 @@ import { internal } from '../core/state.ts'
  */
 export function enableNonRepudiationChecks(config: Configuration): void {
   const state = internal(config)
-  state.nonRepudiation = (response, deadline) =>
-    oauth.validateApplicationLevelSignature(state.as, response, signatureOptions(state, deadline))
+  state.nonRepudiation = async (response) => {
+    const deadline = new Deadline(state.timeout)
+    try {
+      await oauth.validateApplicationLevelSignature(
+        state.as,
+        response,
+        signatureOptions(state, deadline),
+      )
+    } finally {
+      deadline.release()
+    }
+  }
 }

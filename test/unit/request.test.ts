@@ -347,6 +347,18 @@ for (const impl of implementations)
         })
       }
 
+      it('fetchUserInfo() given a look-alike DPoP handle (addProof, cacheNonce) rejects with a TypeError, sending nothing', async () => {
+        const { fetch, calls } = fakeFetch(() => json({ sub: 'subject' }))
+        const lookAlike = { addProof: async () => {}, cacheNonce: () => {} }
+        const err = await caught(() =>
+          client.fetchUserInfo(configure(fetch), 'access-token', 'subject', {
+            DPoP: lookAlike as unknown as DPoPHandle,
+          }),
+        )
+        assertArgumentError(err, 'ERR_INVALID_ARG_VALUE')
+        assert.equal(calls.length, 0)
+      })
+
       it('fetchUserInfo() given a plain object as DPoP rejects with ERR_INVALID_ARG_VALUE, sending nothing', async () => {
         const { fetch, calls } = fakeFetch(() => json({ sub: 'subject' }))
         const err = await caught(() =>
@@ -355,6 +367,43 @@ for (const impl of implementations)
           }),
         )
         assertArgumentError(err, 'ERR_INVALID_ARG_VALUE')
+        assert.equal(calls.length, 0)
+      })
+    })
+
+    describe('header values', () => {
+      it('fetchUserInfo() with an access token holding CR LF rejects with a TypeError, sending nothing', async () => {
+        const { fetch, calls } = fakeFetch(() => json({ sub: 'subject' }))
+        const err = await caught(() =>
+          client.fetchUserInfo(configure(fetch), 'token\r\nx-injected: 1', 'subject'),
+        )
+        assertArgumentError(err)
+        assert.equal(calls.length, 0)
+      })
+
+      it('a ClientAuth setting a header value with CR LF fails the request with a TypeError, sending nothing', async () => {
+        const { fetch, calls } = fakeFetch(() => json(bearerTokens))
+        const auth: ClientAuth = (_as, c, body, headers) => {
+          body.set('client_id', c.client_id)
+          headers.set('x-client', 'one\r\nx-injected: 1')
+        }
+        const err = await caught(() =>
+          client.clientCredentialsGrant(configure(fetch, metadata, {}, auth)),
+        )
+        assertArgumentError(err)
+        assert.equal(calls.length, 0)
+      })
+
+      it('a ClientAuth setting an invalid header name fails the request with a TypeError, sending nothing', async () => {
+        const { fetch, calls } = fakeFetch(() => json(bearerTokens))
+        const auth: ClientAuth = (_as, c, body, headers) => {
+          body.set('client_id', c.client_id)
+          headers.set('x client', 'value')
+        }
+        const err = await caught(() =>
+          client.clientCredentialsGrant(configure(fetch, metadata, {}, auth)),
+        )
+        assertArgumentError(err)
         assert.equal(calls.length, 0)
       })
     })
@@ -786,6 +835,40 @@ if (ours !== undefined)
       config.timeout = 0.02
       return config
     }
+
+    it('a ClientAuth cannot change the server metadata a Configuration holds or shares', async () => {
+      const server = { ...metadata, mtls_endpoint_aliases: { ...mtlsAliases } }
+      const attempts: string[] = []
+      const auth: ClientAuth = (as, c, body) => {
+        body.set('client_id', c.client_id)
+        for (const change of [
+          () => ((as as Record<string, unknown>).token_endpoint = 'https://attacker.example/token'),
+          () => ((as.mtls_endpoint_aliases as Record<string, unknown>).token_endpoint = 'x'),
+        ]) {
+          try {
+            change()
+            attempts.push('changed')
+          } catch (err) {
+            attempts.push(err instanceof TypeError ? 'refused' : 'other')
+          }
+        }
+      }
+      const { fetch, calls } = fakeFetch(() => json(bearerTokens))
+      const config = new client.Configuration(server, CLIENT_ID, {}, auth)
+      config[client.customFetch] = fetch
+      await client.clientCredentialsGrant(config)
+      await client.clientCredentialsGrant(config)
+      assert.deepEqual(attempts, ['refused', 'refused', 'refused', 'refused'])
+      assert.deepEqual(
+        calls.map((call) => call.url),
+        [metadata.token_endpoint, metadata.token_endpoint],
+      )
+      const other = new client.Configuration(server, CLIENT_ID, SECRET)
+      assert.equal(
+        other.serverMetadata().mtls_endpoint_aliases?.token_endpoint,
+        mtlsAliases.token_endpoint,
+      )
+    })
 
     /**
      * Waits well past the 20 ms timeout, then asserts no request's signal was aborted: a timer
