@@ -36,11 +36,12 @@ export interface TransportOptions {
 }
 
 /**
- * @internal The time limit of one operation: its `signal` aborts with a `TimeoutError` once the
+ * @internal The time limit of one request: its `signal` aborts with a `TimeoutError` once the
  * Configuration's timeout has passed, or with the caller's signal. The timer starts when the
  * signal is first read (so nothing is armed when no request is made) and `release()` clears it
  * once the response has been read. One plain timer instead of `AbortSignal.timeout()`, whose
- * weak-reference bookkeeping costs more than the rest of a token request.
+ * weak-reference bookkeeping costs about 16 µs a request in Node 20 and leaves its timer pending
+ * for the whole timeout.
  */
 export class Deadline {
   readonly #ms: number
