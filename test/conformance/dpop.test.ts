@@ -3,7 +3,7 @@
  * a `use_dpop_nonce` error with the server's nonce.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 
 import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose'
 
@@ -16,6 +16,7 @@ import {
   reply,
   rejects,
   ROUTES,
+  useHostileServer,
 } from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
@@ -45,12 +46,7 @@ for (const impl of implementations) {
     let client: Client
     let as: HostileServer
 
-    before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
-    })
-    after(() => as.close())
-    beforeEach(() => as.reset())
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
 
     async function setup(): Promise<{
       config: Configuration

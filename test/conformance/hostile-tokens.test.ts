@@ -4,7 +4,7 @@
  * outside the code flow, repeated callback parameters, and DPoP challenge scheme case.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 
 import {
   type Claims,
@@ -26,6 +26,7 @@ import {
   reply,
   rejects,
   ROUTES,
+  useHostileServer,
 } from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
@@ -40,16 +41,13 @@ for (const impl of implementations) {
     /** An attacker's signing key (not published) and the relying party's decryption key. */
     let attacker: SigningKey, rpKey: EncryptionKey
 
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
     before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
       ;[attacker, rpKey] = await Promise.all([
         signingKey('RS256', 'attacker-1'),
         encryptionKey('ECDH-ES+A256KW', 'rp-enc-1'),
       ])
     })
-    after(() => as.close())
-    beforeEach(() => as.reset())
 
     const idClaims = (overrides: Claims = {}) => as.idTokenClaims({ nonce: NONCE, ...overrides })
 

@@ -4,7 +4,7 @@
  * FAPI 1.0 detached-signature rules.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { before, beforeEach, describe, it } from 'node:test'
 
 import {
   type Claims,
@@ -17,7 +17,15 @@ import {
   sign,
   unsigned,
 } from '../support/forge.ts'
-import { callback, formPost, HostileServer, reply, rejects, ROUTES } from '../support/hostile.ts'
+import {
+  callback,
+  formPost,
+  HostileServer,
+  reply,
+  rejects,
+  ROUTES,
+  useHostileServer,
+} from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
 const NONCE = 'nonce-of-the-hybrid-request'
@@ -30,14 +38,11 @@ for (const impl of implementations) {
     let as: HostileServer
     let rpKey: EncryptionKey
 
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
     before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
       rpKey = await encryptionKey('ECDH-ES+A256KW', 'rp-enc-1')
     })
-    after(() => as.close())
     beforeEach(async () => {
-      as.reset()
       const backChannel = await as.idToken({ nonce: NONCE })
       as.on(ROUTES.token, (_, server) =>
         reply.json(server.tokenResponse({ id_token: backChannel })),

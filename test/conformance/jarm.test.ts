@@ -3,7 +3,7 @@
  * `iss`, `aud` and `exp`, error responses inside it, and signed-then-encrypted responses.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 
 import {
   type Claims,
@@ -15,7 +15,14 @@ import {
   sign,
   unsigned,
 } from '../support/forge.ts'
-import { callback, formPost, HostileServer, rejects, ROUTES } from '../support/hostile.ts'
+import {
+  callback,
+  formPost,
+  HostileServer,
+  rejects,
+  ROUTES,
+  useHostileServer,
+} from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
 const STATE = 'state-of-the-jarm-request'
@@ -26,13 +33,10 @@ for (const impl of implementations) {
     let as: HostileServer
     let rpKey: EncryptionKey
 
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
     before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
       rpKey = await encryptionKey('ECDH-ES+A256KW', 'rp-enc-1')
     })
-    after(() => as.close())
-    beforeEach(() => as.reset())
 
     /** Completes a JARM code flow whose callback carries `response`. */
     async function grant(response: string, options: { decrypt?: string[] } = {}) {

@@ -8,16 +8,17 @@
  * read the proofs it sent. The `forge` helpers sign and encrypt whatever a scenario crafts with the
  * server's keys and the claims a valid response would carry.
  *
- * No test-runner import here; the assertion helper uses `node:assert` only.
+ * {@link useHostileServer} registers a suite's hooks; the assertion helper uses `node:assert` only.
  */
 import assert from 'node:assert/strict'
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { after, before, beforeEach } from 'node:test'
 
 import type { JWK } from 'jose'
 
 import { type Claims, compact, epoch, sign, type SigningKey, signingKey } from './forge.ts'
-import type { Client } from './implementations.ts'
+import type { Client, Implementation } from './implementations.ts'
 
 /** The one client every scenario registers. */
 export const CLIENT_ID = 'hostile-client'
@@ -318,6 +319,32 @@ export class HostileServer {
     res.writeHead(answer.status ?? 200, answer.headers ?? {})
     res.end(answer.body ?? '')
   }
+}
+
+/** The client and server a conformance suite tests, once its `before` hook has run. */
+export interface HostileSuite {
+  readonly client: Client
+  readonly as: HostileServer
+}
+
+/**
+ * Registers the hooks of a conformance suite: loads `impl` and starts a {@link HostileServer}
+ * before it, hands both to `ready`, resets the server before each test and closes it after.
+ *
+ * @example
+ * let client: Client
+ * let as: HostileServer
+ * useHostileServer(impl, (suite) => ({ client, as } = suite))
+ */
+export function useHostileServer(impl: Implementation, ready: (suite: HostileSuite) => void): void {
+  let server: HostileServer | undefined
+  before(async () => {
+    const client = await impl.load()
+    server = await HostileServer.start()
+    ready({ client, as: server })
+  })
+  after(() => server?.close())
+  beforeEach(() => server?.reset())
 }
 
 /** A callback URL with `params` in its query (or its fragment when `fragment` is set). */
