@@ -19,7 +19,7 @@ import {
   recordingFetch,
   secret,
   type Exchange,
-} from '../support/advanced.ts'
+} from '../support/e2e.ts'
 
 let op: TestProvider
 let rs: ResourceServer

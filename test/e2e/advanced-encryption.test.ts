@@ -14,7 +14,7 @@ import {
   rejection,
   secret,
   type EncryptionKey,
-} from '../support/advanced.ts'
+} from '../support/e2e.ts'
 
 let op: TestProvider
 const keys: Record<string, EncryptionKey> = {}

@@ -11,7 +11,7 @@ import {
   redirectUri,
   rejection,
   secret,
-} from '../support/advanced.ts'
+} from '../support/e2e.ts'
 
 let op: TestProvider
 let signingKey: { key: CryptoKey; kid: string }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { implementations, type Client } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
-import { redirectUri, rejection } from '../support/advanced.ts'
+import { redirectUri, rejection } from '../support/e2e.ts'
 
 let op: TestProvider
 

@@ -12,7 +12,7 @@ import {
   rejection,
   secret,
   type EncryptionKey,
-} from '../support/advanced.ts'
+} from '../support/e2e.ts'
 
 let op: TestProvider
 let encKey: EncryptionKey

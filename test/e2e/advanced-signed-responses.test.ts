@@ -11,7 +11,7 @@ import {
   secret,
   type Exchange,
   type Transport,
-} from '../support/advanced.ts'
+} from '../support/e2e.ts'
 
 let op: TestProvider
 

@@ -15,7 +15,7 @@ import {
   redirectUri,
   secret,
   type EncryptionKey,
-} from '../support/advanced.ts'
+} from '../support/e2e.ts'
 import * as dpop from '../../examples/dpop.ts'
 import * as jarm from '../../examples/jarm.ts'
 import * as hybrid from '../../examples/hybrid.ts'

@@ -1,4 +1,4 @@
-/** Small helpers shared by the advanced-security end-to-end suites (test/e2e/advanced-*.test.ts). */
+/** Helpers shared by the end-to-end suites (test/e2e) and the runtime scenarios. */
 import assert from 'node:assert/strict'
 import type { CustomFetch } from 'openid-client'
 import type { Client } from './implementations.ts'
