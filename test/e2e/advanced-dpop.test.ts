@@ -11,12 +11,13 @@ import {
   type TestProvider,
 } from '../support/provider.ts'
 import {
+  closeProvider,
   jwtHeader,
   jwtPayload,
   pkceRequest,
+  recordingFetch,
   redirectUri,
   rejection,
-  recordingFetch,
   secret,
   type Exchange,
 } from '../support/e2e.ts'
@@ -79,8 +80,7 @@ before(async () => {
 
 after(async () => {
   await rs.close()
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
+  await closeProvider(op)
 })
 
 async function thumbprint(keyPair: CryptoKeyPair): Promise<string> {

@@ -5,6 +5,7 @@ import { implementations, type Client } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
 import {
+  closeProvider,
   jwtHeader,
   jwtPayload,
   pkceRequest,
@@ -47,10 +48,7 @@ before(async () => {
   })
 })
 
-after(async () => {
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
-})
+after(() => closeProvider(op))
 
 for (const impl of implementations) {
   describe(`${impl.name}: FAPI combination PAR + JAR + DPoP + JARM`, () => {

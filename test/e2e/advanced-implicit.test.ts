@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { implementations, type Client } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
-import { redirectUri, rejection } from '../support/e2e.ts'
+import { closeProvider, redirectUri, rejection } from '../support/e2e.ts'
 
 let op: TestProvider
 
@@ -21,10 +21,7 @@ before(async () => {
   })
 })
 
-after(async () => {
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
-})
+after(() => closeProvider(op))
 
 for (const impl of implementations) {
   describe(`${impl.name}: implicit flow (response_type=id_token)`, () => {

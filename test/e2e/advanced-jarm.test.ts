@@ -4,6 +4,7 @@ import { implementations, type Client } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
 import {
+  closeProvider,
   enabledJWA,
   encryptionKey,
   jwtHeader,
@@ -46,10 +47,7 @@ before(async () => {
   })
 })
 
-after(async () => {
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
-})
+after(() => closeProvider(op))
 
 for (const impl of implementations) {
   describe(`${impl.name}: JARM`, () => {

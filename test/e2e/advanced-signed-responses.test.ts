@@ -4,6 +4,7 @@ import { implementations, type Client } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
 import {
+  closeProvider,
   pkceRequest,
   recordingFetch,
   redirectUri,
@@ -32,10 +33,7 @@ before(async () => {
   })
 })
 
-after(async () => {
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
-})
+after(() => closeProvider(op))
 
 /** Flips one character of a JWT response body's signature; other responses pass through. */
 function tamperingFetch(inner: Transport = fetch): Transport {

@@ -4,6 +4,7 @@ import * as jose from 'jose'
 import { implementations, type Client } from '../support/implementations.ts'
 import { CookieJar, login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
+import { closeProvider, rejection } from '../support/e2e.ts'
 
 type ClientAuth = ReturnType<Client['None']>
 
@@ -63,22 +64,7 @@ before(async () => {
   })
 })
 
-after(async () => {
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
-})
-
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<Error & { code?: string; error?: string; status?: number }> {
-  try {
-    await promise
-  } catch (error) {
-    assert.ok(error instanceof Error, 'rejected with an Error')
-    return error as Error & { code?: string }
-  }
-  assert.fail('expected the promise to reject')
-}
+after(() => closeProvider(op))
 
 /** A 401 with `WWW-Authenticate: Basic error="invalid_client"` surfaces as WWWAuthenticateChallengeError. */
 function assertBasicChallenge(client: Client, error: Error & { status?: number; cause?: unknown }) {

@@ -4,6 +4,7 @@ import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { implementations, type Client } from '../support/implementations.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
+import { rejection } from '../support/e2e.ts'
 
 const clientId = 'discovery-client'
 const clientSecret = 'discovery-secret-0123456789abcdefghijklmnopqrstuv'
@@ -47,18 +48,6 @@ function recordingFetch(client: Client, seen: URL[]) {
       return fetch(url, options as RequestInit)
     },
   }
-}
-
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<Error & { code?: string; cause?: unknown }> {
-  try {
-    await promise
-  } catch (error) {
-    assert.ok(error instanceof Error, 'rejected with an Error')
-    return error as Error & { code?: string }
-  }
-  assert.fail('expected the promise to reject')
 }
 
 for (const impl of implementations) {

@@ -10,6 +10,7 @@ import {
   type TestProvider,
 } from '../support/provider.ts'
 import {
+  closeProvider,
   enabledJWA,
   encryptionKey,
   redirectUri,
@@ -106,8 +107,7 @@ before(async () => {
 
 after(async () => {
   await rs.close()
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
+  await closeProvider(op)
 })
 
 const browser = (authorizationUrl: URL) => login(authorizationUrl, { redirectUri })
