@@ -9,8 +9,6 @@ import { before, describe, it } from 'node:test'
 import {
   type Claims,
   encrypt,
-  encryptionKey,
-  type EncryptionKey,
   halfHash,
   sign,
   signingKey,
@@ -38,15 +36,12 @@ for (const impl of implementations) {
   describe(impl.name, () => {
     let client: Client
     let as: HostileServer
-    /** An attacker's signing key (not published) and the relying party's decryption key. */
-    let attacker: SigningKey, rpKey: EncryptionKey
+    /** An attacker's signing key (not published). */
+    let attacker: SigningKey
 
     useHostileServer(impl, (suite) => ({ client, as } = suite))
     before(async () => {
-      ;[attacker, rpKey] = await Promise.all([
-        signingKey('RS256', 'attacker-1'),
-        encryptionKey('ECDH-ES+A256KW', 'rp-enc-1'),
-      ])
+      attacker = await signingKey('RS256', 'attacker-1')
     })
 
     const idClaims = (overrides: Claims = {}) => as.idTokenClaims({ nonce: NONCE, ...overrides })
@@ -59,12 +54,8 @@ for (const impl of implementations) {
       as.on(ROUTES.token, (_, server) => reply.json(server.tokenResponse({ id_token: idToken })))
       const config = await as.configure(client, {
         execute: options.nonRepudiation ? [client.enableNonRepudiationChecks] : [],
+        decrypt: options.decrypt ? ['A256GCM'] : undefined,
       })
-      if (options.decrypt)
-        client.enableDecryptingResponses(config, ['A256GCM'], {
-          key: rpKey.privateKey,
-          kid: rpKey.kid,
-        })
       return client.authorizationCodeGrant(config, callback({ code: 'code-1' }), {
         expectedNonce: NONCE,
       })
@@ -72,12 +63,10 @@ for (const impl of implementations) {
 
     /** A JARM code flow whose callback carries `response`. */
     async function jarm(response: string, decrypt = false) {
-      const config = await as.configure(client, { execute: [client.useJwtResponseMode] })
-      if (decrypt)
-        client.enableDecryptingResponses(config, ['A256GCM'], {
-          key: rpKey.privateKey,
-          kid: rpKey.kid,
-        })
+      const config = await as.configure(client, {
+        execute: [client.useJwtResponseMode],
+        decrypt: decrypt ? ['A256GCM'] : undefined,
+      })
       return client.authorizationCodeGrant(config, callback({ response }), {
         expectedState: STATE,
       })
@@ -87,12 +76,10 @@ for (const impl of implementations) {
     /** Signed UserInfo (`jwt`) fetched with signature checks, optionally decrypted. */
     async function signedUserinfo(jwt: string, decrypt = false) {
       as.on(ROUTES.userinfo, () => reply.jwt(jwt))
-      const config = await as.configure(client, { execute: [client.enableNonRepudiationChecks] })
-      if (decrypt)
-        client.enableDecryptingResponses(config, ['A256GCM'], {
-          key: rpKey.privateKey,
-          kid: rpKey.kid,
-        })
+      const config = await as.configure(client, {
+        execute: [client.enableNonRepudiationChecks],
+        decrypt: decrypt ? ['A256GCM'] : undefined,
+      })
       return client.fetchUserInfo(config, 'access-token-1', 'user-1')
     }
 
@@ -117,7 +104,7 @@ for (const impl of implementations) {
 
     describe('nested JWTs', () => {
       it('authorizationCodeGrant() accepts an encrypted ID Token whose plaintext is the issuer JWS (control)', async () => {
-        const jwe = await encrypt(await sign(idClaims(), as.keys.rsa), rpKey, 'A256GCM')
+        const jwe = await encrypt(await sign(idClaims(), as.keys.rsa), as.rpKey, 'A256GCM')
         const tokens = await withIdToken(jwe, { decrypt: true, nonRepudiation: true })
         assert.equal(tokens.claims()?.sub, 'user-1')
       })
@@ -126,7 +113,7 @@ for (const impl of implementations) {
         const inner = await sign(idClaims({ iss: 'https://evil.example.com' }), attacker)
         await rejects(
           client,
-          withIdToken(await encrypt(inner, rpKey, 'A256GCM'), { decrypt: true }),
+          withIdToken(await encrypt(inner, as.rpKey, 'A256GCM'), { decrypt: true }),
           'ClientError',
           'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
         )
@@ -136,7 +123,7 @@ for (const impl of implementations) {
         const inner = await sign(idClaims(), attacker)
         await rejects(
           client,
-          withIdToken(await encrypt(inner, rpKey, 'A256GCM'), {
+          withIdToken(await encrypt(inner, as.rpKey, 'A256GCM'), {
             decrypt: true,
             nonRepudiation: true,
           }),
@@ -146,10 +133,10 @@ for (const impl of implementations) {
       })
 
       it('authorizationCodeGrant() rejects a JWE inside a JWE as the ID Token', async () => {
-        const inner = await encrypt(await sign(idClaims(), as.keys.rsa), rpKey, 'A256GCM')
+        const inner = await encrypt(await sign(idClaims(), as.keys.rsa), as.rpKey, 'A256GCM')
         await rejects(
           client,
-          withIdToken(await encrypt(inner, rpKey, 'A256GCM'), { decrypt: true }),
+          withIdToken(await encrypt(inner, as.rpKey, 'A256GCM'), { decrypt: true }),
           'ClientError',
           'OAUTH_INVALID_RESPONSE',
         )
@@ -165,7 +152,7 @@ for (const impl of implementations) {
         const inner = await sign(jarmClaims({ iss: 'https://evil.example.com' }), attacker)
         await rejects(
           client,
-          jarm(await encrypt(inner, rpKey, 'A256GCM'), true),
+          jarm(await encrypt(inner, as.rpKey, 'A256GCM'), true),
           'ClientError',
           'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
         )
@@ -176,7 +163,7 @@ for (const impl of implementations) {
         const inner = await sign(jarmClaims(), attacker)
         await rejects(
           client,
-          jarm(await encrypt(inner, rpKey, 'A256GCM'), true),
+          jarm(await encrypt(inner, as.rpKey, 'A256GCM'), true),
           'ClientError',
           'OAUTH_KEY_SELECTION_FAILED',
         )
@@ -193,7 +180,7 @@ for (const impl of implementations) {
         const inner = await sign(as.userinfoClaims({ iss: 'https://evil.example.com' }), attacker)
         await rejects(
           client,
-          signedUserinfo(await encrypt(inner, rpKey, 'A256GCM'), true),
+          signedUserinfo(await encrypt(inner, as.rpKey, 'A256GCM'), true),
           'ClientError',
           'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
         )

@@ -3,18 +3,9 @@
  * `iss`, `aud` and `exp`, error responses inside it, and signed-then-encrypted responses.
  */
 import assert from 'node:assert/strict'
-import { before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 
-import {
-  type Claims,
-  corruptSignature,
-  encrypt,
-  encryptionKey,
-  type EncryptionKey,
-  epoch,
-  sign,
-  unsigned,
-} from '../support/forge.ts'
+import { type Claims, corruptSignature, encrypt, epoch, sign, unsigned } from '../support/forge.ts'
 import {
   callback,
   formPost,
@@ -31,21 +22,15 @@ for (const impl of implementations) {
   describe(impl.name, () => {
     let client: Client
     let as: HostileServer
-    let rpKey: EncryptionKey
 
     useHostileServer(impl, (suite) => ({ client, as } = suite))
-    before(async () => {
-      rpKey = await encryptionKey('ECDH-ES+A256KW', 'rp-enc-1')
-    })
 
     /** Completes a JARM code flow whose callback carries `response`. */
     async function grant(response: string, options: { decrypt?: string[] } = {}) {
-      const config = await as.configure(client, { execute: [client.useJwtResponseMode] })
-      if (options.decrypt)
-        client.enableDecryptingResponses(config, options.decrypt, {
-          key: rpKey.privateKey,
-          kid: rpKey.kid,
-        })
+      const config = await as.configure(client, {
+        execute: [client.useJwtResponseMode],
+        decrypt: options.decrypt,
+      })
       return client.authorizationCodeGrant(config, callback({ response }), { expectedState: STATE })
     }
 
@@ -194,13 +179,15 @@ for (const impl of implementations) {
     describe('signed-then-encrypted responses', () => {
       it('authorizationCodeGrant() accepts a signed-then-encrypted JARM response with enableDecryptingResponses', async () => {
         const jws = await signed()
-        const tokens = await grant(await encrypt(jws, rpKey, 'A256GCM'), { decrypt: ['A256GCM'] })
+        const tokens = await grant(await encrypt(jws, as.rpKey, 'A256GCM'), {
+          decrypt: ['A256GCM'],
+        })
         assert.equal(tokens.access_token, 'access-token-1')
         assert.deepEqual(client.getDecryptedResponses(tokens), { authorization_response: jws })
       })
 
       it('authorizationCodeGrant() rejects an encrypted JARM response whose enc is not allowed', async () => {
-        const response = await encrypt(await signed(), rpKey, 'A128GCM')
+        const response = await encrypt(await signed(), as.rpKey, 'A128GCM')
         await rejects(
           client,
           grant(response, { decrypt: ['A256GCM'] }),
@@ -211,12 +198,12 @@ for (const impl of implementations) {
       })
 
       it('authorizationCodeGrant() rejects an encrypted JARM response when decryption is not enabled', async () => {
-        const response = await encrypt(await signed(), rpKey, 'A256GCM')
+        const response = await encrypt(await signed(), as.rpKey, 'A256GCM')
         await rejects(client, grant(response), 'ClientError', 'OAUTH_UNSUPPORTED_OPERATION')
       })
 
       it('authorizationCodeGrant() rejects an encrypted JARM response whose inner JWT has a bad signature', async () => {
-        const response = await encrypt(corruptSignature(await signed()), rpKey, 'A256GCM')
+        const response = await encrypt(corruptSignature(await signed()), as.rpKey, 'A256GCM')
         await rejects(
           client,
           grant(response, { decrypt: ['A256GCM'] }),
