@@ -56,6 +56,12 @@ for (const impl of implementations) {
       return { config, DPoP: client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256')) }
     }
 
+    /** The code grant of `code-1` with `DPoP`. */
+    const codeGrant = (config: Configuration, DPoP: ReturnType<Client['getDPoPHandle']>) =>
+      client.authorizationCodeGrant(config, callback({ code: 'code-1' }), undefined, undefined, {
+        DPoP,
+      })
+
     describe('token endpoint', () => {
       /** The token endpoint asks for `nonce` until a proof carries it. */
       function requireNonce(nonce: string) {
@@ -71,13 +77,7 @@ for (const impl of implementations) {
       it('authorizationCodeGrant() sends a DPoP proof for the token endpoint and gets a dpop token', async () => {
         as.on(ROUTES.token, (_, server) => reply.json(server.tokenResponse({ token_type: 'DPoP' })))
         const { config, DPoP } = await setup()
-        const tokens = await client.authorizationCodeGrant(
-          config,
-          callback({ code: 'code-1' }),
-          undefined,
-          undefined,
-          { DPoP },
-        )
+        const tokens = await codeGrant(config, DPoP)
         assert.equal(tokens.token_type, 'dpop')
         const request = as.received(ROUTES.token)[0]
         const header = decodeProtectedHeader(request!.headers.get('dpop')!)
@@ -95,13 +95,7 @@ for (const impl of implementations) {
       it('authorizationCodeGrant() retries once with the nonce of a use_dpop_nonce error, and the next grant sends it at once', async () => {
         requireNonce('as-nonce-1')
         const { config, DPoP } = await setup()
-        const tokens = await client.authorizationCodeGrant(
-          config,
-          callback({ code: 'code-1' }),
-          undefined,
-          undefined,
-          { DPoP },
-        )
+        const tokens = await codeGrant(config, DPoP)
         assert.equal(tokens.access_token, ACCESS_TOKEN)
         const [first, second] = as.received(ROUTES.token)
         assert.equal(as.count(ROUTES.token), 2)
@@ -143,13 +137,7 @@ for (const impl of implementations) {
         const { config, DPoP } = await setup()
         const err = await rejects(
           client,
-          client.authorizationCodeGrant(
-            config,
-            callback({ code: 'code-1' }),
-            undefined,
-            undefined,
-            { DPoP },
-          ),
+          codeGrant(config, DPoP),
           'ResponseBodyError',
           'OAUTH_RESPONSE_BODY_ERROR',
         )
@@ -178,13 +166,7 @@ for (const impl of implementations) {
         const { config, DPoP } = await setup()
         const err = await rejects(
           client,
-          client.authorizationCodeGrant(
-            config,
-            callback({ code: 'code-1' }),
-            undefined,
-            undefined,
-            { DPoP },
-          ),
+          codeGrant(config, DPoP),
           'ResponseBodyError',
           'OAUTH_RESPONSE_BODY_ERROR',
         )
