@@ -35,6 +35,12 @@ for (const impl of implementations) {
       return client.authorizationCodeGrant(config, callback(params), { expectedState })
     }
 
+    /** The code grant of a hand-built callback (a parameter repeated, or a form_post Request). */
+    async function grantAt(currentUrl: URL | Request) {
+      const config = await as.configure(client)
+      return client.authorizationCodeGrant(config, currentUrl, { expectedState: STATE })
+    }
+
     describe('state', () => {
       it('authorizationCodeGrant() accepts a response whose state matches and exchanges its code', async () => {
         const tokens = await grant({ code: 'code-1', state: STATE })
@@ -69,33 +75,17 @@ for (const impl of implementations) {
       it('authorizationCodeGrant() rejects a response with a repeated state parameter', async () => {
         const url = callback({ code: 'code-1', state: STATE })
         url.searchParams.append('state', 'forged-state')
-        const config = await as.configure(client)
-        await rejects(
-          client,
-          client.authorizationCodeGrant(config, url, { expectedState: STATE }),
-          'ClientError',
-          'OAUTH_INVALID_RESPONSE',
-        )
+        await rejects(client, grantAt(url), 'ClientError', 'OAUTH_INVALID_RESPONSE')
       })
 
       it('authorizationCodeGrant() accepts a form_post response whose state matches', async () => {
-        const config = await as.configure(client)
-        const tokens = await client.authorizationCodeGrant(
-          config,
-          formPost({ code: 'code-1', state: STATE }),
-          { expectedState: STATE },
-        )
+        const tokens = await grantAt(formPost({ code: 'code-1', state: STATE }))
         assert.equal(tokens.access_token, 'access-token-1')
         assert.equal(as.received(ROUTES.token)[0]?.form.get('redirect_uri'), REDIRECT_URI)
       })
 
       it('authorizationCodeGrant() rejects a form_post response whose state differs', async () => {
-        const config = await as.configure(client)
-        const result = client.authorizationCodeGrant(
-          config,
-          formPost({ code: 'code-1', state: 'forged-state' }),
-          { expectedState: STATE },
-        )
+        const result = grantAt(formPost({ code: 'code-1', state: 'forged-state' }))
         await rejects(client, result, 'ClientError', 'OAUTH_INVALID_RESPONSE')
         assert.equal(as.count(ROUTES.token), 0)
       })
@@ -205,13 +195,7 @@ for (const impl of implementations) {
       it('authorizationCodeGrant() rejects a response with a repeated code parameter', async () => {
         const url = callback({ code: 'code-1', state: STATE })
         url.searchParams.append('code', 'code-2')
-        const config = await as.configure(client)
-        await rejects(
-          client,
-          client.authorizationCodeGrant(config, url, { expectedState: STATE }),
-          'ClientError',
-          'OAUTH_INVALID_RESPONSE',
-        )
+        await rejects(client, grantAt(url), 'ClientError', 'OAUTH_INVALID_RESPONSE')
         assert.equal(as.count(ROUTES.token), 0)
       })
 

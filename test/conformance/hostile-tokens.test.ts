@@ -22,8 +22,10 @@ import {
   formPost,
   HostileServer,
   reply,
+  REDIRECT_URI,
   rejects,
   ROUTES,
+  type ConfigureOptions,
   useHostileServer,
 } from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
@@ -101,6 +103,24 @@ for (const impl of implementations) {
     }
     const hybridIdToken = (overrides: Claims = {}, key = as.keys.rsa, header: Claims = {}) =>
       sign(idClaims({ c_hash: halfHash(CODE), s_hash: halfHash(STATE), ...overrides }), key, header)
+
+    /** The code grant of a hand-built callback (a parameter repeated). */
+    async function grantAt(
+      currentUrl: URL | Request,
+      options: ConfigureOptions = {},
+      checks: Parameters<Client['authorizationCodeGrant']>[2] = { expectedState: STATE },
+    ) {
+      const config = await as.configure(client, options)
+      return client.authorizationCodeGrant(config, currentUrl, checks)
+    }
+
+    /** A form_post callback with `body` as it is (parameters may repeat). */
+    const rawFormPost = (body: string) =>
+      new Request(REDIRECT_URI, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      })
 
     describe('nested JWTs', () => {
       it('authorizationCodeGrant() accepts an encrypted ID Token whose plaintext is the issuer JWS (control)', async () => {
@@ -369,10 +389,9 @@ for (const impl of implementations) {
       it('authorizationCodeGrant() rejects a response with iss twice (the issuer and another) when advertised', async () => {
         const url = callback({ code: 'code-1', state: STATE, iss: as.issuer })
         url.searchParams.append('iss', 'https://evil.example.com')
-        const config = await as.configure(client, { metadata: advertised })
         await rejects(
           client,
-          client.authorizationCodeGrant(config, url, { expectedState: STATE }),
+          grantAt(url, { metadata: advertised }),
           'ClientError',
           'OAUTH_INVALID_RESPONSE',
         )
@@ -397,15 +416,9 @@ for (const impl of implementations) {
 
     describe('repeated callback parameters', () => {
       it('authorizationCodeGrant() rejects a form_post response with code twice', async () => {
-        const config = await as.configure(client)
-        const request = new Request('https://rp.example.com/cb', {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: `code=code-1&code=code-2&state=${STATE}`,
-        })
         await rejects(
           client,
-          client.authorizationCodeGrant(config, request, { expectedState: STATE }),
+          grantAt(rawFormPost(`code=code-1&code=code-2&state=${STATE}`)),
           'ClientError',
           'OAUTH_INVALID_RESPONSE',
         )
@@ -413,15 +426,9 @@ for (const impl of implementations) {
       })
 
       it('authorizationCodeGrant() rejects a form_post response with state twice', async () => {
-        const config = await as.configure(client)
-        const request = new Request('https://rp.example.com/cb', {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: `code=code-1&state=${STATE}&state=${STATE}`,
-        })
         await rejects(
           client,
-          client.authorizationCodeGrant(config, request, { expectedState: STATE }),
+          grantAt(rawFormPost(`code=code-1&state=${STATE}&state=${STATE}`)),
           'ClientError',
           'OAUTH_INVALID_RESPONSE',
         )
@@ -430,23 +437,16 @@ for (const impl of implementations) {
       it('authorizationCodeGrant() rejects a response with error twice', async () => {
         const url = callback({ error: 'access_denied', state: STATE })
         url.searchParams.append('error', 'server_error')
-        const config = await as.configure(client)
-        await rejects(
-          client,
-          client.authorizationCodeGrant(config, url, { expectedState: STATE }),
-          'ClientError',
-          'OAUTH_INVALID_RESPONSE',
-        )
+        await rejects(client, grantAt(url), 'ClientError', 'OAUTH_INVALID_RESPONSE')
       })
 
       it('authorizationCodeGrant() with useJwtResponseMode rejects a callback with response twice', async () => {
         const response = await sign(jarmClaims(), as.keys.rsa)
         const url = callback({ response })
         url.searchParams.append('response', await sign(jarmClaims({ code: 'other' }), as.keys.rsa))
-        const config = await as.configure(client, { execute: [client.useJwtResponseMode] })
         await rejects(
           client,
-          client.authorizationCodeGrant(config, url, { expectedState: STATE }),
+          grantAt(url, { execute: [client.useJwtResponseMode] }),
           'ClientError',
           'OAUTH_INVALID_RESPONSE',
         )
@@ -462,13 +462,13 @@ for (const impl of implementations) {
         as.on(ROUTES.token, (_, server) =>
           reply.json(server.tokenResponse({ id_token: backChannel })),
         )
-        const config = await as.configure(client, { execute: [client.useCodeIdTokenResponseType] })
         await rejects(
           client,
-          client.authorizationCodeGrant(config, url, {
-            expectedNonce: NONCE,
-            expectedState: STATE,
-          }),
+          grantAt(
+            url,
+            { execute: [client.useCodeIdTokenResponseType] },
+            { expectedNonce: NONCE, expectedState: STATE },
+          ),
           'ClientError',
           'OAUTH_INVALID_RESPONSE',
         )
@@ -478,13 +478,13 @@ for (const impl of implementations) {
       it('authorizationCodeGrant() with useCodeIdTokenResponseType rejects a fragment with code twice', async () => {
         const url = callback({ code: CODE, state: STATE, id_token: await hybridIdToken() }, true)
         url.hash = `${url.hash.slice(1)}&code=another-code`
-        const config = await as.configure(client, { execute: [client.useCodeIdTokenResponseType] })
         await rejects(
           client,
-          client.authorizationCodeGrant(config, url, {
-            expectedNonce: NONCE,
-            expectedState: STATE,
-          }),
+          grantAt(
+            url,
+            { execute: [client.useCodeIdTokenResponseType] },
+            { expectedNonce: NONCE, expectedState: STATE },
+          ),
           'ClientError',
           'OAUTH_INVALID_RESPONSE',
         )
