@@ -5,6 +5,7 @@ import { implementations, type Client } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
 import {
+  assertClientError,
   closeProvider,
   jwtHeader,
   jwtPayload,
@@ -176,8 +177,7 @@ for (const impl of implementations) {
           client.ClientSecretBasic(secret('fapi-rp')),
         ),
       )
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_HTTP_REQUEST_FORBIDDEN')
+      assertClientError(client, error, 'OAUTH_HTTP_REQUEST_FORBIDDEN')
     })
 
     it('a Configuration over http refuses requests until allowInsecureRequests(config) is called', async () => {

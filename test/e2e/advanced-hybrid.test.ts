@@ -5,6 +5,7 @@ import { implementations, type Client } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
 import {
+  assertClientError,
   closeProvider,
   enabledJWA,
   encryptionKey,
@@ -131,8 +132,7 @@ for (const impl of implementations) {
       const spliced = new URL(callback1)
       spliced.hash = one.toString()
       const error = await rejection(client.authorizationCodeGrant(config, spliced, first.checks))
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
+      assertClientError(client, error, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
     })
 
     it('authorizationCodeGrant() rejects a hybrid response whose ID Token nonce differs', async () => {
@@ -145,8 +145,7 @@ for (const impl of implementations) {
           expectedNonce: client.randomNonce(),
         }),
       )
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
+      assertClientError(client, error, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
     })
 
     it('enableDetachedSignatureResponseChecks() accepts a FAPI 1.0 response whose ID Token carries s_hash', async () => {
@@ -168,8 +167,7 @@ for (const impl of implementations) {
       const idToken = new URLSearchParams(callback.hash.slice(1)).get('id_token')!
       assert.equal(jwtPayload(idToken).s_hash, undefined)
       const error = await rejection(client.authorizationCodeGrant(config, callback, checks))
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_INVALID_RESPONSE')
+      assertClientError(client, error, 'OAUTH_INVALID_RESPONSE')
     })
 
     it('hybrid + detached signature + encrypted ID Tokens (RSA-OAEP-256): both ID Tokens are decrypted and validated', async () => {
@@ -218,8 +216,7 @@ for (const impl of implementations) {
       const { parameters, checks } = await pkceRequest(client)
       const callback = await login(client.buildAuthorizationUrl(config, parameters))
       const error = await rejection(client.authorizationCodeGrant(config, callback, checks))
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_UNSUPPORTED_OPERATION')
+      assertClientError(client, error, 'OAUTH_UNSUPPORTED_OPERATION')
     })
   })
 }

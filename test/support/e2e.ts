@@ -94,6 +94,16 @@ export async function signInWithPKCE(
   return client.authorizationCodeGrant(config, callback, { pkceCodeVerifier, ...checks })
 }
 
+/** Asserts `error` is a `ClientError` of `client` with `code`. */
+export function assertClientError(
+  client: Client,
+  error: ErrorLike,
+  code: string,
+): asserts error is InstanceType<Client['ClientError']> {
+  assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
+  assert.equal(error.code, code)
+}
+
 /** Awaits a promise that must reject and returns its Error. */
 export async function rejection(promise: Promise<unknown>): Promise<ErrorLike> {
   try {
