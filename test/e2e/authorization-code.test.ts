@@ -4,7 +4,7 @@ import * as jose from 'jose'
 import { implementations, type Client } from '../support/implementations.ts'
 import { CookieJar, login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
-import { closeProvider, rejection } from '../support/e2e.ts'
+import { assertClientError, closeProvider, rejection } from '../support/e2e.ts'
 
 type ClientAuth = ReturnType<Client['None']>
 
@@ -113,6 +113,14 @@ for (const impl of implementations) {
       return { parameters, checks: { pkceCodeVerifier, expectedState, expectedNonce } }
     }
 
+    /** `rp-basic` logged in through the front channel: its Configuration, checks and callback. */
+    const signedInCallback = async () => {
+      const config = await configure('rp-basic', client.ClientSecretBasic(secret('rp-basic')))
+      const { parameters, checks } = await pkceRequest()
+      const callback = asUrl(await login(client.buildAuthorizationUrl(config, parameters)))
+      return { config, checks, callback }
+    }
+
     before(async () => {
       client = await impl.load()
     })
@@ -198,9 +206,7 @@ for (const impl of implementations) {
     })
 
     it('authorizationCodeGrant() rejects a callback whose state differs from expectedState', async () => {
-      const config = await configure('rp-basic', client.ClientSecretBasic(secret('rp-basic')))
-      const { parameters, checks } = await pkceRequest()
-      const callback = asUrl(await login(client.buildAuthorizationUrl(config, parameters)))
+      const { config, checks, callback } = await signedInCallback()
 
       const error = await rejection(
         client.authorizationCodeGrant(config, callback, {
@@ -208,8 +214,7 @@ for (const impl of implementations) {
           expectedState: client.randomState(),
         }),
       )
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_INVALID_RESPONSE')
+      assertClientError(client, error, 'OAUTH_INVALID_RESPONSE')
     })
 
     it('authorizationCodeGrant() with skipStateCheck accepts the callback of a request sent without state', async () => {
@@ -227,9 +232,7 @@ for (const impl of implementations) {
     })
 
     it('authorizationCodeGrant() without expectedState rejects a callback that carries state', async () => {
-      const config = await configure('rp-basic', client.ClientSecretBasic(secret('rp-basic')))
-      const { parameters, checks } = await pkceRequest()
-      const callback = asUrl(await login(client.buildAuthorizationUrl(config, parameters)))
+      const { config, checks, callback } = await signedInCallback()
 
       const error = await rejection(
         client.authorizationCodeGrant(config, callback, {
@@ -237,14 +240,11 @@ for (const impl of implementations) {
           expectedNonce: checks.expectedNonce,
         }),
       )
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_INVALID_RESPONSE')
+      assertClientError(client, error, 'OAUTH_INVALID_RESPONSE')
     })
 
     it('authorizationCodeGrant() rejects an ID Token whose nonce differs from expectedNonce', async () => {
-      const config = await configure('rp-basic', client.ClientSecretBasic(secret('rp-basic')))
-      const { parameters, checks } = await pkceRequest()
-      const callback = asUrl(await login(client.buildAuthorizationUrl(config, parameters)))
+      const { config, checks, callback } = await signedInCallback()
 
       const error = await rejection(
         client.authorizationCodeGrant(config, callback, {
@@ -252,14 +252,11 @@ for (const impl of implementations) {
           expectedNonce: client.randomNonce(),
         }),
       )
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
+      assertClientError(client, error, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
     })
 
     it('authorizationCodeGrant() with the wrong PKCE verifier gets invalid_grant as ResponseBodyError', async () => {
-      const config = await configure('rp-basic', client.ClientSecretBasic(secret('rp-basic')))
-      const { parameters, checks } = await pkceRequest()
-      const callback = asUrl(await login(client.buildAuthorizationUrl(config, parameters)))
+      const { config, checks, callback } = await signedInCallback()
 
       const error = await rejection(
         client.authorizationCodeGrant(config, callback, {
@@ -325,8 +322,7 @@ for (const impl of implementations) {
       const callback = asUrl(await login(client.buildAuthorizationUrl(config, parameters)))
 
       const error = await rejection(client.authorizationCodeGrant(config, callback, checks))
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED')
+      assertClientError(client, error, 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED')
     })
 
     it('authorizationCodeGrant() with [clockSkew] two hours ahead and a matching [clockTolerance] accepts the ID Token', async () => {
