@@ -178,6 +178,20 @@ for (const impl of implementations) {
     describe('protected resource', () => {
       const resource = () => new URL(`${as.url(ROUTES.resource)}?page=2`)
 
+      /** A DPoP-bound GET of the resource. */
+      const getResource = (config: Configuration, DPoP: ReturnType<Client['getDPoPHandle']>) =>
+        client.fetchProtectedResource(
+          config,
+          ACCESS_TOKEN,
+          resource(),
+          'GET',
+          undefined,
+          undefined,
+          {
+            DPoP,
+          },
+        )
+
       /** The resource asks for `nonce` (challenge scheme spelled `scheme`) until a proof carries it. */
       function requireNonce(nonce: string, scheme?: string) {
         as.on(ROUTES.resource, (request) =>
@@ -187,15 +201,7 @@ for (const impl of implementations) {
 
       it('fetchProtectedResource() sends the DPoP scheme and a proof with ath bound to the access token', async () => {
         const { config, DPoP } = await setup()
-        const response = await client.fetchProtectedResource(
-          config,
-          ACCESS_TOKEN,
-          resource(),
-          'GET',
-          undefined,
-          undefined,
-          { DPoP },
-        )
+        const response = await getResource(config, DPoP)
         assert.equal(response.status, 200)
         const request = as.received(ROUTES.resource)[0]
         assert.equal(request?.headers.get('authorization'), `DPoP ${ACCESS_TOKEN}`)
@@ -208,15 +214,7 @@ for (const impl of implementations) {
       it('fetchProtectedResource() retries once with the nonce of a use_dpop_nonce challenge, and the next request sends it at once', async () => {
         requireNonce('rs-nonce-1')
         const { config, DPoP } = await setup()
-        const response = await client.fetchProtectedResource(
-          config,
-          ACCESS_TOKEN,
-          resource(),
-          'GET',
-          undefined,
-          undefined,
-          { DPoP },
-        )
+        const response = await getResource(config, DPoP)
         assert.equal(response.status, 200)
         const [first, second] = as.received(ROUTES.resource)
         assert.equal(as.count(ROUTES.resource), 2)
@@ -244,15 +242,7 @@ for (const impl of implementations) {
       it('fetchProtectedResource() treats the DPoP challenge scheme case-insensitively', async () => {
         requireNonce('rs-nonce-1', 'dpop')
         const { config, DPoP } = await setup()
-        const response = await client.fetchProtectedResource(
-          config,
-          ACCESS_TOKEN,
-          resource(),
-          'GET',
-          undefined,
-          undefined,
-          { DPoP },
-        )
+        const response = await getResource(config, DPoP)
         assert.equal(response.status, 200)
         assert.equal(as.count(ROUTES.resource), 2)
       })
@@ -263,15 +253,7 @@ for (const impl of implementations) {
         const { config, DPoP } = await setup()
         const err = await rejects(
           client,
-          client.fetchProtectedResource(
-            config,
-            ACCESS_TOKEN,
-            resource(),
-            'GET',
-            undefined,
-            undefined,
-            { DPoP },
-          ),
+          getResource(config, DPoP),
           'WWWAuthenticateChallengeError',
           'OAUTH_WWW_AUTHENTICATE_CHALLENGE',
         )
@@ -293,15 +275,7 @@ for (const impl of implementations) {
         const { config, DPoP } = await setup()
         await rejects(
           client,
-          client.fetchProtectedResource(
-            config,
-            ACCESS_TOKEN,
-            resource(),
-            'GET',
-            undefined,
-            undefined,
-            { DPoP },
-          ),
+          getResource(config, DPoP),
           'WWWAuthenticateChallengeError',
           'OAUTH_WWW_AUTHENTICATE_CHALLENGE',
         )

@@ -114,6 +114,14 @@ for (const impl of implementations) {
       return client.authorizationCodeGrant(config, currentUrl, checks)
     }
 
+    /** The hybrid code grant of a hand-built fragment callback. */
+    const hybridAt = (url: URL) =>
+      grantAt(
+        url,
+        { execute: [client.useCodeIdTokenResponseType] },
+        { expectedNonce: NONCE, expectedState: STATE },
+      )
+
     /** A form_post callback with `body` as it is (parameters may repeat). */
     const rawFormPost = (body: string) =>
       new Request(REDIRECT_URI, {
@@ -462,32 +470,14 @@ for (const impl of implementations) {
         as.on(ROUTES.token, (_, server) =>
           reply.json(server.tokenResponse({ id_token: backChannel })),
         )
-        await rejects(
-          client,
-          grantAt(
-            url,
-            { execute: [client.useCodeIdTokenResponseType] },
-            { expectedNonce: NONCE, expectedState: STATE },
-          ),
-          'ClientError',
-          'OAUTH_INVALID_RESPONSE',
-        )
+        await rejects(client, hybridAt(url), 'ClientError', 'OAUTH_INVALID_RESPONSE')
         assert.equal(as.count(ROUTES.token), 0)
       })
 
       it('authorizationCodeGrant() with useCodeIdTokenResponseType rejects a fragment with code twice', async () => {
         const url = callback({ code: CODE, state: STATE, id_token: await hybridIdToken() }, true)
         url.hash = `${url.hash.slice(1)}&code=another-code`
-        await rejects(
-          client,
-          grantAt(
-            url,
-            { execute: [client.useCodeIdTokenResponseType] },
-            { expectedNonce: NONCE, expectedState: STATE },
-          ),
-          'ClientError',
-          'OAUTH_INVALID_RESPONSE',
-        )
+        await rejects(client, hybridAt(url), 'ClientError', 'OAUTH_INVALID_RESPONSE')
         assert.equal(as.count(ROUTES.token), 0)
       })
 
