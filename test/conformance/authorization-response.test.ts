@@ -3,7 +3,7 @@
  * parameter, error responses, and parameters that do not belong in it.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 
 import { type Claims } from '../support/forge.ts'
 import {
@@ -13,6 +13,7 @@ import {
   REDIRECT_URI,
   rejects,
   ROUTES,
+  useHostileServer,
 } from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
@@ -23,12 +24,7 @@ for (const impl of implementations) {
     let client: Client
     let as: HostileServer
 
-    before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
-    })
-    after(() => as.close())
-    beforeEach(() => as.reset())
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
 
     async function grant(
       params: Record<string, string | undefined>,
@@ -37,6 +33,12 @@ for (const impl of implementations) {
     ) {
       const config = await as.configure(client, { metadata })
       return client.authorizationCodeGrant(config, callback(params), { expectedState })
+    }
+
+    /** The code grant of a hand-built callback (a parameter repeated, or a form_post Request). */
+    async function grantAt(currentUrl: URL | Request) {
+      const config = await as.configure(client)
+      return client.authorizationCodeGrant(config, currentUrl, { expectedState: STATE })
     }
 
     describe('state', () => {
@@ -73,33 +75,17 @@ for (const impl of implementations) {
       it('authorizationCodeGrant() rejects a response with a repeated state parameter', async () => {
         const url = callback({ code: 'code-1', state: STATE })
         url.searchParams.append('state', 'forged-state')
-        const config = await as.configure(client)
-        await rejects(
-          client,
-          client.authorizationCodeGrant(config, url, { expectedState: STATE }),
-          'ClientError',
-          'OAUTH_INVALID_RESPONSE',
-        )
+        await rejects(client, grantAt(url), 'ClientError', 'OAUTH_INVALID_RESPONSE')
       })
 
       it('authorizationCodeGrant() accepts a form_post response whose state matches', async () => {
-        const config = await as.configure(client)
-        const tokens = await client.authorizationCodeGrant(
-          config,
-          formPost({ code: 'code-1', state: STATE }),
-          { expectedState: STATE },
-        )
+        const tokens = await grantAt(formPost({ code: 'code-1', state: STATE }))
         assert.equal(tokens.access_token, 'access-token-1')
         assert.equal(as.received(ROUTES.token)[0]?.form.get('redirect_uri'), REDIRECT_URI)
       })
 
       it('authorizationCodeGrant() rejects a form_post response whose state differs', async () => {
-        const config = await as.configure(client)
-        const result = client.authorizationCodeGrant(
-          config,
-          formPost({ code: 'code-1', state: 'forged-state' }),
-          { expectedState: STATE },
-        )
+        const result = grantAt(formPost({ code: 'code-1', state: 'forged-state' }))
         await rejects(client, result, 'ClientError', 'OAUTH_INVALID_RESPONSE')
         assert.equal(as.count(ROUTES.token), 0)
       })
@@ -209,13 +195,7 @@ for (const impl of implementations) {
       it('authorizationCodeGrant() rejects a response with a repeated code parameter', async () => {
         const url = callback({ code: 'code-1', state: STATE })
         url.searchParams.append('code', 'code-2')
-        const config = await as.configure(client)
-        await rejects(
-          client,
-          client.authorizationCodeGrant(config, url, { expectedState: STATE }),
-          'ClientError',
-          'OAUTH_INVALID_RESPONSE',
-        )
+        await rejects(client, grantAt(url), 'ClientError', 'OAUTH_INVALID_RESPONSE')
         assert.equal(as.count(ROUTES.token), 0)
       })
 

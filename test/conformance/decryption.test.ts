@@ -3,7 +3,7 @@
  * chosen by `kid`, the allowed content encryption algorithms, and `getDecryptedResponses`.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 
 import {
   corruptSignature,
@@ -20,6 +20,7 @@ import {
   rejects,
   ROUTES,
   type Configuration,
+  useHostileServer,
 } from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
@@ -34,9 +35,8 @@ for (const impl of implementations) {
     /** A key the relying party does not hold, published under the kid of one it does. */
     let impostor: EncryptionKey
 
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
     before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
       ;[ec1, ec2, rsa1, rsa2, impostor] = await Promise.all([
         encryptionKey('ECDH-ES+A256KW', 'enc-ec-1'),
         encryptionKey('ECDH-ES+A256KW', 'enc-ec-2'),
@@ -45,8 +45,6 @@ for (const impl of implementations) {
         encryptionKey('ECDH-ES+A256KW', 'enc-ec-2'),
       ])
     })
-    after(() => as.close())
-    beforeEach(() => as.reset())
 
     /** A Configuration that decrypts with `enc` and the two keys of `family`. */
     async function decrypting(family: 'ec' | 'rsa', enc: string): Promise<Configuration> {

@@ -3,7 +3,7 @@
  * a `use_dpop_nonce` error with the server's nonce.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 
 import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose'
 
@@ -16,6 +16,7 @@ import {
   reply,
   rejects,
   ROUTES,
+  useHostileServer,
 } from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
@@ -45,12 +46,7 @@ for (const impl of implementations) {
     let client: Client
     let as: HostileServer
 
-    before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
-    })
-    after(() => as.close())
-    beforeEach(() => as.reset())
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
 
     async function setup(): Promise<{
       config: Configuration
@@ -59,6 +55,12 @@ for (const impl of implementations) {
       const config = await as.configure(client)
       return { config, DPoP: client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256')) }
     }
+
+    /** The code grant of `code-1` with `DPoP`. */
+    const codeGrant = (config: Configuration, DPoP: ReturnType<Client['getDPoPHandle']>) =>
+      client.authorizationCodeGrant(config, callback({ code: 'code-1' }), undefined, undefined, {
+        DPoP,
+      })
 
     describe('token endpoint', () => {
       /** The token endpoint asks for `nonce` until a proof carries it. */
@@ -75,13 +77,7 @@ for (const impl of implementations) {
       it('authorizationCodeGrant() sends a DPoP proof for the token endpoint and gets a dpop token', async () => {
         as.on(ROUTES.token, (_, server) => reply.json(server.tokenResponse({ token_type: 'DPoP' })))
         const { config, DPoP } = await setup()
-        const tokens = await client.authorizationCodeGrant(
-          config,
-          callback({ code: 'code-1' }),
-          undefined,
-          undefined,
-          { DPoP },
-        )
+        const tokens = await codeGrant(config, DPoP)
         assert.equal(tokens.token_type, 'dpop')
         const request = as.received(ROUTES.token)[0]
         const header = decodeProtectedHeader(request!.headers.get('dpop')!)
@@ -99,13 +95,7 @@ for (const impl of implementations) {
       it('authorizationCodeGrant() retries once with the nonce of a use_dpop_nonce error, and the next grant sends it at once', async () => {
         requireNonce('as-nonce-1')
         const { config, DPoP } = await setup()
-        const tokens = await client.authorizationCodeGrant(
-          config,
-          callback({ code: 'code-1' }),
-          undefined,
-          undefined,
-          { DPoP },
-        )
+        const tokens = await codeGrant(config, DPoP)
         assert.equal(tokens.access_token, ACCESS_TOKEN)
         const [first, second] = as.received(ROUTES.token)
         assert.equal(as.count(ROUTES.token), 2)
@@ -147,13 +137,7 @@ for (const impl of implementations) {
         const { config, DPoP } = await setup()
         const err = await rejects(
           client,
-          client.authorizationCodeGrant(
-            config,
-            callback({ code: 'code-1' }),
-            undefined,
-            undefined,
-            { DPoP },
-          ),
+          codeGrant(config, DPoP),
           'ResponseBodyError',
           'OAUTH_RESPONSE_BODY_ERROR',
         )
@@ -182,13 +166,7 @@ for (const impl of implementations) {
         const { config, DPoP } = await setup()
         const err = await rejects(
           client,
-          client.authorizationCodeGrant(
-            config,
-            callback({ code: 'code-1' }),
-            undefined,
-            undefined,
-            { DPoP },
-          ),
+          codeGrant(config, DPoP),
           'ResponseBodyError',
           'OAUTH_RESPONSE_BODY_ERROR',
         )
@@ -200,6 +178,20 @@ for (const impl of implementations) {
     describe('protected resource', () => {
       const resource = () => new URL(`${as.url(ROUTES.resource)}?page=2`)
 
+      /** A DPoP-bound GET of the resource. */
+      const getResource = (config: Configuration, DPoP: ReturnType<Client['getDPoPHandle']>) =>
+        client.fetchProtectedResource(
+          config,
+          ACCESS_TOKEN,
+          resource(),
+          'GET',
+          undefined,
+          undefined,
+          {
+            DPoP,
+          },
+        )
+
       /** The resource asks for `nonce` (challenge scheme spelled `scheme`) until a proof carries it. */
       function requireNonce(nonce: string, scheme?: string) {
         as.on(ROUTES.resource, (request) =>
@@ -209,15 +201,7 @@ for (const impl of implementations) {
 
       it('fetchProtectedResource() sends the DPoP scheme and a proof with ath bound to the access token', async () => {
         const { config, DPoP } = await setup()
-        const response = await client.fetchProtectedResource(
-          config,
-          ACCESS_TOKEN,
-          resource(),
-          'GET',
-          undefined,
-          undefined,
-          { DPoP },
-        )
+        const response = await getResource(config, DPoP)
         assert.equal(response.status, 200)
         const request = as.received(ROUTES.resource)[0]
         assert.equal(request?.headers.get('authorization'), `DPoP ${ACCESS_TOKEN}`)
@@ -230,15 +214,7 @@ for (const impl of implementations) {
       it('fetchProtectedResource() retries once with the nonce of a use_dpop_nonce challenge, and the next request sends it at once', async () => {
         requireNonce('rs-nonce-1')
         const { config, DPoP } = await setup()
-        const response = await client.fetchProtectedResource(
-          config,
-          ACCESS_TOKEN,
-          resource(),
-          'GET',
-          undefined,
-          undefined,
-          { DPoP },
-        )
+        const response = await getResource(config, DPoP)
         assert.equal(response.status, 200)
         const [first, second] = as.received(ROUTES.resource)
         assert.equal(as.count(ROUTES.resource), 2)
@@ -266,15 +242,7 @@ for (const impl of implementations) {
       it('fetchProtectedResource() treats the DPoP challenge scheme case-insensitively', async () => {
         requireNonce('rs-nonce-1', 'dpop')
         const { config, DPoP } = await setup()
-        const response = await client.fetchProtectedResource(
-          config,
-          ACCESS_TOKEN,
-          resource(),
-          'GET',
-          undefined,
-          undefined,
-          { DPoP },
-        )
+        const response = await getResource(config, DPoP)
         assert.equal(response.status, 200)
         assert.equal(as.count(ROUTES.resource), 2)
       })
@@ -285,15 +253,7 @@ for (const impl of implementations) {
         const { config, DPoP } = await setup()
         const err = await rejects(
           client,
-          client.fetchProtectedResource(
-            config,
-            ACCESS_TOKEN,
-            resource(),
-            'GET',
-            undefined,
-            undefined,
-            { DPoP },
-          ),
+          getResource(config, DPoP),
           'WWWAuthenticateChallengeError',
           'OAUTH_WWW_AUTHENTICATE_CHALLENGE',
         )
@@ -315,15 +275,7 @@ for (const impl of implementations) {
         const { config, DPoP } = await setup()
         await rejects(
           client,
-          client.fetchProtectedResource(
-            config,
-            ACCESS_TOKEN,
-            resource(),
-            'GET',
-            undefined,
-            undefined,
-            { DPoP },
-          ),
+          getResource(config, DPoP),
           'WWWAuthenticateChallengeError',
           'OAUTH_WWW_AUTHENTICATE_CHALLENGE',
         )

@@ -3,7 +3,7 @@
  * every JSON endpoint, numbers sent as strings, and token types the client does not know.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 
 import { epoch, sign } from '../support/forge.ts'
 import {
@@ -14,6 +14,7 @@ import {
   reply,
   rejects,
   ROUTES,
+  useHostileServer,
 } from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
@@ -51,12 +52,7 @@ for (const impl of implementations) {
     let client: Client
     let as: HostileServer
 
-    before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
-    })
-    after(() => as.close())
-    beforeEach(() => as.reset())
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
 
     async function grant() {
       const config = await as.configure(client)

@@ -4,13 +4,11 @@
  * outside the code flow, repeated callback parameters, and DPoP challenge scheme case.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 
 import {
   type Claims,
   encrypt,
-  encryptionKey,
-  type EncryptionKey,
   halfHash,
   sign,
   signingKey,
@@ -24,8 +22,11 @@ import {
   formPost,
   HostileServer,
   reply,
+  REDIRECT_URI,
   rejects,
   ROUTES,
+  type ConfigureOptions,
+  useHostileServer,
 } from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
@@ -37,19 +38,13 @@ for (const impl of implementations) {
   describe(impl.name, () => {
     let client: Client
     let as: HostileServer
-    /** An attacker's signing key (not published) and the relying party's decryption key. */
-    let attacker: SigningKey, rpKey: EncryptionKey
+    /** An attacker's signing key (not published). */
+    let attacker: SigningKey
 
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
     before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
-      ;[attacker, rpKey] = await Promise.all([
-        signingKey('RS256', 'attacker-1'),
-        encryptionKey('ECDH-ES+A256KW', 'rp-enc-1'),
-      ])
+      attacker = await signingKey('RS256', 'attacker-1')
     })
-    after(() => as.close())
-    beforeEach(() => as.reset())
 
     const idClaims = (overrides: Claims = {}) => as.idTokenClaims({ nonce: NONCE, ...overrides })
 
@@ -61,12 +56,8 @@ for (const impl of implementations) {
       as.on(ROUTES.token, (_, server) => reply.json(server.tokenResponse({ id_token: idToken })))
       const config = await as.configure(client, {
         execute: options.nonRepudiation ? [client.enableNonRepudiationChecks] : [],
+        decrypt: options.decrypt ? ['A256GCM'] : undefined,
       })
-      if (options.decrypt)
-        client.enableDecryptingResponses(config, ['A256GCM'], {
-          key: rpKey.privateKey,
-          kid: rpKey.kid,
-        })
       return client.authorizationCodeGrant(config, callback({ code: 'code-1' }), {
         expectedNonce: NONCE,
       })
@@ -74,12 +65,10 @@ for (const impl of implementations) {
 
     /** A JARM code flow whose callback carries `response`. */
     async function jarm(response: string, decrypt = false) {
-      const config = await as.configure(client, { execute: [client.useJwtResponseMode] })
-      if (decrypt)
-        client.enableDecryptingResponses(config, ['A256GCM'], {
-          key: rpKey.privateKey,
-          kid: rpKey.kid,
-        })
+      const config = await as.configure(client, {
+        execute: [client.useJwtResponseMode],
+        decrypt: decrypt ? ['A256GCM'] : undefined,
+      })
       return client.authorizationCodeGrant(config, callback({ response }), {
         expectedState: STATE,
       })
@@ -89,12 +78,10 @@ for (const impl of implementations) {
     /** Signed UserInfo (`jwt`) fetched with signature checks, optionally decrypted. */
     async function signedUserinfo(jwt: string, decrypt = false) {
       as.on(ROUTES.userinfo, () => reply.jwt(jwt))
-      const config = await as.configure(client, { execute: [client.enableNonRepudiationChecks] })
-      if (decrypt)
-        client.enableDecryptingResponses(config, ['A256GCM'], {
-          key: rpKey.privateKey,
-          kid: rpKey.kid,
-        })
+      const config = await as.configure(client, {
+        execute: [client.enableNonRepudiationChecks],
+        decrypt: decrypt ? ['A256GCM'] : undefined,
+      })
       return client.fetchUserInfo(config, 'access-token-1', 'user-1')
     }
 
@@ -117,9 +104,35 @@ for (const impl of implementations) {
     const hybridIdToken = (overrides: Claims = {}, key = as.keys.rsa, header: Claims = {}) =>
       sign(idClaims({ c_hash: halfHash(CODE), s_hash: halfHash(STATE), ...overrides }), key, header)
 
+    /** The code grant of a hand-built callback (a parameter repeated). */
+    async function grantAt(
+      currentUrl: URL | Request,
+      options: ConfigureOptions = {},
+      checks: Parameters<Client['authorizationCodeGrant']>[2] = { expectedState: STATE },
+    ) {
+      const config = await as.configure(client, options)
+      return client.authorizationCodeGrant(config, currentUrl, checks)
+    }
+
+    /** The hybrid code grant of a hand-built fragment callback. */
+    const hybridAt = (url: URL) =>
+      grantAt(
+        url,
+        { execute: [client.useCodeIdTokenResponseType] },
+        { expectedNonce: NONCE, expectedState: STATE },
+      )
+
+    /** A form_post callback with `body` as it is (parameters may repeat). */
+    const rawFormPost = (body: string) =>
+      new Request(REDIRECT_URI, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      })
+
     describe('nested JWTs', () => {
       it('authorizationCodeGrant() accepts an encrypted ID Token whose plaintext is the issuer JWS (control)', async () => {
-        const jwe = await encrypt(await sign(idClaims(), as.keys.rsa), rpKey, 'A256GCM')
+        const jwe = await encrypt(await sign(idClaims(), as.keys.rsa), as.rpKey, 'A256GCM')
         const tokens = await withIdToken(jwe, { decrypt: true, nonRepudiation: true })
         assert.equal(tokens.claims()?.sub, 'user-1')
       })
@@ -128,7 +141,7 @@ for (const impl of implementations) {
         const inner = await sign(idClaims({ iss: 'https://evil.example.com' }), attacker)
         await rejects(
           client,
-          withIdToken(await encrypt(inner, rpKey, 'A256GCM'), { decrypt: true }),
+          withIdToken(await encrypt(inner, as.rpKey, 'A256GCM'), { decrypt: true }),
           'ClientError',
           'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
         )
@@ -138,7 +151,7 @@ for (const impl of implementations) {
         const inner = await sign(idClaims(), attacker)
         await rejects(
           client,
-          withIdToken(await encrypt(inner, rpKey, 'A256GCM'), {
+          withIdToken(await encrypt(inner, as.rpKey, 'A256GCM'), {
             decrypt: true,
             nonRepudiation: true,
           }),
@@ -148,10 +161,10 @@ for (const impl of implementations) {
       })
 
       it('authorizationCodeGrant() rejects a JWE inside a JWE as the ID Token', async () => {
-        const inner = await encrypt(await sign(idClaims(), as.keys.rsa), rpKey, 'A256GCM')
+        const inner = await encrypt(await sign(idClaims(), as.keys.rsa), as.rpKey, 'A256GCM')
         await rejects(
           client,
-          withIdToken(await encrypt(inner, rpKey, 'A256GCM'), { decrypt: true }),
+          withIdToken(await encrypt(inner, as.rpKey, 'A256GCM'), { decrypt: true }),
           'ClientError',
           'OAUTH_INVALID_RESPONSE',
         )
@@ -167,7 +180,7 @@ for (const impl of implementations) {
         const inner = await sign(jarmClaims({ iss: 'https://evil.example.com' }), attacker)
         await rejects(
           client,
-          jarm(await encrypt(inner, rpKey, 'A256GCM'), true),
+          jarm(await encrypt(inner, as.rpKey, 'A256GCM'), true),
           'ClientError',
           'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
         )
@@ -178,7 +191,7 @@ for (const impl of implementations) {
         const inner = await sign(jarmClaims(), attacker)
         await rejects(
           client,
-          jarm(await encrypt(inner, rpKey, 'A256GCM'), true),
+          jarm(await encrypt(inner, as.rpKey, 'A256GCM'), true),
           'ClientError',
           'OAUTH_KEY_SELECTION_FAILED',
         )
@@ -195,7 +208,7 @@ for (const impl of implementations) {
         const inner = await sign(as.userinfoClaims({ iss: 'https://evil.example.com' }), attacker)
         await rejects(
           client,
-          signedUserinfo(await encrypt(inner, rpKey, 'A256GCM'), true),
+          signedUserinfo(await encrypt(inner, as.rpKey, 'A256GCM'), true),
           'ClientError',
           'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
         )
@@ -384,10 +397,9 @@ for (const impl of implementations) {
       it('authorizationCodeGrant() rejects a response with iss twice (the issuer and another) when advertised', async () => {
         const url = callback({ code: 'code-1', state: STATE, iss: as.issuer })
         url.searchParams.append('iss', 'https://evil.example.com')
-        const config = await as.configure(client, { metadata: advertised })
         await rejects(
           client,
-          client.authorizationCodeGrant(config, url, { expectedState: STATE }),
+          grantAt(url, { metadata: advertised }),
           'ClientError',
           'OAUTH_INVALID_RESPONSE',
         )
@@ -412,15 +424,9 @@ for (const impl of implementations) {
 
     describe('repeated callback parameters', () => {
       it('authorizationCodeGrant() rejects a form_post response with code twice', async () => {
-        const config = await as.configure(client)
-        const request = new Request('https://rp.example.com/cb', {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: `code=code-1&code=code-2&state=${STATE}`,
-        })
         await rejects(
           client,
-          client.authorizationCodeGrant(config, request, { expectedState: STATE }),
+          grantAt(rawFormPost(`code=code-1&code=code-2&state=${STATE}`)),
           'ClientError',
           'OAUTH_INVALID_RESPONSE',
         )
@@ -428,15 +434,9 @@ for (const impl of implementations) {
       })
 
       it('authorizationCodeGrant() rejects a form_post response with state twice', async () => {
-        const config = await as.configure(client)
-        const request = new Request('https://rp.example.com/cb', {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: `code=code-1&state=${STATE}&state=${STATE}`,
-        })
         await rejects(
           client,
-          client.authorizationCodeGrant(config, request, { expectedState: STATE }),
+          grantAt(rawFormPost(`code=code-1&state=${STATE}&state=${STATE}`)),
           'ClientError',
           'OAUTH_INVALID_RESPONSE',
         )
@@ -445,23 +445,16 @@ for (const impl of implementations) {
       it('authorizationCodeGrant() rejects a response with error twice', async () => {
         const url = callback({ error: 'access_denied', state: STATE })
         url.searchParams.append('error', 'server_error')
-        const config = await as.configure(client)
-        await rejects(
-          client,
-          client.authorizationCodeGrant(config, url, { expectedState: STATE }),
-          'ClientError',
-          'OAUTH_INVALID_RESPONSE',
-        )
+        await rejects(client, grantAt(url), 'ClientError', 'OAUTH_INVALID_RESPONSE')
       })
 
       it('authorizationCodeGrant() with useJwtResponseMode rejects a callback with response twice', async () => {
         const response = await sign(jarmClaims(), as.keys.rsa)
         const url = callback({ response })
         url.searchParams.append('response', await sign(jarmClaims({ code: 'other' }), as.keys.rsa))
-        const config = await as.configure(client, { execute: [client.useJwtResponseMode] })
         await rejects(
           client,
-          client.authorizationCodeGrant(config, url, { expectedState: STATE }),
+          grantAt(url, { execute: [client.useJwtResponseMode] }),
           'ClientError',
           'OAUTH_INVALID_RESPONSE',
         )
@@ -477,32 +470,14 @@ for (const impl of implementations) {
         as.on(ROUTES.token, (_, server) =>
           reply.json(server.tokenResponse({ id_token: backChannel })),
         )
-        const config = await as.configure(client, { execute: [client.useCodeIdTokenResponseType] })
-        await rejects(
-          client,
-          client.authorizationCodeGrant(config, url, {
-            expectedNonce: NONCE,
-            expectedState: STATE,
-          }),
-          'ClientError',
-          'OAUTH_INVALID_RESPONSE',
-        )
+        await rejects(client, hybridAt(url), 'ClientError', 'OAUTH_INVALID_RESPONSE')
         assert.equal(as.count(ROUTES.token), 0)
       })
 
       it('authorizationCodeGrant() with useCodeIdTokenResponseType rejects a fragment with code twice', async () => {
         const url = callback({ code: CODE, state: STATE, id_token: await hybridIdToken() }, true)
         url.hash = `${url.hash.slice(1)}&code=another-code`
-        const config = await as.configure(client, { execute: [client.useCodeIdTokenResponseType] })
-        await rejects(
-          client,
-          client.authorizationCodeGrant(config, url, {
-            expectedNonce: NONCE,
-            expectedState: STATE,
-          }),
-          'ClientError',
-          'OAUTH_INVALID_RESPONSE',
-        )
+        await rejects(client, hybridAt(url), 'ClientError', 'OAUTH_INVALID_RESPONSE')
         assert.equal(as.count(ROUTES.token), 0)
       })
 

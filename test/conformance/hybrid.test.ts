@@ -4,20 +4,26 @@
  * FAPI 1.0 detached-signature rules.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { beforeEach, describe, it } from 'node:test'
 
 import {
   type Claims,
   corruptSignature,
   encrypt,
-  encryptionKey,
-  type EncryptionKey,
   epoch,
   halfHash,
   sign,
   unsigned,
 } from '../support/forge.ts'
-import { callback, formPost, HostileServer, reply, rejects, ROUTES } from '../support/hostile.ts'
+import {
+  callback,
+  formPost,
+  HostileServer,
+  reply,
+  rejects,
+  ROUTES,
+  useHostileServer,
+} from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
 const NONCE = 'nonce-of-the-hybrid-request'
@@ -28,16 +34,9 @@ for (const impl of implementations) {
   describe(impl.name, () => {
     let client: Client
     let as: HostileServer
-    let rpKey: EncryptionKey
 
-    before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
-      rpKey = await encryptionKey('ECDH-ES+A256KW', 'rp-enc-1')
-    })
-    after(() => as.close())
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
     beforeEach(async () => {
-      as.reset()
       const backChannel = await as.idToken({ nonce: NONCE })
       as.on(ROUTES.token, (_, server) =>
         reply.json(server.tokenResponse({ id_token: backChannel })),
@@ -66,12 +65,8 @@ for (const impl of implementations) {
         execute: options.detached
           ? [client.useCodeIdTokenResponseType, client.enableDetachedSignatureResponseChecks]
           : [client.useCodeIdTokenResponseType],
+        decrypt: options.decrypt ? ['A256GCM'] : undefined,
       })
-      if (options.decrypt)
-        client.enableDecryptingResponses(config, ['A256GCM'], {
-          key: rpKey.privateKey,
-          kid: rpKey.kid,
-        })
       const params = { code: CODE, id_token: idToken, state: STATE, ...options.params }
       return client.authorizationCodeGrant(
         config,
@@ -281,7 +276,7 @@ for (const impl of implementations) {
       it('authorizationCodeGrant() checks that the token endpoint ID Token has the same sub as an encrypted front-channel one', async () => {
         const other = await as.idToken({ nonce: NONCE, sub: 'another-user' })
         as.on(ROUTES.token, (_, server) => reply.json(server.tokenResponse({ id_token: other })))
-        const front = await encrypt(await sign(frontClaims(), as.keys.rsa), rpKey, 'A256GCM')
+        const front = await encrypt(await sign(frontClaims(), as.keys.rsa), as.rpKey, 'A256GCM')
         const result = grant(front, { decrypt: true })
         if (impl.name === 'openid-rp') {
           await rejects(client, result, 'ClientError', 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
@@ -292,7 +287,7 @@ for (const impl of implementations) {
 
       it('authorizationCodeGrant() accepts an encrypted front-channel ID Token and getDecryptedResponses() gives its JWS', async () => {
         const jws = await sign(frontClaims(), as.keys.rsa)
-        const tokens = await grant(await encrypt(jws, rpKey, 'A256GCM'), { decrypt: true })
+        const tokens = await grant(await encrypt(jws, as.rpKey, 'A256GCM'), { decrypt: true })
         assert.equal(tokens.claims()?.sub, 'user-1')
         assert.deepEqual(client.getDecryptedResponses(tokens), {
           id_token: { authorization_endpoint: jws },

@@ -3,7 +3,7 @@
  * signature checks under `enableNonRepudiationChecks`.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 
 import {
   type Claims,
@@ -16,7 +16,15 @@ import {
   type SigningKey,
   unsigned,
 } from '../support/forge.ts'
-import { callback, CLIENT_ID, HostileServer, reply, rejects, ROUTES } from '../support/hostile.ts'
+import {
+  callback,
+  CLIENT_ID,
+  HostileServer,
+  reply,
+  rejects,
+  ROUTES,
+  useHostileServer,
+} from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
 const NONCE = 'nonce-for-the-id-token'
@@ -28,9 +36,8 @@ for (const impl of implementations) {
     /** Not published: an attacker's key under the kid of the issuer's, and keys of unlisted kinds. */
     let attacker: SigningKey, ps256: SigningKey, second: SigningKey, unknown: SigningKey
 
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
     before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
       ;[attacker, ps256, second, unknown] = await Promise.all([
         signingKey('RS256', 'rsa-1'),
         signingKey('PS256', 'ps-1'),
@@ -38,8 +45,6 @@ for (const impl of implementations) {
         signingKey('RS256', 'unknown-kid'),
       ])
     })
-    after(() => as.close())
-    beforeEach(() => as.reset())
 
     interface GrantOptions {
       nonRepudiation?: boolean

@@ -3,10 +3,17 @@
  * ID Token in the fragment or a form_post body, its signature, `nonce`, and `state`.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 
 import { type Claims, corruptSignature, sign, unsigned } from '../support/forge.ts'
-import { callback, formPost, HostileServer, rejects, ROUTES } from '../support/hostile.ts'
+import {
+  callback,
+  formPost,
+  HostileServer,
+  rejects,
+  ROUTES,
+  useHostileServer,
+} from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
 const NONCE = 'nonce-of-the-implicit-request'
@@ -17,12 +24,7 @@ for (const impl of implementations) {
     let client: Client
     let as: HostileServer
 
-    before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
-    })
-    after(() => as.close())
-    beforeEach(() => as.reset())
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
 
     const claims = (overrides: Claims = {}) => as.idTokenClaims({ nonce: NONCE, ...overrides })
 

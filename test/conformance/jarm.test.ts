@@ -3,19 +3,17 @@
  * `iss`, `aud` and `exp`, error responses inside it, and signed-then-encrypted responses.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 
+import { type Claims, corruptSignature, encrypt, epoch, sign, unsigned } from '../support/forge.ts'
 import {
-  type Claims,
-  corruptSignature,
-  encrypt,
-  encryptionKey,
-  type EncryptionKey,
-  epoch,
-  sign,
-  unsigned,
-} from '../support/forge.ts'
-import { callback, formPost, HostileServer, rejects, ROUTES } from '../support/hostile.ts'
+  callback,
+  formPost,
+  HostileServer,
+  rejects,
+  ROUTES,
+  useHostileServer,
+} from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
 const STATE = 'state-of-the-jarm-request'
@@ -24,24 +22,15 @@ for (const impl of implementations) {
   describe(impl.name, () => {
     let client: Client
     let as: HostileServer
-    let rpKey: EncryptionKey
 
-    before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
-      rpKey = await encryptionKey('ECDH-ES+A256KW', 'rp-enc-1')
-    })
-    after(() => as.close())
-    beforeEach(() => as.reset())
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
 
     /** Completes a JARM code flow whose callback carries `response`. */
     async function grant(response: string, options: { decrypt?: string[] } = {}) {
-      const config = await as.configure(client, { execute: [client.useJwtResponseMode] })
-      if (options.decrypt)
-        client.enableDecryptingResponses(config, options.decrypt, {
-          key: rpKey.privateKey,
-          kid: rpKey.kid,
-        })
+      const config = await as.configure(client, {
+        execute: [client.useJwtResponseMode],
+        decrypt: options.decrypt,
+      })
       return client.authorizationCodeGrant(config, callback({ response }), { expectedState: STATE })
     }
 
@@ -190,13 +179,15 @@ for (const impl of implementations) {
     describe('signed-then-encrypted responses', () => {
       it('authorizationCodeGrant() accepts a signed-then-encrypted JARM response with enableDecryptingResponses', async () => {
         const jws = await signed()
-        const tokens = await grant(await encrypt(jws, rpKey, 'A256GCM'), { decrypt: ['A256GCM'] })
+        const tokens = await grant(await encrypt(jws, as.rpKey, 'A256GCM'), {
+          decrypt: ['A256GCM'],
+        })
         assert.equal(tokens.access_token, 'access-token-1')
         assert.deepEqual(client.getDecryptedResponses(tokens), { authorization_response: jws })
       })
 
       it('authorizationCodeGrant() rejects an encrypted JARM response whose enc is not allowed', async () => {
-        const response = await encrypt(await signed(), rpKey, 'A128GCM')
+        const response = await encrypt(await signed(), as.rpKey, 'A128GCM')
         await rejects(
           client,
           grant(response, { decrypt: ['A256GCM'] }),
@@ -207,12 +198,12 @@ for (const impl of implementations) {
       })
 
       it('authorizationCodeGrant() rejects an encrypted JARM response when decryption is not enabled', async () => {
-        const response = await encrypt(await signed(), rpKey, 'A256GCM')
+        const response = await encrypt(await signed(), as.rpKey, 'A256GCM')
         await rejects(client, grant(response), 'ClientError', 'OAUTH_UNSUPPORTED_OPERATION')
       })
 
       it('authorizationCodeGrant() rejects an encrypted JARM response whose inner JWT has a bad signature', async () => {
-        const response = await encrypt(corruptSignature(await signed()), rpKey, 'A256GCM')
+        const response = await encrypt(corruptSignature(await signed()), as.rpKey, 'A256GCM')
         await rejects(
           client,
           grant(response, { decrypt: ['A256GCM'] }),

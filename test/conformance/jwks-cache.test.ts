@@ -3,7 +3,7 @@
  * saves the `jwks_uri` fetch, and when keys are fetched again.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 
 import { epoch, signingKey, type SigningKey } from '../support/forge.ts'
 import {
@@ -13,6 +13,7 @@ import {
   reply,
   rejects,
   ROUTES,
+  useHostileServer,
 } from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
@@ -24,13 +25,10 @@ for (const impl of implementations) {
     let as: HostileServer
     let rotated: SigningKey
 
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
     before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
       rotated = await signingKey('RS256', 'rsa-2')
     })
-    after(() => as.close())
-    beforeEach(() => as.reset())
 
     /** A Configuration that checks ID Token signatures, with `cache` restored when given. */
     async function configure(cache?: ExportedJWKSCache): Promise<Configuration> {

@@ -3,7 +3,7 @@
  * `enableNonRepudiationChecks`.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 
 import { type Claims, corruptSignature, epoch, sign, unsigned } from '../support/forge.ts'
 import {
@@ -13,6 +13,7 @@ import {
   rejects,
   ROUTES,
   type ConfigureOptions,
+  useHostileServer,
 } from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
@@ -23,12 +24,7 @@ for (const impl of implementations) {
     let client: Client
     let as: HostileServer
 
-    before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
-    })
-    after(() => as.close())
-    beforeEach(() => as.reset())
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
 
     const checked = (): ConfigureOptions => ({ execute: [client.enableNonRepudiationChecks] })
 

@@ -3,7 +3,7 @@
  * error statuses, plain HTTP, and a server that never answers.
  */
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 
 import {
   callback,
@@ -14,6 +14,7 @@ import {
   reply,
   rejects,
   ROUTES,
+  useHostileServer,
 } from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
 
@@ -22,12 +23,7 @@ for (const impl of implementations) {
     let client: Client
     let as: HostileServer
 
-    before(async () => {
-      client = await impl.load()
-      as = await HostileServer.start()
-    })
-    after(() => as.close())
-    beforeEach(() => as.reset())
+    useHostileServer(impl, (suite) => ({ client, as } = suite))
 
     async function grant() {
       const config = await as.configure(client)

@@ -11,15 +11,16 @@ import {
   type TestProvider,
 } from '../support/provider.ts'
 import {
+  closeProvider,
   jwtHeader,
   jwtPayload,
   pkceRequest,
+  recordingFetch,
   redirectUri,
   rejection,
-  recordingFetch,
   secret,
   type Exchange,
-} from '../support/advanced.ts'
+} from '../support/e2e.ts'
 
 let op: TestProvider
 let rs: ResourceServer
@@ -79,8 +80,7 @@ before(async () => {
 
 after(async () => {
   await rs.close()
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
+  await closeProvider(op)
 })
 
 async function thumbprint(keyPair: CryptoKeyPair): Promise<string> {
@@ -103,6 +103,20 @@ for (const impl of implementations) {
       client.discovery(op.issuer, 'dpop-public', undefined, client.None(), {
         execute: [client.allowInsecureRequests],
       })
+    /** The `dpop-nonce` client, recording into `exchanges`, and a DPoP handle with an ES256 key. */
+    const nonceDemanding = async (exchanges: Exchange[]) => {
+      const config = await client.discovery(
+        op.issuer,
+        'dpop-nonce',
+        undefined,
+        client.ClientSecretBasic(secret('dpop-nonce')),
+        {
+          execute: [client.allowInsecureRequests],
+          [client.customFetch]: recordingFetch(exchanges),
+        },
+      )
+      return { config, DPoP: client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256')) }
+    }
 
     const codeFlow = async (
       config: Awaited<ReturnType<Client['discovery']>>,
@@ -245,17 +259,7 @@ for (const impl of implementations) {
 
     it('clientCredentialsGrant() learns the authorization server DPoP nonce with one retry and reuses it', async () => {
       const exchanges: Exchange[] = []
-      const config = await client.discovery(
-        op.issuer,
-        'dpop-nonce',
-        undefined,
-        client.ClientSecretBasic(secret('dpop-nonce')),
-        {
-          execute: [client.allowInsecureRequests],
-          [client.customFetch]: recordingFetch(exchanges),
-        },
-      )
-      const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
+      const { config, DPoP } = await nonceDemanding(exchanges)
       const tokenCalls = () =>
         exchanges.filter((e) => e.url === config.serverMetadata().token_endpoint)
 
@@ -279,17 +283,7 @@ for (const impl of implementations) {
 
     it('PAR, the code grant and UserInfo at a nonce-demanding authorization server: one retry in all, at PAR', async () => {
       const exchanges: Exchange[] = []
-      const config = await client.discovery(
-        op.issuer,
-        'dpop-nonce',
-        undefined,
-        client.ClientSecretBasic(secret('dpop-nonce')),
-        {
-          execute: [client.allowInsecureRequests],
-          [client.customFetch]: recordingFetch(exchanges),
-        },
-      )
-      const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
+      const { config, DPoP } = await nonceDemanding(exchanges)
       const { parameters, checks } = await pkceRequest(client)
       const url = await client.buildAuthorizationUrlWithPAR(config, parameters, { DPoP })
       const callback = await login(url, { redirectUri })
@@ -315,17 +309,7 @@ for (const impl of implementations) {
 
     it('pollDeviceAuthorizationGrant() with DPoP retries once on use_dpop_nonce instead of failing', async () => {
       const exchanges: Exchange[] = []
-      const config = await client.discovery(
-        op.issuer,
-        'dpop-nonce',
-        undefined,
-        client.ClientSecretBasic(secret('dpop-nonce')),
-        {
-          execute: [client.allowInsecureRequests],
-          [client.customFetch]: recordingFetch(exchanges),
-        },
-      )
-      const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
+      const { config, DPoP } = await nonceDemanding(exchanges)
       const response = await client.initiateDeviceAuthorization(config, { scope: 'openid' })
       await op.approveDevice(response.user_code)
       const tokens = await client.pollDeviceAuthorizationGrant(

@@ -5,13 +5,15 @@ import { implementations, type Client } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
 import {
+  assertClientError,
+  closeProvider,
   jwtHeader,
   jwtPayload,
   pkceRequest,
   redirectUri,
   rejection,
   secret,
-} from '../support/advanced.ts'
+} from '../support/e2e.ts'
 
 let op: TestProvider
 let signingKey: { key: CryptoKey; kid: string }
@@ -47,10 +49,7 @@ before(async () => {
   })
 })
 
-after(async () => {
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
-})
+after(() => closeProvider(op))
 
 for (const impl of implementations) {
   describe(`${impl.name}: FAPI combination PAR + JAR + DPoP + JARM`, () => {
@@ -178,8 +177,7 @@ for (const impl of implementations) {
           client.ClientSecretBasic(secret('fapi-rp')),
         ),
       )
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_HTTP_REQUEST_FORBIDDEN')
+      assertClientError(client, error, 'OAUTH_HTTP_REQUEST_FORBIDDEN')
     })
 
     it('a Configuration over http refuses requests until allowInsecureRequests(config) is called', async () => {

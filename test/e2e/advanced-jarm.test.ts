@@ -4,6 +4,8 @@ import { implementations, type Client } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
 import {
+  assertClientError,
+  closeProvider,
   enabledJWA,
   encryptionKey,
   jwtHeader,
@@ -12,7 +14,7 @@ import {
   rejection,
   secret,
   type EncryptionKey,
-} from '../support/advanced.ts'
+} from '../support/e2e.ts'
 
 let op: TestProvider
 let encKey: EncryptionKey
@@ -46,10 +48,7 @@ before(async () => {
   })
 })
 
-after(async () => {
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
-})
+after(() => closeProvider(op))
 
 for (const impl of implementations) {
   describe(`${impl.name}: JARM`, () => {
@@ -118,8 +117,7 @@ for (const impl of implementations) {
           expectedState: client.randomState(),
         }),
       )
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_INVALID_RESPONSE')
+      assertClientError(client, error, 'OAUTH_INVALID_RESPONSE')
     })
 
     it('authorizationCodeGrant() decrypts a signed-then-encrypted JARM response with enableDecryptingResponses', async () => {
@@ -160,8 +158,7 @@ for (const impl of implementations) {
       const callback = await login(client.buildAuthorizationUrl(config, parameters))
       assert.ok(callback instanceof URL)
       const error = await rejection(client.authorizationCodeGrant(config, callback, checks))
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_UNSUPPORTED_OPERATION')
+      assertClientError(client, error, 'OAUTH_UNSUPPORTED_OPERATION')
     })
   })
 }

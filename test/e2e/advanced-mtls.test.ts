@@ -13,7 +13,7 @@ import {
   rejection,
   type Exchange,
   type Transport,
-} from '../support/advanced.ts'
+} from '../support/e2e.ts'
 
 type Pki = ReturnType<typeof issueCertificates>
 

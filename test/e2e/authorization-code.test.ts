@@ -4,6 +4,7 @@ import * as jose from 'jose'
 import { implementations, type Client } from '../support/implementations.ts'
 import { CookieJar, login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
+import { assertClientError, closeProvider, rejection } from '../support/e2e.ts'
 
 type ClientAuth = ReturnType<Client['None']>
 
@@ -63,22 +64,7 @@ before(async () => {
   })
 })
 
-after(async () => {
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
-})
-
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<Error & { code?: string; error?: string; status?: number }> {
-  try {
-    await promise
-  } catch (error) {
-    assert.ok(error instanceof Error, 'rejected with an Error')
-    return error as Error & { code?: string }
-  }
-  assert.fail('expected the promise to reject')
-}
+after(() => closeProvider(op))
 
 /** A 401 with `WWW-Authenticate: Basic error="invalid_client"` surfaces as WWWAuthenticateChallengeError. */
 function assertBasicChallenge(client: Client, error: Error & { status?: number; cause?: unknown }) {
@@ -125,6 +111,14 @@ for (const impl of implementations) {
         ...extra,
       }
       return { parameters, checks: { pkceCodeVerifier, expectedState, expectedNonce } }
+    }
+
+    /** `rp-basic` logged in through the front channel: its Configuration, checks and callback. */
+    const signedInCallback = async () => {
+      const config = await configure('rp-basic', client.ClientSecretBasic(secret('rp-basic')))
+      const { parameters, checks } = await pkceRequest()
+      const callback = asUrl(await login(client.buildAuthorizationUrl(config, parameters)))
+      return { config, checks, callback }
     }
 
     before(async () => {
@@ -212,9 +206,7 @@ for (const impl of implementations) {
     })
 
     it('authorizationCodeGrant() rejects a callback whose state differs from expectedState', async () => {
-      const config = await configure('rp-basic', client.ClientSecretBasic(secret('rp-basic')))
-      const { parameters, checks } = await pkceRequest()
-      const callback = asUrl(await login(client.buildAuthorizationUrl(config, parameters)))
+      const { config, checks, callback } = await signedInCallback()
 
       const error = await rejection(
         client.authorizationCodeGrant(config, callback, {
@@ -222,8 +214,7 @@ for (const impl of implementations) {
           expectedState: client.randomState(),
         }),
       )
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_INVALID_RESPONSE')
+      assertClientError(client, error, 'OAUTH_INVALID_RESPONSE')
     })
 
     it('authorizationCodeGrant() with skipStateCheck accepts the callback of a request sent without state', async () => {
@@ -241,9 +232,7 @@ for (const impl of implementations) {
     })
 
     it('authorizationCodeGrant() without expectedState rejects a callback that carries state', async () => {
-      const config = await configure('rp-basic', client.ClientSecretBasic(secret('rp-basic')))
-      const { parameters, checks } = await pkceRequest()
-      const callback = asUrl(await login(client.buildAuthorizationUrl(config, parameters)))
+      const { config, checks, callback } = await signedInCallback()
 
       const error = await rejection(
         client.authorizationCodeGrant(config, callback, {
@@ -251,14 +240,11 @@ for (const impl of implementations) {
           expectedNonce: checks.expectedNonce,
         }),
       )
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_INVALID_RESPONSE')
+      assertClientError(client, error, 'OAUTH_INVALID_RESPONSE')
     })
 
     it('authorizationCodeGrant() rejects an ID Token whose nonce differs from expectedNonce', async () => {
-      const config = await configure('rp-basic', client.ClientSecretBasic(secret('rp-basic')))
-      const { parameters, checks } = await pkceRequest()
-      const callback = asUrl(await login(client.buildAuthorizationUrl(config, parameters)))
+      const { config, checks, callback } = await signedInCallback()
 
       const error = await rejection(
         client.authorizationCodeGrant(config, callback, {
@@ -266,14 +252,11 @@ for (const impl of implementations) {
           expectedNonce: client.randomNonce(),
         }),
       )
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
+      assertClientError(client, error, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
     })
 
     it('authorizationCodeGrant() with the wrong PKCE verifier gets invalid_grant as ResponseBodyError', async () => {
-      const config = await configure('rp-basic', client.ClientSecretBasic(secret('rp-basic')))
-      const { parameters, checks } = await pkceRequest()
-      const callback = asUrl(await login(client.buildAuthorizationUrl(config, parameters)))
+      const { config, checks, callback } = await signedInCallback()
 
       const error = await rejection(
         client.authorizationCodeGrant(config, callback, {
@@ -339,8 +322,7 @@ for (const impl of implementations) {
       const callback = asUrl(await login(client.buildAuthorizationUrl(config, parameters)))
 
       const error = await rejection(client.authorizationCodeGrant(config, callback, checks))
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED')
+      assertClientError(client, error, 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED')
     })
 
     it('authorizationCodeGrant() with [clockSkew] two hours ahead and a matching [clockTolerance] accepts the ID Token', async () => {

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { implementations, type Client } from '../support/implementations.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
+import { assertClientError, closeProvider, rejection } from '../support/e2e.ts'
 
 type Configuration = InstanceType<Client['Configuration']>
 
@@ -37,22 +38,7 @@ before(async () => {
   })
 })
 
-after(async () => {
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
-})
-
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<Error & { code?: string; error?: string; status?: number }> {
-  try {
-    await promise
-  } catch (error) {
-    assert.ok(error instanceof Error, 'rejected with an Error')
-    return error as Error & { code?: string }
-  }
-  assert.fail('expected the promise to reject')
-}
+after(() => closeProvider(op))
 
 for (const impl of implementations) {
   describe(`${impl.name}: device authorization and CIBA`, () => {
@@ -175,8 +161,7 @@ for (const impl of implementations) {
           signal: controller.signal,
         }),
       )
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_ABORT')
+      assertClientError(client, error, 'OAUTH_ABORT')
       assert.equal(pendingCount(), 2, 'the third poll never reached the provider')
       assert.ok(performance.now() - started < 2000)
     })
@@ -190,8 +175,7 @@ for (const impl of implementations) {
           signal: AbortSignal.timeout(300),
         }),
       )
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_TIMEOUT')
+      assertClientError(client, error, 'OAUTH_TIMEOUT')
       assert.ok(pendingCount() >= 1, 'it polled before the timeout')
     })
 

@@ -4,6 +4,7 @@ import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { implementations, type Client } from '../support/implementations.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
+import { assertClientError, rejection } from '../support/e2e.ts'
 
 const clientId = 'discovery-client'
 const clientSecret = 'discovery-secret-0123456789abcdefghijklmnopqrstuv'
@@ -47,18 +48,6 @@ function recordingFetch(client: Client, seen: URL[]) {
       return fetch(url, options as RequestInit)
     },
   }
-}
-
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<Error & { code?: string; cause?: unknown }> {
-  try {
-    await promise
-  } catch (error) {
-    assert.ok(error instanceof Error, 'rejected with an Error')
-    return error as Error & { code?: string }
-  }
-  assert.fail('expected the promise to reject')
 }
 
 for (const impl of implementations) {
@@ -120,14 +109,12 @@ for (const impl of implementations) {
           execute: [client.allowInsecureRequests],
         }),
       )
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED')
+      assertClientError(client, error, 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED')
     })
 
     it('discovery() rejects an http issuer unless allowInsecureRequests is executed', async () => {
       const error = await rejection(client.discovery(op.issuer, clientId, clientSecret))
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_HTTP_REQUEST_FORBIDDEN')
+      assertClientError(client, error, 'OAUTH_HTTP_REQUEST_FORBIDDEN')
     })
 
     it('discovery() with a timeout of 0.2 s gives up on a server that never answers', async () => {
@@ -139,8 +126,7 @@ for (const impl of implementations) {
         }),
       )
       const elapsed = performance.now() - started
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_TIMEOUT')
+      assertClientError(client, error, 'OAUTH_TIMEOUT')
       assert.ok(elapsed >= 150 && elapsed < 2000, `gave up after ${Math.round(elapsed)} ms`)
     })
 

@@ -10,12 +10,13 @@ import {
   type TestProvider,
 } from '../support/provider.ts'
 import {
+  closeProvider,
   enabledJWA,
   encryptionKey,
   redirectUri,
   secret,
   type EncryptionKey,
-} from '../support/advanced.ts'
+} from '../support/e2e.ts'
 import * as dpop from '../../examples/dpop.ts'
 import * as jarm from '../../examples/jarm.ts'
 import * as hybrid from '../../examples/hybrid.ts'
@@ -106,8 +107,7 @@ before(async () => {
 
 after(async () => {
   await rs.close()
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
+  await closeProvider(op)
 })
 
 const browser = (authorizationUrl: URL) => login(authorizationUrl, { redirectUri })

@@ -1,57 +1,27 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { implementations, type Client } from '../support/implementations.ts'
-import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
+import {
+  closeProvider,
+  discoverWebAndService,
+  rejection,
+  signInWithPKCE,
+  webAndServiceClients,
+} from '../support/e2e.ts'
 
 type Configuration = InstanceType<Client['Configuration']>
-
-const redirectUri = 'https://client.example/cb'
-const webSecret = 'rp-web-secret-0123456789abcdefghijklmnopqrstuvwxyz'
-const serviceSecret = 'rp-service-secret-0123456789abcdefghijklmnopqrstuv'
 
 let op: TestProvider
 
 before(async () => {
   op = await createProvider({
     features: { clientCredentials: true },
-    clients: [
-      {
-        client_id: 'rp-web',
-        client_secret: webSecret,
-        redirect_uris: [redirectUri],
-        grant_types: ['authorization_code', 'refresh_token'],
-        token_endpoint_auth_method: 'client_secret_basic',
-      },
-      {
-        client_id: 'rp-service',
-        client_secret: serviceSecret,
-        redirect_uris: [],
-        response_types: [],
-        grant_types: ['client_credentials'],
-        scope: 'api:read api:write',
-        token_endpoint_auth_method: 'client_secret_post',
-      },
-    ],
+    clients: webAndServiceClients({ scope: 'api:read api:write' }),
   })
 })
 
-after(async () => {
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
-})
-
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<Error & { code?: string; error?: string; error_description?: string; status?: number }> {
-  try {
-    await promise
-  } catch (error) {
-    assert.ok(error instanceof Error, 'rejected with an Error')
-    return error as Error & { code?: string }
-  }
-  assert.fail('expected the promise to reject')
-}
+after(() => closeProvider(op))
 
 for (const impl of implementations) {
   describe(`${impl.name}: grants`, () => {
@@ -60,33 +30,11 @@ for (const impl of implementations) {
     let service: Configuration
 
     /** Logs in through the front channel and returns the code grant's tokens. */
-    const signIn = async (scope = 'openid email profile') => {
-      const pkceCodeVerifier = client.randomPKCECodeVerifier()
-      const url = client.buildAuthorizationUrl(web, {
-        redirect_uri: redirectUri,
-        scope,
-        code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
-        code_challenge_method: 'S256',
-      })
-      const callback = await login(url)
-      assert.ok(callback instanceof URL)
-      return client.authorizationCodeGrant(web, callback, {
-        pkceCodeVerifier,
-        idTokenExpected: true,
-      })
-    }
+    const signIn = (scope?: string) => signInWithPKCE(client, web, scope, { idTokenExpected: true })
 
     before(async () => {
       client = await impl.load()
-      const options = { execute: [client.allowInsecureRequests] }
-      web = await client.discovery(
-        op.issuer,
-        'rp-web',
-        undefined,
-        client.ClientSecretBasic(webSecret),
-        options,
-      )
-      service = await client.discovery(op.issuer, 'rp-service', serviceSecret, undefined, options)
+      ;({ web, service } = await discoverWebAndService(client, op))
     })
 
     it('refreshTokenGrant() exchanges a refresh token for a new access token and ID Token', async () => {

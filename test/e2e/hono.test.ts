@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
-import { secret } from '../support/advanced.ts'
+import { secret } from '../support/e2e.ts'
 import { jwksKey } from '../../examples/hono/app.ts'
 import { memoryKv, startNode } from '../../examples/hono/node.ts'
 

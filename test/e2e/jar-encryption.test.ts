@@ -7,6 +7,7 @@ import { enableRequestObjectEncryption } from 'openid-rp/jar-encryption'
 import { type Client, implementations } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
+import { closeProvider } from '../support/e2e.ts'
 
 const redirectUri = 'https://client.example/cb'
 
@@ -49,10 +50,7 @@ before(async () => {
   })
 })
 
-after(async () => {
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
-})
+after(() => closeProvider(op))
 
 for (const impl of implementations) {
   describe(`${impl.name}: encrypted request objects (JAR)`, () => {

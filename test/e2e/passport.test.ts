@@ -11,6 +11,7 @@ import { implementations, type Client } from '../support/implementations.ts'
 import { CookieJar, login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
 import * as example from '../../examples/passport-express.ts'
+import { closeProvider } from '../support/e2e.ts'
 
 type PassportModule = typeof ReferencePassport
 
@@ -83,8 +84,7 @@ before(async () => {
 after(async () => {
   await new Promise<void>((resolve) => rp.close(() => resolve()))
   await new Promise<void>((resolve) => exampleServer.close(() => resolve()))
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
+  await closeProvider(op)
 })
 
 /** What the app's custom authenticate callback reports back as JSON. */

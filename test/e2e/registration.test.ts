@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { implementations, type Client } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
+import { closeProvider, rejection } from '../support/e2e.ts'
 
 const redirectUri = 'https://client.example/cb'
 
@@ -16,22 +17,7 @@ before(async () => {
   initialAccessToken = await new op.provider.InitialAccessToken({}).save()
 })
 
-after(async () => {
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
-})
-
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<Error & { code?: string; error?: string; status?: number; cause?: unknown }> {
-  try {
-    await promise
-  } catch (error) {
-    assert.ok(error instanceof Error, 'rejected with an Error')
-    return error as Error & { code?: string }
-  }
-  assert.fail('expected the promise to reject')
-}
+after(() => closeProvider(op))
 
 for (const impl of implementations) {
   describe(`${impl.name}: dynamic client registration`, () => {

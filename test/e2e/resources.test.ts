@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { implementations, type Client } from '../support/implementations.ts'
-import { login } from '../support/login.ts'
 import {
   createProvider,
   startResourceServer,
@@ -9,12 +8,18 @@ import {
   type ResourceServer,
   type TestProvider,
 } from '../support/provider.ts'
+import {
+  assertClientError,
+  closeProvider,
+  discoverWebAndService,
+  rejection,
+  serviceSecret,
+  signInWithPKCE,
+  webAndServiceClients,
+  webSecret,
+} from '../support/e2e.ts'
 
 type Configuration = InstanceType<Client['Configuration']>
-
-const redirectUri = 'https://client.example/cb'
-const webSecret = 'rp-web-secret-0123456789abcdefghijklmnopqrstuvwxyz'
-const serviceSecret = 'rp-service-secret-0123456789abcdefghijklmnopqrstuv'
 
 let op: TestProvider
 let rs: ResourceServer
@@ -22,44 +27,15 @@ let rs: ResourceServer
 before(async () => {
   op = await createProvider({
     features: { clientCredentials: true, introspection: true, revocation: true },
-    clients: [
-      {
-        client_id: 'rp-web',
-        client_secret: webSecret,
-        redirect_uris: [redirectUri],
-        grant_types: ['authorization_code', 'refresh_token'],
-        token_endpoint_auth_method: 'client_secret_basic',
-      },
-      {
-        client_id: 'rp-service',
-        client_secret: serviceSecret,
-        redirect_uris: [],
-        response_types: [],
-        grant_types: ['client_credentials'],
-        token_endpoint_auth_method: 'client_secret_post',
-      },
-    ],
+    clients: webAndServiceClients(),
   })
   rs = await startResourceServer(op)
 })
 
 after(async () => {
   await rs.close()
-  await op.close()
-  assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
+  await closeProvider(op)
 })
-
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<Error & { code?: string; error?: string; status?: number; cause?: unknown }> {
-  try {
-    await promise
-  } catch (error) {
-    assert.ok(error instanceof Error, 'rejected with an Error')
-    return error as Error & { code?: string }
-  }
-  assert.fail('expected the promise to reject')
-}
 
 function challengeOf(error: { cause?: unknown }) {
   const [challenge] = error.cause as Array<{ scheme: string; parameters: Record<string, string> }>
@@ -72,30 +48,11 @@ for (const impl of implementations) {
     let web: Configuration
     let service: Configuration
 
-    const signIn = async () => {
-      const pkceCodeVerifier = client.randomPKCECodeVerifier()
-      const url = client.buildAuthorizationUrl(web, {
-        redirect_uri: redirectUri,
-        scope: 'openid email profile',
-        code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
-        code_challenge_method: 'S256',
-      })
-      const callback = await login(url)
-      assert.ok(callback instanceof URL)
-      return client.authorizationCodeGrant(web, callback, { pkceCodeVerifier })
-    }
+    const signIn = () => signInWithPKCE(client, web)
 
     before(async () => {
       client = await impl.load()
-      const options = { execute: [client.allowInsecureRequests] }
-      web = await client.discovery(
-        op.issuer,
-        'rp-web',
-        undefined,
-        client.ClientSecretBasic(webSecret),
-        options,
-      )
-      service = await client.discovery(op.issuer, 'rp-service', serviceSecret, undefined, options)
+      ;({ web, service } = await discoverWebAndService(client, op))
     })
 
     it('fetchUserInfo() with the expected subject returns the account claims the scopes allow', async () => {
@@ -118,8 +75,7 @@ for (const impl of implementations) {
     it('fetchUserInfo() rejects a response for another subject than expected', async () => {
       const tokens = await signIn()
       const error = await rejection(client.fetchUserInfo(web, tokens.access_token, 'someone-else'))
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED')
+      assertClientError(client, error, 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED')
     })
 
     it('fetchUserInfo() with an access token the provider never issued rejects with the invalid_token challenge', async () => {
@@ -307,8 +263,7 @@ for (const impl of implementations) {
         client.fetchProtectedResource(slow, token, new URL('/slow?ms=5000', rs.url), 'GET'),
       )
       const elapsed = performance.now() - started
-      assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
-      assert.equal(error.code, 'OAUTH_TIMEOUT')
+      assertClientError(client, error, 'OAUTH_TIMEOUT')
       assert.ok(elapsed >= 150 && elapsed < 2000, `gave up after ${Math.round(elapsed)} ms`)
     })
 

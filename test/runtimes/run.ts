@@ -23,7 +23,7 @@ import * as jose from 'jose'
 import { login } from '../support/login.ts'
 import type { ClientMetadata } from 'oidc-provider'
 import { createProvider, startResourceServer, withCors } from '../support/provider.ts'
-import { enabledJWA, redirectUri, secret } from '../support/advanced.ts'
+import { enabledJWA, redirectUri, secret } from '../support/e2e.ts'
 import { parseSummary, scenarioNames } from './scenarios.mjs'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))

@@ -8,16 +8,26 @@
  * read the proofs it sent. The `forge` helpers sign and encrypt whatever a scenario crafts with the
  * server's keys and the claims a valid response would carry.
  *
- * No test-runner import here; the assertion helper uses `node:assert` only.
+ * {@link useHostileServer} registers a suite's hooks; the assertion helper uses `node:assert` only.
  */
 import assert from 'node:assert/strict'
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { after, before, beforeEach } from 'node:test'
 
 import type { JWK } from 'jose'
 
-import { type Claims, compact, epoch, sign, type SigningKey, signingKey } from './forge.ts'
-import type { Client } from './implementations.ts'
+import {
+  type Claims,
+  compact,
+  type EncryptionKey,
+  encryptionKey,
+  epoch,
+  sign,
+  type SigningKey,
+  signingKey,
+} from './forge.ts'
+import type { Client, Implementation } from './implementations.ts'
 
 /** The one client every scenario registers. */
 export const CLIENT_ID = 'hostile-client'
@@ -102,6 +112,8 @@ export interface ConfigureOptions {
   client?: Partial<ClientMetadata>
   /** Features to switch on, e.g. `client.useJwtResponseMode` (after `allowInsecureRequests`). */
   execute?: Array<(config: Configuration) => void>
+  /** Content encryption algorithms of responses to decrypt with {@link HostileServer.rpKey}. */
+  decrypt?: string[]
 }
 
 /** A fake authorization server that answers whatever the scenario scripts. */
@@ -110,6 +122,8 @@ export class HostileServer {
   readonly issuer: string
   /** The published signing keys: `rsa` (kid `rsa-1`, RS256) and `ec` (kid `ec-1`, ES256). */
   readonly keys: { readonly rsa: SigningKey; readonly ec: SigningKey }
+  /** The relying party's decryption key (ECDH-ES+A256KW, kid `rp-enc-1`) to encrypt responses to. */
+  readonly rpKey: EncryptionKey
   /** Every request since the last `reset()`, in order. */
   readonly requests: RecordedRequest[] = []
   /** The keys served at the JWKS route; a scenario may replace them (rotation, duplicates). */
@@ -120,23 +134,28 @@ export class HostileServer {
   readonly #server: http.Server
   readonly #routes = new Map<string, Handler>()
 
-  private constructor(server: http.Server, keys: HostileServer['keys']) {
+  private constructor(server: http.Server, keys: HostileServer['keys'], rpKey: EncryptionKey) {
     this.#server = server
     this.issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     this.keys = keys
+    this.rpKey = rpKey
     this.jwks = [keys.rsa.jwk, keys.ec.jwk]
     this.#installDefaults()
   }
 
   /** Starts a server on a random port of 127.0.0.1. */
   static async start(): Promise<HostileServer> {
-    const [rsa, ec] = await Promise.all([signingKey('RS256', 'rsa-1'), signingKey('ES256', 'ec-1')])
+    const [rsa, ec, rpKey] = await Promise.all([
+      signingKey('RS256', 'rsa-1'),
+      signingKey('ES256', 'ec-1'),
+      encryptionKey('ECDH-ES+A256KW', 'rp-enc-1'),
+    ])
     let instance: HostileServer | undefined
     const server = http.createServer((req, res) => {
       void instance!.#handle(req, res)
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    instance = new HostileServer(server, { rsa, ec })
+    instance = new HostileServer(server, { rsa, ec }, rpKey)
     return instance
   }
 
@@ -201,19 +220,26 @@ export class HostileServer {
 
   /**
    * A Configuration of `client` for this server, made by `client.discovery` over plain HTTP (so
-   * the discovery route is exercised), with `CLIENT_ID` / `CLIENT_SECRET`.
+   * the discovery route is exercised), with `CLIENT_ID` / `CLIENT_SECRET`; decrypting responses
+   * with {@link HostileServer.rpKey} when `options.decrypt` is given.
    */
   async configure(client: Client, options: ConfigureOptions = {}): Promise<Configuration> {
     const previous = this.metadataOverrides
     this.metadataOverrides = { ...previous, ...options.metadata }
     try {
-      return await client.discovery(
+      const config = await client.discovery(
         new URL(this.issuer),
         CLIENT_ID,
         { client_secret: CLIENT_SECRET, ...options.client },
         undefined,
         { execute: [client.allowInsecureRequests, ...(options.execute ?? [])] },
       )
+      if (options.decrypt)
+        client.enableDecryptingResponses(config, options.decrypt, {
+          key: this.rpKey.privateKey,
+          kid: this.rpKey.kid,
+        })
+      return config
     } finally {
       this.metadataOverrides = previous
     }
@@ -318,6 +344,32 @@ export class HostileServer {
     res.writeHead(answer.status ?? 200, answer.headers ?? {})
     res.end(answer.body ?? '')
   }
+}
+
+/** The client and server a conformance suite tests, once its `before` hook has run. */
+export interface HostileSuite {
+  readonly client: Client
+  readonly as: HostileServer
+}
+
+/**
+ * Registers the hooks of a conformance suite: loads `impl` and starts a {@link HostileServer}
+ * before it, hands both to `ready`, resets the server before each test and closes it after.
+ *
+ * @example
+ * let client: Client
+ * let as: HostileServer
+ * useHostileServer(impl, (suite) => ({ client, as } = suite))
+ */
+export function useHostileServer(impl: Implementation, ready: (suite: HostileSuite) => void): void {
+  let server: HostileServer | undefined
+  before(async () => {
+    const client = await impl.load()
+    server = await HostileServer.start()
+    ready({ client, as: server })
+  })
+  after(() => server?.close())
+  beforeEach(() => server?.reset())
 }
 
 /** A callback URL with `params` in its query (or its fragment when `fragment` is set). */
