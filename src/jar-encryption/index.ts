@@ -18,18 +18,25 @@ function keyTypeFor(alg: string): string[] {
   return []
 }
 
-async function encryptRequestObject(state: State, requestObject: string): Promise<string> {
-  const alg = state.c.request_object_encryption_alg
-  if (typeof alg !== 'string' || keyTypeFor(alg).length === 0) {
-    throw clientError(
-      `request_object_encryption_alg ${JSON.stringify(alg)} is not supported: use RSA-OAEP(-256/384/512) or ECDH-ES(+A128KW/A192KW/A256KW)`,
-      'OAUTH_UNSUPPORTED_OPERATION',
-    )
-  }
-  const enc =
-    typeof state.c.request_object_encryption_enc === 'string'
-      ? state.c.request_object_encryption_enc
-      : 'A128CBC-HS256'
+/** How long a server encryption key is reused before its JWKS is fetched again. */
+const KEY_MAX_AGE_MS = 300_000
+
+interface ServerKey {
+  key: CryptoKey
+  kid?: string
+  until: number
+}
+
+const serverKeys = new WeakMap<State, ServerKey>()
+
+/**
+ * The server's encryption key for `alg`, fetched from its `jwks_uri` and imported once per
+ * Configuration for a few minutes, so building authorization URLs repeats neither the JWKS
+ * request nor the key import.
+ */
+async function serverKey(state: State, alg: string): Promise<ServerKey> {
+  const cached = serverKeys.get(state)
+  if (cached !== undefined && cached.until > Date.now()) return cached
   const jwks = await fetchJsonObject(state, endpoint(state, 'jwks_uri'))
   const keys = Array.isArray(jwks.keys) ? (jwks.keys as Record<string, unknown>[]) : []
   const candidates = keys.filter(
@@ -61,12 +68,34 @@ async function encryptRequestObject(state: State, requestObject: string): Promis
     true,
     alg.startsWith('RSA-OAEP') ? ['encrypt'] : [],
   )
+  const entry: ServerKey = {
+    key,
+    ...(typeof jwk.kid === 'string' && { kid: jwk.kid }),
+    until: Date.now() + KEY_MAX_AGE_MS,
+  }
+  serverKeys.set(state, entry)
+  return entry
+}
+
+async function encryptRequestObject(state: State, requestObject: string): Promise<string> {
+  const alg = state.c.request_object_encryption_alg
+  if (typeof alg !== 'string' || keyTypeFor(alg).length === 0) {
+    throw clientError(
+      `request_object_encryption_alg ${JSON.stringify(alg)} is not supported: use RSA-OAEP(-256/384/512) or ECDH-ES(+A128KW/A192KW/A256KW)`,
+      'OAUTH_UNSUPPORTED_OPERATION',
+    )
+  }
+  const enc =
+    typeof state.c.request_object_encryption_enc === 'string'
+      ? state.c.request_object_encryption_enc
+      : 'A128CBC-HS256'
+  const { key, kid } = await serverKey(state, alg)
   return new CompactEncrypt(new TextEncoder().encode(requestObject))
     .setProtectedHeader({
       alg,
       enc,
       cty: 'JWT',
-      ...(typeof jwk.kid === 'string' && { kid: jwk.kid }),
+      ...(kid !== undefined && { kid }),
     })
     .encrypt(key)
 }

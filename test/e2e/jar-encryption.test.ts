@@ -208,6 +208,37 @@ describe('openid-rp/jar-encryption', () => {
     )
   })
 
+  it('buildAuthorizationUrlWithJAR() fetches the server JWKS once for several encrypted request objects', async () => {
+    const client = await import('openid-rp')
+    const metadata = encryptingClients[0]
+    const config = await client.discovery(
+      op.issuer,
+      metadata.client_id,
+      { ...metadata },
+      client.PrivateKeyJwt(signingKey),
+      { execute: [client.allowInsecureRequests, enableRequestObjectEncryption] },
+    )
+    const jwksUri = config.serverMetadata().jwks_uri
+    const fetched: string[] = []
+    config[client.customFetch] = (url, options) => {
+      fetched.push(url)
+      return fetch(url, options as RequestInit)
+    }
+    const kids = new Set<unknown>()
+    for (let i = 0; i < 3; i++) {
+      const url = await client.buildAuthorizationUrlWithJAR(
+        config,
+        { redirect_uri: redirectUri, scope: 'openid' },
+        signingKey,
+      )
+      const request = url.searchParams.get('request')!
+      assert.equal(request.split('.').length, 5, 'the request object is a JWE')
+      kids.add(jose.decodeProtectedHeader(request).kid)
+    }
+    assert.deepEqual(fetched, [jwksUri])
+    assert.equal(kids.size, 1)
+  })
+
   it('buildAuthorizationUrlWithJAR() with an enabled request_object_encryption_alg that is not RSA-OAEP* or ECDH-ES* rejects with OAUTH_UNSUPPORTED_OPERATION', async () => {
     const client = await import('openid-rp')
     const config = await client.discovery(
