@@ -1,30 +1,6 @@
-import * as oauth from 'oauth4webapi'
-
-import { argumentError, clientError, missingMetadata } from './errors.ts'
+import { argumentError } from './errors.ts'
+import { serverEndpoint } from './request.ts'
 import type { State } from './state.ts'
-
-/** @internal A server endpoint as a URL; refuses a missing one and (by default) plain HTTP. */
-export function endpoint(
-  state: Pick<State, 'as' | 'tlsOnly'>,
-  name: keyof oauth.AuthorizationServer,
-): URL {
-  const value = state.as[name]
-  if (typeof value !== 'string' || value.length === 0) {
-    throw clientError(missingMetadata(name), 'OAUTH_MISSING_SERVER_METADATA', { attribute: name })
-  }
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch (cause) {
-    throw clientError(
-      `the server metadata "${String(name)}" is not a valid URL`,
-      'OAUTH_INVALID_SERVER_METADATA',
-      cause,
-    )
-  }
-  oauth.checkProtocol(url, state.tlsOnly)
-  return url
-}
 
 /**
  * @internal The authorization request parameters: `client_id`, and unless the request is by
@@ -55,7 +31,8 @@ export function authorizationUrl(
   parameters: URLSearchParams,
   name: 'authorization_endpoint' | 'end_session_endpoint' = 'authorization_endpoint',
 ): URL {
-  const url = endpoint(state, name)
+  // A copy: the parsed endpoint is cached and shared by later requests.
+  const url = new URL(serverEndpoint(state, name, false).href)
   for (const [key, value] of parameters) url.searchParams.append(key, value)
   return url
 }

@@ -12,7 +12,7 @@ export function isRequest(value: unknown): value is Request {
 
 /** @internal The callback URL without its query and fragment: the `redirect_uri` that was used. */
 export function redirectUriOf(currentUrl: URL | Request): string {
-  const href = isRequest(currentUrl) ? new URL(currentUrl.url).href : currentUrl.href
+  const href = isRequest(currentUrl) ? currentUrl.url : currentUrl.href
   const end = href.search(/[?#]/)
   return end === -1 ? href : href.slice(0, end)
 }
@@ -28,9 +28,6 @@ export async function callbackParameters(
 ): Promise<URLSearchParams> {
   if (currentUrl instanceof URL) {
     return fragment ? new URLSearchParams(currentUrl.hash.slice(1)) : currentUrl.searchParams
-  }
-  if (!isRequest(currentUrl)) {
-    throw argumentError('"currentUrl" must be an instance of URL, or Request')
   }
   switch (currentUrl.method) {
     case 'GET':

@@ -127,7 +127,12 @@ export function ownServerMetadata(
   text?: string,
 ): oauth.AuthorizationServer {
   if (owned.has(metadata)) return metadata
-  const key = text ?? documentKey(metadata)
+  // A document carrying a library hook (Entra ID's issuer template) is never shared.
+  if (Object.getOwnPropertySymbols(metadata).length !== 0) {
+    owned.add(deepFreeze(metadata))
+    return metadata
+  }
+  const key = text ?? JSON.stringify(metadata)
   const shared = documents.get(key)?.deref()
   if (shared !== undefined) return shared
   documents.set(key, new WeakRef(metadata))
@@ -150,14 +155,7 @@ function deepFreeze<T>(value: T): T {
  * still in use: discovery then skips parsing and validating the same bytes again.
  */
 export function sharedServerMetadata(text: string): oauth.AuthorizationServer | undefined {
-  // Hooked documents are keyed `hooked:<json>`: a body with that text is not JSON, never one of them.
-  return text.startsWith('hooked:') ? undefined : documents.get(text)?.deref()
-}
-
-/** Documents carrying a library hook (Entra ID's issuer template) are never shared with plain ones. */
-function documentKey(metadata: oauth.AuthorizationServer): string {
-  const text = JSON.stringify(metadata)
-  return Object.getOwnPropertySymbols(metadata).length === 0 ? text : `hooked:${text}`
+  return documents.get(text)?.deref()
 }
 
 function defaultClientAuth(client: ClientMetadata): oauth.ClientAuth {

@@ -11,7 +11,7 @@ import { exchange, type TokenRequest, type TokenResponse } from './token-respons
  * `Retry-After` from a hostile server means a long wait, never a timer that overflows and fires
  * at once.
  */
-export function wait(seconds: number, signal: AbortSignal | undefined): Promise<void> {
+function wait(seconds: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined
     const onAbort = () => {
@@ -46,7 +46,7 @@ function aborted(signal: AbortSignal): Error {
 }
 
 /** @internal Seconds a `Retry-After` header asks to wait (delta-seconds or HTTP date). */
-export function retryAfter(response: Response): number | undefined {
+function retryAfter(response: Response): number | undefined {
   const value = response.headers.get('retry-after')?.trim()
   if (!value) return undefined
   if (/^\d+$/.test(value)) return Number.parseInt(value, 10)
@@ -59,7 +59,7 @@ export function retryAfter(response: Response): number | undefined {
  * @internal Polls a token endpoint grant (device, CIBA) until it yields tokens: waits
  * `interval` before each request, adds 5 s on `slow_down`, honours `Retry-After` (on 503 too).
  */
-export async function pollGrant<T>(
+async function pollGrant<T>(
   initialInterval: number | undefined,
   signal: AbortSignal | undefined,
   attempt: (signal: AbortSignal | undefined) => Promise<T>,

@@ -100,8 +100,18 @@ export interface DPoPProofs {
 
 const dpopHandles = new WeakSet<object>()
 
-/** @internal Marks a handle made by `getDPoPHandle`, the only kind the request layer accepts. */
+/**
+ * @internal Marks a handle made by `getDPoPHandle`, the only kind the request layer accepts. Its
+ * proof methods are not in oauth4webapi's types, so their presence is checked here, once.
+ */
 export function dpopHandle<T extends oauth.DPoPHandle>(handle: T): T {
+  const proofs = handle as unknown as Partial<DPoPProofs>
+  if (typeof proofs.addProof !== 'function' || typeof proofs.cacheNonce !== 'function') {
+    throw clientError(
+      'this oauth4webapi version has no DPoP addProof/cacheNonce methods: install the version openid-rp depends on',
+      'OAUTH_UNSUPPORTED_OPERATION',
+    )
+  }
   dpopHandles.add(handle)
   return handle
 }
@@ -112,18 +122,13 @@ export function dpopHandle<T extends oauth.DPoPHandle>(handle: T): T {
  */
 export function dpopProofs(handle: oauth.DPoPHandle | undefined): DPoPProofs | undefined {
   if (handle === undefined) return undefined
-  const proofs = handle as unknown as Partial<DPoPProofs> | null
-  if (
-    !dpopHandles.has(handle) ||
-    typeof proofs?.addProof !== 'function' ||
-    typeof proofs.cacheNonce !== 'function'
-  ) {
+  if (!dpopHandles.has(handle)) {
     throw argumentError(
       '"options.DPoP" is not a valid DPoPHandle: create it with getDPoPHandle()',
       'ERR_INVALID_ARG_VALUE',
     )
   }
-  return proofs as DPoPProofs
+  return handle as unknown as DPoPProofs
 }
 
 /** Parsed endpoint URLs per server metadata document (never mutated once parsed). */
@@ -131,13 +136,16 @@ const endpoints = new WeakMap<object, Map<string, URL>>()
 
 /**
  * @internal A server endpoint as a URL, through `mtls_endpoint_aliases` when the client uses
- * them; refuses a missing or invalid value and (by default) plain HTTP.
+ * them and `aliased` (false for front-channel endpoints and the JWKS); refuses a missing or
+ * invalid value and (by default) plain HTTP. The URL is cached: never change it.
  */
 export function serverEndpoint(
   state: Pick<State, 'as' | 'c' | 'tlsOnly'>,
   name: keyof oauth.AuthorizationServer & string,
+  aliased = true,
 ): URL {
-  const aliases = state.c.use_mtls_endpoint_aliases ? state.as.mtls_endpoint_aliases : undefined
+  const aliases =
+    aliased && state.c.use_mtls_endpoint_aliases ? state.as.mtls_endpoint_aliases : undefined
   if (aliases !== undefined && aliases !== null && typeof aliases !== 'object') {
     throw clientError(
       'the server metadata "mtls_endpoint_aliases" is not a JSON object: the server\'s metadata is broken',

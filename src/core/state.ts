@@ -78,8 +78,11 @@ export interface State {
   timeout?: number
   tlsOnly: boolean
   jwksCache: oauth.JWKSCacheInput
-  /** Checks a response's JWT signature against the issuer JWKS (fetched within its own deadline). */
-  nonRepudiation?: (response: Response) => Promise<void>
+  /**
+   * Checks a response's JWT signature against the issuer JWKS, fetched (when not cached) within
+   * its own request timeout and the caller's `signal`.
+   */
+  nonRepudiation?: (response: Response, signal?: AbortSignal) => Promise<void>
   decrypt?: oauth.JweDecryptFunction
   /** Gathers the JWTs decrypted during one authorization code grant, see `getDecryptedResponses`. */
   combineDecrypted?: (authResponse: URLSearchParams, result: object) => void

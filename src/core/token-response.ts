@@ -106,7 +106,7 @@ export async function exchange(
       const result = await processResponse(response, decryption.options)
       if (result.id_token !== undefined) {
         checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
-        if (state.nonRepudiation !== undefined) await state.nonRepudiation(response)
+        if (state.nonRepudiation !== undefined) await state.nonRepudiation(response, signal)
       }
       if (after !== undefined) await after(result)
       return rememberDecrypted(addHelpers(result), decryption.plaintext())

@@ -1,9 +1,9 @@
 import { CompactEncrypt } from 'jose/jwe/compact/encrypt'
 
-import { endpoint } from '../core/authorization-request.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { clientError } from '../core/errors.ts'
 import { fetchJsonObject } from '../core/http.ts'
+import { serverEndpoint } from '../core/request.ts'
 import { internal, type State } from '../core/state.ts'
 
 const OAEP_HASH: Record<string, string> = {
@@ -37,7 +37,7 @@ const serverKeys = new WeakMap<State, ServerKey>()
 async function serverKey(state: State, alg: string): Promise<ServerKey> {
   const cached = serverKeys.get(state)
   if (cached !== undefined && cached.until > Date.now()) return cached
-  const jwks = await fetchJsonObject(state, endpoint(state, 'jwks_uri'))
+  const jwks = await fetchJsonObject(state, serverEndpoint(state, 'jwks_uri', false))
   const keys = Array.isArray(jwks.keys) ? (jwks.keys as Record<string, unknown>[]) : []
   const candidates = keys.filter(
     (jwk) =>

@@ -19,8 +19,8 @@ import { internal } from '../core/state.ts'
  */
 export function enableNonRepudiationChecks(config: Configuration): void {
   const state = internal(config)
-  state.nonRepudiation = async (response) => {
-    const deadline = new Deadline(state.timeout)
+  state.nonRepudiation = async (response, signal) => {
+    const deadline = new Deadline(state.timeout, signal)
     try {
       await oauth.validateApplicationLevelSignature(
         state.as,
