@@ -27,6 +27,8 @@ export function useCodeIdTokenResponseType(config: Configuration): void {
       'OAUTH_UNSUPPORTED_OPERATION',
     )
   }
+  // Applied again, it keeps what is set: it must not replace the stricter detached-signature checks.
+  if (state.responseType === 'code id_token') return
   state.responseType = 'code id_token'
   state.authResponse = idTokenResponseValidator(oauth.validateCodeIdTokenResponse)
   state.frontChannel = checkSameSubject

@@ -56,6 +56,8 @@ for (const impl of implementations) {
       idToken: string,
       options: {
         detached?: boolean
+        /** useCodeIdTokenResponseType once more after the detached checks were enabled. */
+        reapplied?: boolean
         decrypt?: boolean
         params?: Record<string, string | undefined>
         formPost?: boolean
@@ -63,7 +65,11 @@ for (const impl of implementations) {
     ) {
       const config = await as.configure(client, {
         execute: options.detached
-          ? [client.useCodeIdTokenResponseType, client.enableDetachedSignatureResponseChecks]
+          ? [
+              client.useCodeIdTokenResponseType,
+              client.enableDetachedSignatureResponseChecks,
+              ...(options.reapplied ? [client.useCodeIdTokenResponseType] : []),
+            ]
           : [client.useCodeIdTokenResponseType],
         decrypt: options.decrypt ? ['A256GCM'] : undefined,
       })
@@ -309,6 +315,19 @@ for (const impl of implementations) {
           'OAUTH_INVALID_RESPONSE',
         )
         assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it(`authorizationCodeGrant() after useCodeIdTokenResponseType() is applied again ${impl.name === 'openid-rp' ? 'still rejects' : 'accepts'} a hybrid ID Token without s_hash`, async () => {
+        const result = grant(await sign(frontClaims({ s_hash: undefined }), as.keys.rsa), {
+          detached: true,
+          reapplied: true,
+        })
+        if (impl.name === 'openid-rp') {
+          await rejects(client, result, 'ClientError', 'OAUTH_INVALID_RESPONSE')
+          assert.equal(as.count(ROUTES.token), 0)
+        } else {
+          assert.equal((await result).access_token, 'access-token-1')
+        }
       })
 
       it('authorizationCodeGrant() rejects a hybrid ID Token whose s_hash is of another state', async () => {
