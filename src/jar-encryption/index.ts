@@ -27,7 +27,10 @@ interface ServerKey {
   until: number
 }
 
-const serverKeys = new WeakMap<State, ServerKey>()
+const serverKeys = new WeakMap<State, Promise<ServerKey>>()
+
+/** Curves a key agreement (ECDH-ES) key may use; an Ed25519 signing key is not one of them. */
+const AGREEMENT_CURVES = ['P-256', 'P-384', 'P-521', 'X25519']
 
 /**
  * The server's encryption key for `alg`, fetched from its `jwks_uri` and imported once per
@@ -36,14 +39,25 @@ const serverKeys = new WeakMap<State, ServerKey>()
  */
 async function serverKey(state: State, alg: string): Promise<ServerKey> {
   const cached = serverKeys.get(state)
-  if (cached !== undefined && cached.until > Date.now()) return cached
+  if (cached !== undefined && (await cached).until > Date.now()) return cached
+  const loading = loadServerKey(state, alg)
+  serverKeys.set(state, loading)
+  loading.catch(() => {
+    if (serverKeys.get(state) === loading) serverKeys.delete(state)
+  })
+  return loading
+}
+
+async function loadServerKey(state: State, alg: string): Promise<ServerKey> {
+  const kty = keyTypeFor(alg)
   const jwks = await fetchJsonObject(state, serverEndpoint(state, 'jwks_uri', false))
   const keys = Array.isArray(jwks.keys) ? (jwks.keys as Record<string, unknown>[]) : []
   const candidates = keys.filter(
     (jwk) =>
       typeof jwk === 'object' &&
       jwk !== null &&
-      keyTypeFor(alg).includes(jwk.kty as string) &&
+      kty.includes(jwk.kty as string) &&
+      (jwk.kty === 'RSA' || AGREEMENT_CURVES.includes(jwk.crv as string)) &&
       (jwk.use === undefined || jwk.use === 'enc') &&
       (jwk.alg === undefined || jwk.alg === alg) &&
       (!Array.isArray(jwk.key_ops) ||
@@ -65,16 +79,14 @@ async function serverKey(state: State, alg: string): Promise<ServerKey> {
       : jwk.kty === 'OKP'
         ? { name: String(jwk.crv) }
         : { name: 'ECDH', namedCurve: String(jwk.crv) },
-    true,
+    false,
     alg.startsWith('RSA-OAEP') ? ['encrypt'] : [],
   )
-  const entry: ServerKey = {
+  return {
     key,
     ...(typeof jwk.kid === 'string' && { kid: jwk.kid }),
     until: Date.now() + KEY_MAX_AGE_MS,
   }
-  serverKeys.set(state, entry)
-  return entry
 }
 
 async function encryptRequestObject(state: State, requestObject: string): Promise<string> {

@@ -239,6 +239,39 @@ describe('openid-rp/jar-encryption', () => {
     assert.equal(kids.size, 1)
   })
 
+  it('buildAuthorizationUrlWithJAR() for ECDH-ES refuses a server JWKS with only signing or Ed25519 keys (OAUTH_KEY_SELECTION_FAILED)', async () => {
+    const client = await import('openid-rp')
+    const config = await client.discovery(
+      op.issuer,
+      'rp-jar-ecdh',
+      { request_object_encryption_alg: 'ECDH-ES' },
+      client.PrivateKeyJwt(signingKey),
+      { execute: [client.allowInsecureRequests, enableRequestObjectEncryption] },
+    )
+    const { publicKey } = await jose.generateKeyPair('EdDSA', { extractable: true })
+    const forged = {
+      keys: [
+        { ...(await jose.exportJWK(publicKey)), kid: 'ed' },
+        { ...(await jose.exportJWK(signingKey.key as never)), kid: 'sig', use: 'sig' },
+      ],
+    }
+    const jwksUri = config.serverMetadata().jwks_uri
+    config[client.customFetch] = (url, options) =>
+      url === jwksUri ? Promise.resolve(Response.json(forged)) : fetch(url, options as RequestInit)
+    await assert.rejects(
+      client.buildAuthorizationUrlWithJAR(
+        config,
+        { redirect_uri: redirectUri, scope: 'openid' },
+        signingKey,
+      ),
+      (err: Error & { code?: string }) => {
+        assert.ok(err instanceof client.ClientError)
+        assert.equal(err.code, 'OAUTH_KEY_SELECTION_FAILED')
+        return true
+      },
+    )
+  })
+
   it('buildAuthorizationUrlWithJAR() with an enabled request_object_encryption_alg that is not RSA-OAEP* or ECDH-ES* rejects with OAUTH_UNSUPPORTED_OPERATION', async () => {
     const client = await import('openid-rp')
     const config = await client.discovery(
