@@ -75,7 +75,14 @@ export async function randomDPoPKeyPair(
   options?: GenerateKeyPairOptions,
 ): Promise<oauth.CryptoKeyPair> {
   if (typeof alg !== 'string') throw argumentError('"alg" must be a string')
-  const algorithm = keyAlgorithm(alg, options?.modulusLength ?? 2048)
+  const modulusLength = options?.modulusLength ?? 2048
+  if (!Number.isInteger(modulusLength) || modulusLength < 2048) {
+    throw argumentError(
+      '"modulusLength" must be an integer of at least 2048 bits (RSA keys below 2048 bits are too weak)',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  const algorithm = keyAlgorithm(alg, modulusLength)
   try {
     return (await crypto.subtle.generateKey(algorithm, options?.extractable ?? false, [
       'sign',

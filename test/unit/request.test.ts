@@ -836,6 +836,17 @@ if (ours !== undefined)
       return config
     }
 
+    it('randomDPoPKeyPair() refuses RSA moduli under 2048 bits and accepts 2048', async () => {
+      for (const modulusLength of [512, 1024, 2047, 2048.5]) {
+        const err = await caught(() =>
+          client.randomDPoPKeyPair('PS256', { modulusLength } as never),
+        )
+        assertArgumentError(err, 'ERR_INVALID_ARG_VALUE')
+      }
+      const pair = await client.randomDPoPKeyPair('PS256', { modulusLength: 2048 } as never)
+      assert.equal((pair.publicKey.algorithm as RsaHashedKeyAlgorithm).modulusLength, 2048)
+    })
+
     it('a ClientAuth cannot change the server metadata a Configuration holds or shares', async () => {
       const server = { ...metadata, mtls_endpoint_aliases: { ...mtlsAliases } }
       const attempts: string[] = []
