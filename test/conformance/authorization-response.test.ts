@@ -90,6 +90,26 @@ for (const impl of implementations) {
         assert.equal(as.count(ROUTES.token), 0)
       })
 
+      it('authorizationCodeGrant() rejects a POST callback whose body is not form-urlencoded with ERR_INVALID_ARG_VALUE, no token request', async () => {
+        const request = new Request(REDIRECT_URI, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: `code=code-1&state=${STATE}`,
+        })
+        await rejects(client, grantAt(request), 'TypeError', 'ERR_INVALID_ARG_VALUE')
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a PUT callback Request with ERR_INVALID_ARG_VALUE, no token request', async () => {
+        const request = new Request(REDIRECT_URI, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `code=code-1&state=${STATE}`,
+        })
+        await rejects(client, grantAt(request), 'TypeError', 'ERR_INVALID_ARG_VALUE')
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
       it('authorizationCodeGrant() with skipStateCheck accepts any state', async () => {
         const tokens = await grant({ code: 'code-1', state: 'whatever' }, client.skipStateCheck)
         assert.equal(tokens.access_token, 'access-token-1')

@@ -187,6 +187,19 @@ for (const impl of implementations) {
         )
       })
 
+      // docs/stricter-than-reference.md row 3: the reference accepts this ID Token and redeems the code.
+      if (impl.name === 'openid-rp')
+        it('authorizationCodeGrant() rejects a hybrid ID Token issued 10 minutes in the future with OAUTH_JWT_TIMESTAMP_CHECK_FAILED, no token request (openid-rp only: the reference accepts it)', async () => {
+          const now = epoch()
+          await rejects(
+            client,
+            grant(await sign(frontClaims({ iat: now + 600, exp: now + 900 }), as.keys.rsa)),
+            'ClientError',
+            'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
+          )
+          assert.equal(as.count(ROUTES.token), 0)
+        })
+
       it('authorizationCodeGrant() rejects a hybrid response whose state differs', async () => {
         const idToken = await sign(frontClaims(), as.keys.rsa)
         await rejects(
@@ -263,6 +276,19 @@ for (const impl of implementations) {
           'TypeError',
           impl.name === 'openid-rp' ? 'ERR_INVALID_ARG_VALUE' : 'ERR_INVALID_ARG_TYPE',
         )
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() refuses a valid hybrid response checked without expectedNonce with ERR_INVALID_ARG_TYPE, no token request', async () => {
+        const config = await as.configure(client, { execute: [client.useCodeIdTokenResponseType] })
+        const currentUrl = callback(
+          { code: CODE, id_token: await sign(frontClaims(), as.keys.rsa), state: STATE },
+          true,
+        )
+        const result = client.authorizationCodeGrant(config, currentUrl, {
+          expectedState: STATE,
+        })
+        await rejects(client, result, 'TypeError', 'ERR_INVALID_ARG_TYPE')
         assert.equal(as.count(ROUTES.token), 0)
       })
 

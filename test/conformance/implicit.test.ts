@@ -15,6 +15,7 @@ import {
   useHostileServer,
 } from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
+import { assertArgumentError, caught } from '../support/transport.ts'
 
 const NONCE = 'nonce-of-the-implicit-request'
 const STATE = 'state-of-the-implicit-request'
@@ -175,6 +176,38 @@ for (const impl of implementations) {
         // OAuth 2.0 Multiple Response Type Encoding Practices §3: the query encoding MUST NOT be
         // used for responses that carry an ID Token.
         await rejects(client, result, 'ClientError', 'OAUTH_INVALID_RESPONSE')
+      })
+
+      it('buildAuthorizationUrl() without a nonce throws ERR_INVALID_ARG_VALUE, sending nothing', async () => {
+        const config = await as.configure(client, { execute: [client.useIdTokenResponseType] })
+        as.reset()
+        const err = await caught(() =>
+          client.buildAuthorizationUrl(config, {
+            redirect_uri: 'https://rp.example.com/cb',
+            scope: 'openid',
+            state: STATE,
+          }),
+        )
+        assertArgumentError(err, 'ERR_INVALID_ARG_VALUE')
+        assert.equal(as.requests.length, 0)
+      })
+
+      // The reference throws a TypeError without a code here; openid-rp adds ERR_INVALID_ARG_VALUE.
+      const codeGrantError = impl.name === 'openid-rp' ? 'ERR_INVALID_ARG_VALUE' : 'no code'
+      it(`authorizationCodeGrant() on a response_type=id_token client throws a TypeError (${impl.name}: ${codeGrantError}), no token request`, async () => {
+        const config = await as.configure(client, { execute: [client.useIdTokenResponseType] })
+        const err = await caught(() =>
+          client.authorizationCodeGrant(config, callback({ code: 'code-1', state: STATE }), {
+            expectedState: STATE,
+          }),
+        )
+        if (impl.name === 'openid-rp') assertArgumentError(err, 'ERR_INVALID_ARG_VALUE')
+        else {
+          assertArgumentError(err)
+          assert.equal((err as { code?: unknown }).code, undefined)
+        }
+        assert.equal(as.count(ROUTES.token), 0)
+        assert.equal(as.count(ROUTES.jwks), 0)
       })
 
       it('implicitAuthentication() rejects an error response with AuthorizationResponseError', async () => {

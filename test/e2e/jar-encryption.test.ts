@@ -8,6 +8,7 @@ import { type Client, implementations } from '../support/implementations.ts'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
 import { closeProvider } from '../support/e2e.ts'
+import { json } from '../support/transport.ts'
 
 const redirectUri = 'https://client.example/cb'
 
@@ -295,4 +296,54 @@ describe('openid-rp/jar-encryption', () => {
       },
     )
   })
+})
+
+describe('openid-rp/jar-encryption: a broken server JWKS', () => {
+  const server = {
+    issuer: 'https://op.example',
+    authorization_endpoint: 'https://op.example/auth',
+    jwks_uri: 'https://op.example/jwks',
+  }
+
+  for (const [title, answer, code] of [
+    ['HTTP 500', () => json({ keys: [] }, 500), 'OAUTH_RESPONSE_IS_NOT_CONFORM'],
+    [
+      'a non-JSON body',
+      () => new Response('<html>maintenance</html>', { headers: { 'content-type': 'text/html' } }),
+      'OAUTH_PARSE_ERROR',
+    ],
+    ['a JSON array', () => json([{ kty: 'RSA' }]), 'OAUTH_INVALID_RESPONSE'],
+  ] as const) {
+    it(`buildAuthorizationUrlWithJAR() whose jwks_uri answers ${title} rejects with ${code}, sending nothing but the JWKS request (openid-rp only)`, async () => {
+      const client = await import('openid-rp')
+      const config = new client.Configuration(
+        server,
+        'rp-jar-rsa',
+        {
+          request_object_encryption_alg: 'RSA-OAEP-256',
+          request_object_encryption_enc: 'A256GCM',
+        },
+        client.PrivateKeyJwt(signingKey),
+      )
+      enableRequestObjectEncryption(config)
+      const requests: string[] = []
+      config[client.customFetch] = async (url) => {
+        requests.push(url)
+        return answer()
+      }
+      await assert.rejects(
+        client.buildAuthorizationUrlWithJAR(
+          config,
+          { redirect_uri: redirectUri, scope: 'openid' },
+          signingKey,
+        ),
+        (err: Error & { code?: string }) => {
+          assert.ok(err instanceof client.ClientError, String(err))
+          assert.equal(err.code, code)
+          return true
+        },
+      )
+      assert.deepEqual(requests, [server.jwks_uri])
+    })
+  }
 })

@@ -95,6 +95,21 @@ for (const impl of implementations)
         assertArgumentError(err, 'ERR_INVALID_ARG_TYPE')
       })
 
+      // docs/stricter-than-reference.md row 6: the reference ignores the registered method here
+      // and authenticates with client_secret_post, sending the secret.
+      if (impl.name === 'openid-rp')
+        it('Configuration() registered for private_key_jwt with a client_secret and no ClientAuth throws ERR_INVALID_ARG_VALUE (openid-rp only: the reference falls back to client_secret_post)', async () => {
+          const err = await caught(
+            () =>
+              new client.Configuration(metadata, 'client-id', {
+                token_endpoint_auth_method: 'private_key_jwt',
+                client_secret: 'client-secret',
+              }),
+          )
+          assertArgumentError(err, 'ERR_INVALID_ARG_VALUE')
+          assert.match((err as Error).message, /private_key_jwt/)
+        })
+
       it('discovery() given a string instead of a URL rejects with ERR_INVALID_ARG_TYPE, sending nothing', async () => {
         const { fetch, calls } = fakeFetch(() => json(metadata))
         const err = await caught(() =>

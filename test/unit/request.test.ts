@@ -626,6 +626,58 @@ for (const impl of implementations)
       }
     })
 
+    describe('front-channel endpoints', () => {
+      const builders: Record<
+        string,
+        {
+          endpoint: 'authorization_endpoint' | 'end_session_endpoint'
+          build: (config: Configuration) => URL
+        }
+      > = {
+        'buildAuthorizationUrl()': {
+          endpoint: 'authorization_endpoint',
+          build: (config) =>
+            client.buildAuthorizationUrl(config, {
+              redirect_uri: 'https://rp.example/cb',
+              scope: 'openid',
+            }),
+        },
+        'buildEndSessionUrl()': {
+          endpoint: 'end_session_endpoint',
+          build: (config) => client.buildEndSessionUrl(config, {}),
+        },
+      }
+      // Same codes in both; the class differs: openid-rp throws its ClientError, the reference
+      // lets oauth4webapi's OperationProcessingError through (not an instance of ClientError).
+      const errorClass = impl.name === 'openid-rp' ? 'ClientError' : 'OperationProcessingError'
+
+      for (const [name, { endpoint, build }] of Object.entries(builders)) {
+        for (const [title, value, code] of [
+          ['no', undefined, 'OAUTH_MISSING_SERVER_METADATA'],
+          ['an invalid', 'not a url', 'OAUTH_INVALID_SERVER_METADATA'],
+          ['an http:', 'http://op.example/auth', 'OAUTH_HTTP_REQUEST_FORBIDDEN'],
+        ] as const) {
+          it(`${name} with ${title} ${endpoint} throws ${code} (${impl.name}: ${errorClass}), sending nothing`, () => {
+            const { fetch, calls } = fakeFetch(() => json({}))
+            const server = { ...metadata, end_session_endpoint: `${issuer}/logout` }
+            const config = configure(fetch, { ...server, [endpoint]: value } as ServerMetadata)
+            let err: unknown
+            try {
+              build(config)
+            } catch (thrown) {
+              err = thrown
+            }
+            assert.ok(err instanceof Error, 'expected an error, none was thrown')
+            if (impl.name === 'openid-rp')
+              assert.ok(err instanceof client.ClientError, inspect(err))
+            else assert.equal(err.name, 'OperationProcessingError', inspect(err))
+            assert.equal((err as { code?: string }).code, code, inspect(err))
+            assert.equal(calls.length, 0)
+          })
+        }
+      }
+    })
+
     describe('timeouts and aborts', () => {
       const slow: Record<string, (config: Configuration) => Promise<unknown>> = {
         'clientCredentialsGrant()': (config) => client.clientCredentialsGrant(config),
