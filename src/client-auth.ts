@@ -1,7 +1,83 @@
 import * as oauth from 'oauth4webapi'
 
-import type { ClientAuth } from './core/configuration.ts'
-import { argumentError } from './core/errors.ts'
+import type { ClientAuth, EndpointAwareClientAuth } from './core/configuration.ts'
+import { argumentError, clientError } from './core/errors.ts'
+
+/**
+ * Options of {@link ClientSecretBasic}.
+ *
+ * @example
+ * ```ts
+ * // Glewlwyd 2.7 does not form-urldecode Basic credentials (see docs/providers.md)
+ * const options: client.ClientSecretBasicOptions = { encoding: 'none' }
+ * const auth = client.ClientSecretBasic('my-client-secret', options)
+ * ```
+ */
+export interface ClientSecretBasicOptions {
+  /**
+   * How the client id and secret are encoded before base64: `'form-urlencoded'` (default, RFC
+   * 6749 §2.3.1) or `'none'` (UTF-8 as they are, RFC 7617) for servers that do not decode them.
+   * With `'none'` a client id containing `:` is refused.
+   */
+  encoding?: 'form-urlencoded' | 'none'
+}
+
+/**
+ * Options of {@link ClientSecretJwt} and {@link PrivateKeyJwt}: `[modifyAssertion]` and the
+ * assertion's audience.
+ *
+ * @example
+ * ```ts
+ * // Glewlwyd 2.7 accepts only the URL of the endpoint as the assertion's "aud"
+ * const options: client.ClientAssertionOptions = { assertionAudience: 'endpoint' }
+ * const auth = client.ClientSecretJwt('my-client-secret', options)
+ * ```
+ */
+export interface ClientAssertionOptions extends oauth.ModifyAssertionOptions {
+  /**
+   * The assertion's `aud`: `'issuer'` (default, as RFC 7523bis asks), `'endpoint'` (the URL of
+   * the endpoint the request is sent to, a single string), or `'both'` (an array of the two).
+   */
+  assertionAudience?: 'issuer' | 'endpoint' | 'both'
+}
+
+const audiences = ['issuer', 'endpoint', 'both'] as const
+
+function checkAssertionOptions(options: ClientAssertionOptions | undefined): void {
+  const audience = options?.assertionAudience
+  if (audience !== undefined && !audiences.includes(audience)) {
+    throw argumentError('"options.assertionAudience" must be "issuer", "endpoint" or "both"')
+  }
+}
+
+/** Options for oauth4webapi's assertion methods with the audience the caller chose. */
+function assertionOptions(
+  as: oauth.AuthorizationServer,
+  options: ClientAssertionOptions | undefined,
+  endpoint: URL | undefined,
+): oauth.ModifyAssertionOptions | undefined {
+  const audience = options?.assertionAudience ?? 'issuer'
+  if (audience === 'issuer') return options
+  if (endpoint === undefined) {
+    throw clientError(
+      `"assertionAudience: ${audience}" needs the endpoint URL, which this request does not provide`,
+      'OAUTH_UNSUPPORTED_OPERATION',
+    )
+  }
+  const modify = options?.[oauth.modifyAssertion]
+  return {
+    [oauth.modifyAssertion](header, payload) {
+      payload.aud = audience === 'endpoint' ? endpoint.href : [as.issuer, endpoint.href]
+      modify?.(header, payload)
+    },
+  }
+}
+
+const base64 = (text: string) => {
+  let binary = ''
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte)
+  return btoa(binary)
+}
 
 function secretOf(given: string | undefined, client: oauth.Client): string {
   const secret = given ?? client.client_secret
@@ -50,10 +126,29 @@ export function ClientSecretPost(clientSecret?: string): ClientAuth {
  * ```
  * @see [RFC 6749 §2.3.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1)
  */
-export function ClientSecretBasic(clientSecret?: string): ClientAuth {
+export function ClientSecretBasic(
+  clientSecret?: string,
+  options?: ClientSecretBasicOptions,
+): ClientAuth {
   checkSecretArgument(clientSecret)
-  return (as, client, body, headers) =>
-    oauth.ClientSecretBasic(secretOf(clientSecret, client))(as, client, body, headers)
+  const encoding = options?.encoding ?? 'form-urlencoded'
+  if (encoding !== 'form-urlencoded' && encoding !== 'none') {
+    throw argumentError('"options.encoding" must be "form-urlencoded" or "none"')
+  }
+  if (encoding === 'form-urlencoded') {
+    return (as, client, body, headers) =>
+      oauth.ClientSecretBasic(secretOf(clientSecret, client))(as, client, body, headers)
+  }
+  return (_as, client, _body, headers) => {
+    const secret = secretOf(clientSecret, client)
+    if (client.client_id.includes(':')) {
+      throw argumentError(
+        'a client_id containing ":" cannot be sent unencoded in HTTP Basic credentials: use encoding "form-urlencoded" or ClientSecretPost',
+        'ERR_INVALID_ARG_VALUE',
+      )
+    }
+    headers.set('authorization', `Basic ${base64(`${client.client_id}:${secret}`)}`)
+  }
 }
 
 /**
@@ -69,11 +164,18 @@ export function ClientSecretBasic(clientSecret?: string): ClientAuth {
  */
 export function ClientSecretJwt(
   clientSecret?: string,
-  options?: oauth.ModifyAssertionOptions,
+  options?: ClientAssertionOptions,
 ): ClientAuth {
   checkSecretArgument(clientSecret)
-  return (as, client, body, headers) =>
-    oauth.ClientSecretJwt(secretOf(clientSecret, client), options)(as, client, body, headers)
+  checkAssertionOptions(options)
+  const auth: EndpointAwareClientAuth = (as, client, body, headers, endpoint) =>
+    oauth.ClientSecretJwt(secretOf(clientSecret, client), assertionOptions(as, options, endpoint))(
+      as,
+      client,
+      body,
+      headers,
+    )
+  return auth
 }
 
 /**
@@ -92,9 +194,20 @@ export function ClientSecretJwt(
  */
 export function PrivateKeyJwt(
   clientPrivateKey: oauth.CryptoKey | oauth.PrivateKey,
-  options?: oauth.ModifyAssertionOptions,
+  options?: ClientAssertionOptions,
 ): ClientAuth {
-  return oauth.PrivateKeyJwt(clientPrivateKey, options) as ClientAuth
+  checkAssertionOptions(options)
+  if ((options?.assertionAudience ?? 'issuer') === 'issuer') {
+    return oauth.PrivateKeyJwt(clientPrivateKey, options) as ClientAuth
+  }
+  const auth: EndpointAwareClientAuth = (as, client, body, headers, endpoint) =>
+    oauth.PrivateKeyJwt(clientPrivateKey, assertionOptions(as, options, endpoint))(
+      as,
+      client,
+      body,
+      headers,
+    )
+  return auth
 }
 
 /**

@@ -24,6 +24,7 @@ export {
   PrivateKeyJwt,
   TlsClientAuth,
 } from './client-auth.ts'
+export type { ClientAssertionOptions, ClientSecretBasicOptions } from './client-auth.ts'
 
 // Symbols
 export {

@@ -1,10 +1,23 @@
 import * as oauth from 'oauth4webapi'
 
 import { authorizationParameters, authorizationUrl } from './core/authorization-request.ts'
-import type { Configuration } from './core/configuration.ts'
+import type { Configuration, EndpointAwareClientAuth } from './core/configuration.ts'
 import { perform, transport } from './core/http.ts'
-import { internal } from './core/state.ts'
+import { serverEndpoint } from './core/request.ts'
+import { internal, type State } from './core/state.ts'
 import type { DPoPOptions } from './core/token-response.ts'
+
+/** Client authentication for the PAR request, told the URL it is sent to. */
+const parAuth =
+  (state: State): oauth.ClientAuth =>
+  (as, client, body, headers) =>
+    (state.auth as EndpointAwareClientAuth)(
+      as,
+      client,
+      body,
+      headers,
+      serverEndpoint(state, 'pushed_authorization_request_endpoint'),
+    )
 
 /**
  * Pushes the authorization request to the server (PAR) and returns the authorization URL that
@@ -31,7 +44,7 @@ export async function buildAuthorizationUrlWithPAR(
     return oauth.processPushedAuthorizationResponse(
       state.as,
       state.c,
-      await oauth.pushedAuthorizationRequest(state.as, state.c, state.auth, params, {
+      await oauth.pushedAuthorizationRequest(state.as, state.c, parAuth(state), params, {
         ...transport(state, deadline),
         DPoP: options?.DPoP,
       }),

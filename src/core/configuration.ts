@@ -23,6 +23,14 @@ export type ClientAuth = (
 ) => void | Promise<void>
 
 /**
+ * @internal Client authentication as the request layer calls it: with the URL of the endpoint
+ * the request goes to as a fifth argument (for an assertion audience naming the endpoint).
+ */
+export type EndpointAwareClientAuth = (
+  ...args: [...Parameters<ClientAuth>, endpoint?: URL]
+) => void | Promise<void>
+
+/**
  * Authorization server metadata (RFC 8414 / OpenID Connect Discovery).
  *
  * @example

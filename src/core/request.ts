@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import { argumentError, clientError, missingMetadata, normalizeError } from './errors.ts'
 import { baseHeaders, type Deadline } from './http.ts'
+import type { EndpointAwareClientAuth } from './configuration.ts'
 import type { State } from './state.ts'
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -204,7 +205,13 @@ export async function formRequest(
   // Client authentication writes into the body (client_id, client_assertion): each attempt, a
   // DPoP nonce retry or another poll, starts from the parameters as given.
   const form = new URLSearchParams(body)
-  const authenticating = state.auth(state.as, state.c, form, headers as unknown as Headers)
+  const authenticating = (state.auth as EndpointAwareClientAuth)(
+    state.as,
+    state.c,
+    form,
+    headers as unknown as Headers,
+    url,
+  )
   if (authenticating !== undefined) await authenticating
   headers.record['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8'
   return send(state, url, 'POST', headers, form, dpop, deadline)

@@ -1,0 +1,74 @@
+// What the interop suites need from the machine: system packages (required under CI=true),
+// free loopback ports, polling until a server answers, and a cookie jar for login pages.
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { delimiter, join } from 'node:path'
+
+const onPath = (command: string) =>
+  (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, command)))
+
+/**
+ * Why a suite that needs Debian package `pkg` cannot run here, or undefined when it can. Under
+ * `CI=true` a missing part throws instead, so CI fails rather than passing over the suite.
+ */
+export function systemPackage(
+  pkg: string,
+  commands: string[],
+  files: string[] = [],
+): string | undefined {
+  const missing = [
+    ...commands.filter((command) => !onPath(command)),
+    ...files.filter((file) => !existsSync(file)),
+  ]
+  if (missing.length === 0) return undefined
+  const reason = `needs the Debian package ${pkg} (missing: ${missing.join(', ')}); .ci/run installs it`
+  if (process.env.CI === 'true') throw new Error(`CI=true and this suite ${reason}`)
+  return reason
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Polls `ready` every 100 ms until it is true; throws `message()` after `timeout` ms. */
+export async function waitUntil(
+  ready: () => Promise<boolean>,
+  timeout: number,
+  message: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeout
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(message())
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+/** A minimal cookie jar: remembers `name=value` per cookie name, sends them all back. */
+export class CookieJar {
+  readonly #cookies = new Map<string, string>()
+
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers)
+    if (this.#cookies.size) {
+      headers.set(
+        'cookie',
+        [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+      )
+    }
+    const response = await fetch(url, { ...init, headers, redirect: init.redirect ?? 'manual' })
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair] = cookie.split(';')
+      const at = pair!.indexOf('=')
+      if (at > 0) this.#cookies.set(pair!.slice(0, at).trim(), pair!.slice(at + 1).trim())
+    }
+    return response
+  }
+}
