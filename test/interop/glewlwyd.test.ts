@@ -42,6 +42,14 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
       token_endpoint_auth_method: ['client_secret_post'],
     })
     await op.addClient({
+      client_id: 'rp-front',
+      client_secret: secret,
+      redirect_uri: [redirectUri],
+      token_endpoint_auth_method: ['client_secret_post'],
+      authorization_type: ['code', 'token', 'id_token', 'refresh_token', 'device_authorization'],
+      jwks: { keys: [clientKey.publicJwk] },
+    })
+    await op.addClient({
       client_id: 'rpbasic',
       client_secret: secret,
       redirect_uri: [redirectUri],
@@ -146,6 +154,138 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
         await client.tokenRevocation(post, tokens.access_token)
         const afterwards = await client.tokenIntrospection(post, tokens.access_token)
         assert.equal(afterwards.active, false)
+      })
+
+      it('buildAuthorizationUrlWithPAR() pushes the request and the code flow completes', async () => {
+        const pkceCodeVerifier = client.randomPKCECodeVerifier()
+        const nonce = client.randomNonce()
+        const state = client.randomState()
+        const url = await client.buildAuthorizationUrlWithPAR(post, {
+          redirect_uri: redirectUri,
+          scope: 'openid email',
+          nonce,
+          state,
+          code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+          code_challenge_method: 'S256',
+        })
+        assert.ok(
+          url.searchParams.get('request_uri')?.startsWith('urn:ietf:params:oauth:request_uri:'),
+        )
+        const tokens = await client.authorizationCodeGrant(post, await op.authorize(url), {
+          pkceCodeVerifier,
+          expectedNonce: nonce,
+          expectedState: state,
+        })
+        assert.equal(tokens.claims()!.aud, 'rp-post')
+      })
+
+      it('a pushed request without state gets an empty "state" back from Glewlwyd, which is refused', async () => {
+        const url = await client.buildAuthorizationUrlWithPAR(post, {
+          redirect_uri: redirectUri,
+          scope: 'openid',
+          nonce: client.randomNonce(),
+        })
+        const callback = await op.authorize(url)
+        assert.equal(callback.searchParams.get('state'), '')
+        const error = await rejection(client.authorizationCodeGrant(post, callback))
+        assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
+        assert.equal(error.code, 'OAUTH_INVALID_RESPONSE')
+      })
+
+      it('buildAuthorizationUrlWithJAR() sends a request object signed with the client key', async () => {
+        const front = await discover('rp-front', client.ClientSecretPost())
+        const pkceCodeVerifier = client.randomPKCECodeVerifier()
+        const nonce = client.randomNonce()
+        const url = await client.buildAuthorizationUrlWithJAR(
+          front,
+          {
+            redirect_uri: redirectUri,
+            scope: 'openid',
+            nonce,
+            state: 'jar-state',
+            code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+            code_challenge_method: 'S256',
+          },
+          { key: clientKey.privateKey, kid: 'rp-pk' },
+        )
+        assert.ok(url.searchParams.has('request'))
+        const tokens = await client.authorizationCodeGrant(front, await op.authorize(url), {
+          pkceCodeVerifier,
+          expectedNonce: nonce,
+          expectedState: 'jar-state',
+        })
+        assert.equal(tokens.claims()!.aud, 'rp-front')
+      })
+
+      it('DPoP binds the code exchange and UserInfo to the client key', async () => {
+        const DPoP = client.getDPoPHandle(post, await client.randomDPoPKeyPair('ES256'))
+        const pkceCodeVerifier = client.randomPKCECodeVerifier()
+        const nonce = client.randomNonce()
+        const url = client.buildAuthorizationUrl(post, {
+          redirect_uri: redirectUri,
+          scope: 'openid email',
+          nonce,
+          code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+          code_challenge_method: 'S256',
+        })
+        const tokens = await client.authorizationCodeGrant(
+          post,
+          await op.authorize(url),
+          { pkceCodeVerifier, expectedNonce: nonce },
+          undefined,
+          { DPoP },
+        )
+        assert.equal(tokens.token_type.toLowerCase(), 'dpop')
+        const userinfo = await client.fetchUserInfo(
+          post,
+          tokens.access_token,
+          tokens.claims()!.sub,
+          {
+            DPoP,
+          },
+        )
+        assert.equal(userinfo.sub, tokens.claims()!.sub)
+      })
+
+      it('implicitAuthentication() validates an ID Token from the fragment', async () => {
+        const front = await discover('rp-front', client.ClientSecretPost())
+        client.useIdTokenResponseType(front)
+        const nonce = client.randomNonce()
+        const url = client.buildAuthorizationUrl(front, {
+          redirect_uri: redirectUri,
+          scope: 'openid',
+          nonce,
+        })
+        const claims = await client.implicitAuthentication(front, await op.authorize(url), nonce)
+        assert.equal(claims.aud, 'rp-front')
+      })
+
+      it('hybrid (code id_token) validates both ID Tokens; Glewlwyd needs response_mode=fragment', async () => {
+        const front = await discover('rp-front', client.ClientSecretPost())
+        client.useCodeIdTokenResponseType(front)
+        const pkceCodeVerifier = client.randomPKCECodeVerifier()
+        const nonce = client.randomNonce()
+        const url = client.buildAuthorizationUrl(front, {
+          redirect_uri: redirectUri,
+          scope: 'openid',
+          nonce,
+          response_mode: 'fragment',
+          code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+          code_challenge_method: 'S256',
+        })
+        const tokens = await client.authorizationCodeGrant(front, await op.authorize(url), {
+          pkceCodeVerifier,
+          expectedNonce: nonce,
+        })
+        assert.equal(tokens.claims()!.aud, 'rp-front')
+      })
+
+      it('device authorization: the user approves, polling returns tokens', async () => {
+        const front = await discover('rp-front', client.ClientSecretPost())
+        const device = await client.initiateDeviceAuthorization(front, { scope: 'openid' })
+        await op.approveDevice(device.user_code, 'rp-front', 'openid')
+        const tokens = await client.pollDeviceAuthorizationGrant(front, device)
+        assert.equal(typeof tokens.access_token, 'string')
       })
 
       it('client_secret_basic works when id and secret are letters and digits only', async () => {

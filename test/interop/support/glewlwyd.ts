@@ -43,6 +43,13 @@ export interface Glewlwyd {
   /** Adds an OIDC plugin instance with the admin UI's defaults overridden by `parameters`. */
   addPlugin(name: string, parameters?: Record<string, unknown>): Promise<void>
   addClient(client: GlewlwydClient): Promise<void>
+  /** Signs `user` in and approves the device authorization with `userCode`. */
+  approveDevice(
+    userCode: string,
+    clientId: string,
+    scope: string,
+    user?: GlewlwydUser,
+  ): Promise<void>
   /**
    * Signs `user` in, grants the requested scopes to the client and follows the authorization
    * URL to the redirect; returns the URL the provider redirected to.
@@ -170,6 +177,9 @@ export async function startGlewlwyd(): Promise<Glewlwyd> {
         'introspection-revocation-allowed': true,
         'introspection-revocation-allow-target-client': true,
         'auth-type-device-enabled': true,
+        'device-authorization-interval': 1,
+        'oauth-par-allowed': true,
+        'oauth-dpop-allowed': true,
         'auth-type-client-enabled': true,
         'name-claim': 'on-demand',
         'email-claim': 'mandatory',
@@ -211,6 +221,24 @@ export async function startGlewlwyd(): Promise<Glewlwyd> {
   })
   await addPlugin('oidc')
 
+  /** A cookie jar signed in as `who`, with `scope` granted to `clientId` when both are known. */
+  async function signedIn(who: GlewlwydUser, clientId: string | null, scope: string | null) {
+    const jar = new CookieJar()
+    const response = await login(jar, who.username, who.password)
+    if (response.status !== 200)
+      throw new Error(`Glewlwyd refused ${who.username}: ${response.status}`)
+    if (clientId && scope) {
+      const granted = await jar.fetch(`${origin}/api/auth/grant/${encodeURIComponent(clientId)}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ scope }),
+      })
+      if (granted.status !== 200)
+        throw new Error(`Glewlwyd grant for ${clientId}: ${granted.status}`)
+    }
+    return jar
+  }
+
   return {
     origin,
     user,
@@ -228,25 +256,21 @@ export async function startGlewlwyd(): Promise<Glewlwyd> {
         ...client,
       })
     },
-    async authorize(url, who = user) {
-      const jar = new CookieJar()
-      const signedIn = await login(jar, who.username, who.password)
-      if (signedIn.status !== 200)
-        throw new Error(`Glewlwyd refused ${who.username}: ${signedIn.status}`)
-      const clientId = url.searchParams.get('client_id')
-      const scope = url.searchParams.get('scope')
-      if (clientId && scope) {
-        const granted = await jar.fetch(
-          `${origin}/api/auth/grant/${encodeURIComponent(clientId)}`,
-          {
-            method: 'PUT',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ scope }),
-          },
-        )
-        if (granted.status !== 200)
-          throw new Error(`Glewlwyd grant for ${clientId}: ${granted.status}`)
+    async approveDevice(userCode, clientId, scope, who = user) {
+      const jar = await signedIn(who, clientId, scope)
+      const url = new URL(`${origin}/api/oidc/device`)
+      url.searchParams.set('code', userCode)
+      url.searchParams.set('g_continue', '')
+      const response = await jar.fetch(url.href)
+      const location = response.headers.get('location') ?? ''
+      if (!/[?&]prompt=deviceComplete/.test(location)) {
+        throw new Error(`Glewlwyd device verification: ${response.status} ${location}`)
       }
+    },
+    async authorize(url, who = user) {
+      // A pushed or signed request carries its scope inside: grant every scope of the suite.
+      const scope = url.searchParams.get('scope') ?? SCOPES.join(' ')
+      const jar = await signedIn(who, url.searchParams.get('client_id'), scope)
       const follow = new URL(url)
       follow.searchParams.set('g_continue', '')
       const response = await jar.fetch(follow.href, { redirect: 'manual' })
