@@ -46,7 +46,7 @@ export {
 
 // Authorization requests
 export { buildAuthorizationUrl, buildEndSessionUrl } from './authorization-url.ts'
-export { buildAuthorizationUrlWithJAR } from './jar.ts'
+export { buildAuthorizationUrlWithJAR, clientSecretSigningKey } from './jar.ts'
 export { buildAuthorizationUrlWithPAR } from './par.ts'
 
 // Grants
@@ -92,7 +92,10 @@ export {
   useIdTokenResponseType,
 } from './security/implicit.ts'
 export { enableDetachedSignatureResponseChecks } from './security/detached-signature.ts'
-export { enableNonRepudiationChecks } from './security/non-repudiation.ts'
+export {
+  acceptSignedUserInfoWithoutIssuerAndAudience,
+  enableNonRepudiationChecks,
+} from './security/non-repudiation.ts'
 export {
   type DecryptionKey,
   enableDecryptingResponses,

@@ -21,14 +21,116 @@ async function encryptRequestObject(state: State, requestObject: string): Promis
   return state.encryptRequestObject(state, requestObject)
 }
 
+const hmacAlgorithms = { 'SHA-256': 'HS256', 'SHA-384': 'HS384', 'SHA-512': 'HS512' } as const
+type HmacAlgorithm = (typeof hmacAlgorithms)[keyof typeof hmacAlgorithms]
+
+const keyOf = (signingKey: oauth.CryptoKey | oauth.PrivateKey) =>
+  'algorithm' in signingKey ? { key: signingKey, kid: undefined } : signingKey
+
+/** The JWS `alg` of an HMAC signing key, or undefined for any other key. */
+function hmacAlgorithm(key: CryptoKey): HmacAlgorithm | undefined {
+  if (key.algorithm?.name !== 'HMAC') return undefined
+  const hash = (key.algorithm as HmacKeyAlgorithm).hash?.name
+  const alg = hmacAlgorithms[hash as keyof typeof hmacAlgorithms]
+  if (alg === undefined || key.type !== 'secret' || !key.usages.includes('sign')) {
+    throw argumentError(
+      '"signingKey" is an HMAC key: it must be a secret key for "sign" with SHA-256, SHA-384 or SHA-512, see clientSecretSigningKey()',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  return alg
+}
+
+const base64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/=+$/, '')
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+const encodeJson = (value: unknown) => base64url(new TextEncoder().encode(JSON.stringify(value)))
+
+let claimsKey: Promise<CryptoKey> | undefined
+
+/**
+ * A request object signed with an HMAC key (OIDC Core §10.1). oauth4webapi signs with private
+ * keys only, so it builds the header and claims (its own parameter rules, `[modifyAssertion]`
+ * included) around a throw-away key; they are then signed here with the HMAC key.
+ */
+async function hmacRequestObject(
+  state: State,
+  params: URLSearchParams,
+  key: CryptoKey,
+  kid: string | undefined,
+  alg: HmacAlgorithm,
+  options: oauth.ModifyAssertionOptions | undefined,
+): Promise<string> {
+  claimsKey ??= crypto.subtle
+    .generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign'])
+    .then((pair) => (pair as CryptoKeyPair).privateKey)
+  let header: Record<string, oauth.JsonValue | undefined> | undefined
+  let payload: Record<string, oauth.JsonValue | undefined> | undefined
+  await oauth.issueRequestObject(state.as, state.c, params, await claimsKey, {
+    [oauth.modifyAssertion](h, p) {
+      options?.[oauth.modifyAssertion]?.(h, p)
+      header = h
+      payload = p
+    },
+  })
+  const { kid: _ignored, ...rest } = header!
+  const input = `${encodeJson({ ...rest, alg, ...(kid === undefined ? {} : { kid }) })}.${encodeJson(payload)}`
+  const signature = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(input))
+  return `${input}.${base64url(new Uint8Array(signature))}`
+}
+
+/**
+ * An HMAC key made from the client secret (the octets of its UTF-8 form, OpenID Connect Core
+ * §10.1), for request objects signed with `HS256`, `HS384` or `HS512`: pass it to
+ * {@link buildAuthorizationUrlWithJAR} as the signing key. For providers that accept only
+ * symmetric request objects (LemonLDAP::NG 2.16); prefer a private key where the server allows one.
+ *
+ * @param alg `HS256` (default), `HS384` or `HS512`.
+ * @example
+ * ```ts
+ * const key = await client.clientSecretSigningKey(config, 'HS256')
+ * const url = await client.buildAuthorizationUrlWithJAR(config, {
+ *   redirect_uri: 'https://rp.example.com/cb', scope: 'openid', nonce,
+ * }, key)
+ * ```
+ * @see [OpenID Connect Core §10.1](https://openid.net/specs/openid-connect-core-1_0.html#Signing)
+ */
+export async function clientSecretSigningKey(
+  config: Configuration,
+  alg: HmacAlgorithm = 'HS256',
+): Promise<CryptoKey> {
+  const state = internal(config)
+  const hash = Object.entries(hmacAlgorithms).find(([, name]) => name === alg)?.[0]
+  if (hash === undefined) throw argumentError('"alg" must be "HS256", "HS384" or "HS512"')
+  const secret = state.c.client_secret
+  if (typeof secret !== 'string' || secret.length === 0) {
+    throw argumentError(
+      'the client has no "client_secret" metadata: pass the secret as client metadata to discovery() or the Configuration',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  return crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash },
+    false,
+    ['sign'],
+  )
+}
+
 /**
  * The authorization URL with the request parameters in a signed request object (JAR): the URL
- * carries only `client_id` and `request`. When the client registered
+ * carries `client_id` and `request`, and, for an OpenID request (`scope` containing `openid`),
+ * `response_type` and `scope` again as OpenID Connect Core §6.1 requires (RFC 9101 servers
+ * ignore the repeats). When the client registered
  * `request_object_encryption_alg`, the signed request object is also encrypted to the server's key:
  * this needs `enableRequestObjectEncryption(config)` from `openid-rp/jar-encryption`, and without
  * it the call rejects (`OAUTH_UNSUPPORTED_OPERATION`) rather than send it unencrypted.
  *
- * @param signingKey The client's private key (`{ key, kid }` to set the `kid` header).
+ * @param signingKey The client's private key (`{ key, kid }` to set the `kid` header), or an HMAC
+ *   key from {@link clientSecretSigningKey}.
  * @param options `[modifyAssertion]` to change the request object before it is signed.
  * @example
  * ```ts
@@ -51,11 +153,21 @@ export async function buildAuthorizationUrlWithJAR(
   }
   try {
     const params = authorizationParameters(state, parameters)
+    const { key, kid } = keyOf(signingKey)
+    const hmac = hmacAlgorithm(key)
     const request = await encryptRequestObject(
       state,
-      await oauth.issueRequestObject(state.as, state.c, params, signingKey, options),
+      hmac === undefined
+        ? await oauth.issueRequestObject(state.as, state.c, params, signingKey, options)
+        : await hmacRequestObject(state, params, key, kid, hmac, options),
     )
-    return authorizationUrl(state, new URLSearchParams({ client_id: state.c.client_id, request }))
+    const query = new URLSearchParams({ client_id: state.c.client_id, request })
+    const scope = params.get('scope')
+    if (scope?.split(' ').includes('openid')) {
+      query.set('response_type', params.get('response_type')!)
+      query.set('scope', scope)
+    }
+    return authorizationUrl(state, query)
   } catch (err) {
     throw normalizeError(err)
   }

@@ -83,6 +83,8 @@ export interface State {
    * its own request timeout and the caller's `signal`.
    */
   nonRepudiation?: (response: Response, signal?: AbortSignal) => Promise<void>
+  /** Signed UserInfo may lack `iss`/`aud` (LemonLDAP::NG 2.16), see docs/providers.md. */
+  userInfoWithoutIssuerAndAudience?: true
   decrypt?: oauth.JweDecryptFunction
   /** Gathers the JWTs decrypted during one authorization code grant, see `getDecryptedResponses`. */
   combineDecrypted?: (authResponse: URLSearchParams, result: object) => void

@@ -50,7 +50,7 @@ export async function fetchUserInfo(
     )
     if (jwt && state.nonRepudiation) {
       await state.nonRepudiation(response)
-      for (const claim of ['iss', 'aud'] as const) {
+      for (const claim of state.userInfoWithoutIssuerAndAudience ? [] : (['iss', 'aud'] as const)) {
         if (result[claim] === undefined) {
           throw clientError(
             `the signed UserInfo response has no "${claim}" claim, which OpenID Connect Core 5.3.2 requires of signed responses: the server must include it`,

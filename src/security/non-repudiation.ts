@@ -32,3 +32,22 @@ export function enableNonRepudiationChecks(config: Configuration): void {
     }
   }
 }
+
+/**
+ * Accepts a signed UserInfo response without `iss` or `aud` under
+ * {@link enableNonRepudiationChecks}, for providers that omit them (LemonLDAP::NG 2.16). The
+ * signature is still verified against the issuer's keys, `sub` must still equal the expected
+ * subject, and an `iss` or `aud` that is present must still match; only their absence is
+ * forgiven. Off by default: OpenID Connect Core 5.3.2 asks signed UserInfo to carry both.
+ *
+ * @example
+ * ```ts
+ * const config = await client.discovery(issuer, 'id', 'secret', undefined, {
+ *   execute: [client.enableNonRepudiationChecks, client.acceptSignedUserInfoWithoutIssuerAndAudience],
+ * })
+ * ```
+ * @see [OpenID Connect Core §5.3.2](https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse)
+ */
+export function acceptSignedUserInfoWithoutIssuerAndAudience(config: Configuration): void {
+  internal(config).userInfoWithoutIssuerAndAudience = true
+}

@@ -16,6 +16,9 @@ import {
   useHostileServer,
 } from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
+import type * as RP from 'openid-rp'
+
+type RP = typeof RP
 
 const INTROSPECTION_JWT = 'application/token-introspection+jwt'
 
@@ -117,6 +120,80 @@ for (const impl of implementations) {
         )
       })
     })
+
+    if (impl.name === 'openid-rp') {
+      describe('acceptSignedUserInfoWithoutIssuerAndAudience() (docs/providers.md)', () => {
+        const lenient = (): ConfigureOptions => ({
+          execute: [
+            client.enableNonRepudiationChecks,
+            (config) =>
+              (client as unknown as RP).acceptSignedUserInfoWithoutIssuerAndAudience(
+                config as unknown as RP.Configuration,
+              ),
+          ],
+        })
+        async function userinfo(jwt: string, options: ConfigureOptions) {
+          as.on(ROUTES.userinfo, () => reply.jwt(jwt))
+          const config = await as.configure(client, options)
+          return client.fetchUserInfo(config, 'access-token-1', 'user-1')
+        }
+        const withoutIssAud = () => {
+          const { iss: _iss, aud: _aud, ...claims } = as.userinfoClaims()
+          return claims
+        }
+
+        it('fetchUserInfo() accepts signed UserInfo without iss and aud', async () => {
+          const result = await userinfo(await sign(withoutIssAud(), as.keys.rsa), lenient())
+          assert.equal(result.sub, 'user-1')
+          assert.equal(result.iss, undefined)
+        })
+
+        it('fetchUserInfo() still rejects a bad signature', async () => {
+          await rejects(
+            client,
+            userinfo(corruptSignature(await sign(withoutIssAud(), as.keys.rsa)), lenient()),
+            'ClientError',
+            'OAUTH_INVALID_RESPONSE',
+          )
+        })
+
+        it('fetchUserInfo() still rejects an iss that is present and names another issuer', async () => {
+          await rejects(
+            client,
+            userinfo(
+              await sign({ ...withoutIssAud(), iss: 'https://evil.example.com' }, as.keys.rsa),
+              lenient(),
+            ),
+            'ClientError',
+            'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+          )
+        })
+
+        it('fetchUserInfo() still rejects an aud that is present and names another client', async () => {
+          await rejects(
+            client,
+            userinfo(
+              await sign({ ...withoutIssAud(), aud: 'another-client' }, as.keys.rsa),
+              lenient(),
+            ),
+            'ClientError',
+            'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+          )
+        })
+
+        it('fetchUserInfo() still rejects another sub', async () => {
+          await rejects(
+            client,
+            userinfo(
+              await sign({ ...withoutIssAud(), sub: 'another-user' }, as.keys.rsa),
+              lenient(),
+            ),
+            'ClientError',
+            'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+          )
+        })
+      })
+    }
 
     describe('JWT introspection responses', () => {
       const introspectionClaims = (overrides: Claims = {}) => ({

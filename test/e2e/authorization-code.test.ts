@@ -435,7 +435,13 @@ for (const impl of implementations) {
       const { parameters, checks } = await pkceRequest()
       const url = await client.buildAuthorizationUrlWithJAR(config, parameters, signingKey)
 
-      assert.deepEqual([...url.searchParams.keys()].sort(), ['client_id', 'request'])
+      // openid-rp repeats response_type and scope for an OpenID request (OIDC Core §6.1; divergence row 80).
+      assert.deepEqual(
+        [...url.searchParams.keys()].sort(),
+        impl.name === 'openid-rp'
+          ? ['client_id', 'request', 'response_type', 'scope']
+          : ['client_id', 'request'],
+      )
       const requestObject = url.searchParams.get('request')!
       assert.equal(jose.decodeProtectedHeader(requestObject).alg, 'ES256')
       const claims = jose.decodeJwt(requestObject)
