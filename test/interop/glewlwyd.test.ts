@@ -50,6 +50,13 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
       jwks: { keys: [clientKey.publicJwk] },
     })
     await op.addClient({
+      client_id: 'rp-ciba',
+      client_secret: secret,
+      token_endpoint_auth_method: ['client_secret_post'],
+      authorization_type: ['refresh_token', 'urn:openid:params:grant-type:ciba'],
+      backchannel_token_delivery_mode: 'poll',
+    })
+    await op.addClient({
       client_id: 'rpbasic',
       client_secret: secret,
       redirect_uri: [redirectUri],
@@ -286,6 +293,17 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
         await op.approveDevice(device.user_code, 'rp-front', 'openid')
         const tokens = await client.pollDeviceAuthorizationGrant(front, device)
         assert.equal(typeof tokens.access_token, 'string')
+      })
+
+      it('CIBA (poll): the user approves, polling returns an ID Token for them; login_hint is JSON', async () => {
+        const ciba = await discover('rp-ciba', client.ClientSecretPost())
+        const request = await client.initiateBackchannelAuthentication(ciba, {
+          scope: 'openid',
+          login_hint: JSON.stringify({ username: op.user.username }),
+        })
+        await op.approveBackchannel('rp-ciba', 'openid')
+        const tokens = await client.pollBackchannelAuthenticationGrant(ciba, request)
+        assert.equal(tokens.claims()!.aud, 'rp-ciba')
       })
 
       it('client_secret_basic works when id and secret are letters and digits only', async () => {

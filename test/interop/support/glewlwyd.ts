@@ -50,6 +50,8 @@ export interface Glewlwyd {
     scope: string,
     user?: GlewlwydUser,
   ): Promise<void>
+  /** Signs `user` in and approves the pending CIBA request of `clientId`. */
+  approveBackchannel(clientId: string, scope: string, user?: GlewlwydUser): Promise<void>
   /**
    * Signs `user` in, grants the requested scopes to the client and follows the authorization
    * URL to the redirect; returns the URL the provider redirected to.
@@ -180,6 +182,9 @@ export async function startGlewlwyd(): Promise<Glewlwyd> {
         'device-authorization-interval': 1,
         'oauth-par-allowed': true,
         'oauth-dpop-allowed': true,
+        'oauth-ciba-allowed': true,
+        'oauth-ciba-mode-ping-allowed': false,
+        'oauth-ciba-mode-push-allowed': false,
         'auth-type-client-enabled': true,
         'name-claim': 'on-demand',
         'email-claim': 'mandatory',
@@ -265,6 +270,23 @@ export async function startGlewlwyd(): Promise<Glewlwyd> {
       const location = response.headers.get('location') ?? ''
       if (!/[?&]prompt=deviceComplete/.test(location)) {
         throw new Error(`Glewlwyd device verification: ${response.status} ${location}`)
+      }
+    },
+    async approveBackchannel(clientId, scope, who = user) {
+      const jar = await signedIn(who, clientId, scope)
+      const list = await jar.fetch(`${origin}/api/oidc/ciba_user_list`)
+      const pending = (await list.json()) as Array<{ client_id: string; user_req_id: string }>
+      const request = (Array.isArray(pending) ? pending : [pending]).find(
+        (entry) => entry.client_id === clientId,
+      )
+      if (!request) throw new Error(`Glewlwyd lists no CIBA request of ${clientId}`)
+      const url = new URL(`${origin}/api/oidc/ciba_user_check`)
+      url.searchParams.set('user_req_id', request.user_req_id)
+      url.searchParams.set('g_continue', '')
+      const response = await jar.fetch(url.href)
+      const location = response.headers.get('location') ?? ''
+      if (!/[?&]ciba_message=complete\b/.test(location)) {
+        throw new Error(`Glewlwyd CIBA approval: ${response.status} ${location}`)
       }
     },
     async authorize(url, who = user) {
