@@ -5,7 +5,11 @@ import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError, normalizeError } from '../core/errors.ts'
 import { Deadline, signatureOptions } from '../core/http.ts'
 import { internal } from '../core/state.ts'
-import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
+import {
+  captureDecryption,
+  rememberDecrypted,
+  type WithDecryptedResponse,
+} from '../core/decrypted.ts'
 import { checkIssuedAt } from '../core/id-token.ts'
 
 /**
@@ -62,6 +66,14 @@ export function useIdTokenResponseType(config: Configuration): void {
  * ```
  * @see [OpenID Connect Core §3.2.2.11](https://openid.net/specs/openid-connect-core-1_0.html#ImplicitIDTValidation)
  */
+export async function implicitAuthentication<
+  R extends oauth.IDToken = WithDecryptedResponse<oauth.IDToken, string>,
+>(
+  config: Configuration,
+  currentUrl: URL | Request,
+  expectedNonce: string,
+  checks?: ImplicitAuthenticationResponseChecks,
+): Promise<R>
 export async function implicitAuthentication(
   config: Configuration,
   currentUrl: URL | Request,
