@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
+import { isURL } from '../core/brand.ts'
 import { callbackParameters, isRequest, redirectUriOf } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
@@ -101,7 +102,7 @@ export async function authorizationCodeGrant(
   options?: AuthorizationCodeGrantOptions,
 ): Promise<TokenResponse> {
   const state = internal(config)
-  if (!(currentUrl instanceof URL) && !isRequest(currentUrl)) {
+  if (!isURL(currentUrl) && !isRequest(currentUrl)) {
     throw argumentError('"currentUrl" must be an instance of URL, or Request')
   }
   checkOptionalString(checks?.expectedNonce, 'expectedNonce')

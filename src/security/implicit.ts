@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
+import { isURL } from '../core/brand.ts'
 import { callbackParameters, isRequest } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError, normalizeError } from '../core/errors.ts'
@@ -81,7 +82,7 @@ export async function implicitAuthentication(
   checks?: ImplicitAuthenticationResponseChecks,
 ): Promise<oauth.IDToken> {
   const state = internal(config)
-  if (!(currentUrl instanceof URL) && !isRequest(currentUrl)) {
+  if (!isURL(currentUrl) && !isRequest(currentUrl)) {
     throw argumentError('"currentUrl" must be an instance of URL, or Request')
   }
   if (typeof expectedNonce !== 'string') {

@@ -112,7 +112,8 @@ for (const impl of implementations) {
 
     it('dynamicClientRegistration() for private_key_jwt without a ClientAuth returns the registered client; a request needing the key fails then', async () => {
       const { privateKey, publicKey } = await client.randomDPoPKeyPair('ES256')
-      const jwk = { ...(await crypto.subtle.exportKey('jwk', publicKey)), alg: 'ES256' }
+      const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', publicKey)
+      const jwk = { kty: kty!, crv: crv!, x: x!, y: y!, alg: 'ES256' }
       const sent: string[] = []
       const config = await client.dynamicClientRegistration(
         op.issuer,
