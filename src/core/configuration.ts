@@ -312,7 +312,7 @@ export class Configuration implements ConfigurationMethods, ConfigurationPropert
   }
 
   /** Sets the `fetch` replacement; a `TypeError` unless a function. */
-  set [oauth.customFetch](value: CustomFetch | undefined) {
+  set [oauth.customFetch](value: CustomFetch) {
     if (value !== undefined && typeof value !== 'function') {
       throw argumentError('[customFetch] must be a function')
     }
