@@ -238,6 +238,8 @@ export function stillErrors(config: rp.Configuration, tokens: oauth.TokenEndpoin
   const wrong: Promise<string | undefined> = rp
     .authorizationCodeGrant(config, new URL('x:'))
     .then(rp.getDecryptedResponses)
+  // @ts-expect-error the result type parameter must extend the UserInfo response
+  void rp.fetchUserInfo<{ unrelated: true }>(config, 'token', 'sub')
   // @ts-expect-error a Configuration is required
   rp.buildAuthorizationUrl({}, {})
   // @ts-expect-error the subject check is a string or skipSubjectCheck, not a boolean
