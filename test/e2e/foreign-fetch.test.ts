@@ -126,6 +126,20 @@ function undiciCustomFetch(dispatcher: MockAgent): CustomFetch {
     undiciFetch(url, { ...(options as object), dispatcher } as never)) as unknown as CustomFetch
 }
 
+/** Logs in with PKCE and returns the callback URL and the verifier to redeem it with. */
+async function signIn(client: Client, config: Configuration) {
+  const pkceCodeVerifier = client.randomPKCECodeVerifier()
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: 'openid',
+    code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+    code_challenge_method: 'S256',
+  })
+  const callback = await login(url, { redirectUri })
+  assert.ok(callback instanceof URL)
+  return { callback, pkceCodeVerifier }
+}
+
 let op: TestProvider
 const agent = new MockAgent()
 
@@ -263,15 +277,7 @@ for (const impl of implementations) {
       })
 
       it("takes undici's own Request as the callback", async () => {
-        const pkceCodeVerifier = client.randomPKCECodeVerifier()
-        const url = client.buildAuthorizationUrl(web, {
-          redirect_uri: redirectUri,
-          scope: 'openid',
-          code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
-          code_challenge_method: 'S256',
-        })
-        const callback = await login(url, { redirectUri })
-        assert.ok(callback instanceof URL)
+        const { callback, pkceCodeVerifier } = await signIn(client, web)
         const request = new UndiciRequest(callback.href)
         assert.ok(!(request instanceof Request), 'not an instance of the global Request')
         const tokens = await client.authorizationCodeGrant(web, request as never, {
@@ -440,15 +446,7 @@ for (const impl of implementations) {
       const web = await discovering
       assert.equal(web.serverMetadata().issuer, op.issuer.href)
 
-      const pkceCodeVerifier = client.randomPKCECodeVerifier()
-      const url = client.buildAuthorizationUrl(web, {
-        redirect_uri: redirectUri,
-        scope: 'openid',
-        code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
-        code_challenge_method: 'S256',
-      })
-      const callback = await login(url, { redirectUri })
-      assert.ok(callback instanceof URL)
+      const { callback, pkceCodeVerifier } = await signIn(client, web)
       const tokens = await client.authorizationCodeGrant(web, makeForeignURL(callback.href), {
         pkceCodeVerifier,
       })
