@@ -69,7 +69,10 @@ export {
   initiateBackchannelAuthentication,
   pollBackchannelAuthenticationGrant,
 } from './grants/ciba.ts'
-export type { DecryptedAuthorizationCodeResponses } from './core/decrypted.ts'
+export type {
+  DecryptedAuthorizationCodeResponses,
+  WithDecryptedResponse,
+} from './core/decrypted.ts'
 export type {
   DPoPHandle,
   DPoPOptions,

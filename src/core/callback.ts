@@ -1,3 +1,4 @@
+import { isURL, ownURL } from './brand.ts'
 import { argumentError } from './errors.ts'
 
 /** @internal Whether a value is a fetch `Request`, across realms. */
@@ -26,8 +27,9 @@ export async function callbackParameters(
   currentUrl: URL | Request,
   fragment = false,
 ): Promise<URLSearchParams> {
-  if (currentUrl instanceof URL) {
-    return fragment ? new URLSearchParams(currentUrl.hash.slice(1)) : currentUrl.searchParams
+  if (isURL(currentUrl)) {
+    const url = ownURL(currentUrl)
+    return fragment ? new URLSearchParams(url.hash.slice(1)) : url.searchParams
   }
   switch (currentUrl.method) {
     case 'GET':

@@ -166,6 +166,18 @@ export function sharedServerMetadata(text: string): oauth.AuthorizationServer | 
   return documents.get(text)?.deref()
 }
 
+/**
+ * Stands in for the key a `private_key_jwt` client was not given: the Configuration (and a
+ * dynamic registration's result) still exists, and only a request that needs client
+ * authentication fails, before anything is sent.
+ */
+const missingPrivateKey: oauth.ClientAuth = () => {
+  throw argumentError(
+    '"token_endpoint_auth_method" is "private_key_jwt" but no key was given: create the Configuration with PrivateKeyJwt(privateKey) as its client authentication argument',
+    'ERR_INVALID_ARG_VALUE',
+  )
+}
+
 function defaultClientAuth(client: ClientMetadata): oauth.ClientAuth {
   const secret = client.client_secret
   const hasSecret = typeof secret === 'string' && secret.length !== 0
@@ -182,10 +194,7 @@ function defaultClientAuth(client: ClientMetadata): oauth.ClientAuth {
     case 'self_signed_tls_client_auth':
       return oauth.TlsClientAuth()
     case 'private_key_jwt':
-      throw argumentError(
-        '"token_endpoint_auth_method" is "private_key_jwt": pass PrivateKeyJwt(privateKey) as the client authentication argument',
-        'ERR_INVALID_ARG_VALUE',
-      )
+      return missingPrivateKey
   }
   return hasSecret ? oauth.ClientSecretPost(secret) : oauth.None()
 }
@@ -311,7 +320,7 @@ export class Configuration implements ConfigurationMethods, ConfigurationPropert
   }
 
   /** Sets the `fetch` replacement; a `TypeError` unless a function. */
-  set [oauth.customFetch](value: CustomFetch | undefined) {
+  set [oauth.customFetch](value: CustomFetch) {
     if (value !== undefined && typeof value !== 'function') {
       throw argumentError('[customFetch] must be a function')
     }

@@ -25,6 +25,27 @@ export interface DecryptedAuthorizationCodeResponses {
   readonly authorization_response?: string
 }
 
+declare const decryptedResponseType: unique symbol
+
+/**
+ * A result that `getDecryptedResponses` maps to `S`: the result type of the operations that can
+ * decrypt a response, typed as in openid-client 6.9.
+ *
+ * @typeParam T The result without the marker.
+ * @typeParam S What `getDecryptedResponses` returns for it (besides `undefined`).
+ * @example
+ * ```ts
+ * const userinfo: client.WithDecryptedResponse<client.UserInfoResponse, string> =
+ *   await client.fetchUserInfo(config, accessToken, sub)
+ * const jws: string | undefined = client.getDecryptedResponses(userinfo)
+ * ```
+ * @see [OpenID Connect Core §16.14](https://openid.net/specs/openid-connect-core-1_0.html#SigningOrder)
+ */
+export type WithDecryptedResponse<T, S extends string | DecryptedAuthorizationCodeResponses> = T & {
+  /** Type-level marker only: no such property exists at run time. */
+  readonly [decryptedResponseType]: S
+}
+
 const decryptedResponses = new WeakMap<object, unknown>()
 
 /** @internal Remembers the plaintext of a decrypted response for `getDecryptedResponses`. */

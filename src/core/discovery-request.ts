@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
+import { isURL, ownURL } from './brand.ts'
 import { type Configuration, ownServerMetadata, sharedServerMetadata } from './configuration.ts'
 import { argumentError, clientError, normalizeError } from './errors.ts'
 import { baseHeaders, checkTimeout, DEFAULT_TIMEOUT, Deadline } from './http.ts'
@@ -64,12 +65,13 @@ function withTenantIssuer(as: oauth.AuthorizationServer): oauth.AuthorizationSer
 
 /** @internal Fetches and validates authorization server metadata. */
 export async function fetchServerMetadata(
-  server: URL,
+  serverArgument: URL,
   options: DiscoveryRequestOptions | undefined,
 ): Promise<oauth.AuthorizationServer> {
-  if (!(server instanceof URL)) {
+  if (!isURL(serverArgument)) {
     throw argumentError('"server" must be an instance of URL')
   }
+  const server = ownURL(serverArgument)
   const allowHttp = options?.execute?.includes(allowInsecureRequests) === true
   const timeout = options?.timeout === undefined ? DEFAULT_TIMEOUT : checkTimeout(options.timeout)
   const direct = server.pathname.includes('/.well-known/')

@@ -1,5 +1,7 @@
 import * as oauth from 'oauth4webapi'
 
+import { isEntries } from './brand.ts'
+
 /**
  * Every `code` a {@link ClientError} or argument `TypeError` of this library can carry. The
  * `OAUTH_*` codes are the reference's (most come from `oauth4webapi`).
@@ -168,7 +170,7 @@ export function redact(value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null) return value
   if (depth > 8) return '[redacted]'
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1))
-  if (value instanceof URLSearchParams || value instanceof Headers) {
+  if (isEntries(value)) {
     return redactEntries(value.entries(), depth)
   }
   if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
+import { isResponse } from './brand.ts'
 import { clientError, normalizeError } from './errors.ts'
 import { MAX_TIMEOUT, timeoutSignal } from './http.ts'
 import type { State } from './state.ts'
@@ -39,7 +40,8 @@ function wait(seconds: number, signal: AbortSignal | undefined): Promise<void> {
 
 function aborted(signal: AbortSignal): Error {
   const reason: unknown = signal.reason
-  if (reason instanceof Error && (reason.name === 'TimeoutError' || reason.name === 'AbortError')) {
+  const name = typeof reason === 'object' && reason !== null ? (reason as Error).name : undefined
+  if (name === 'TimeoutError' || name === 'AbortError') {
     return normalizeError(reason)
   }
   return clientError('polling was aborted by its AbortSignal', 'OAUTH_ABORT', reason)
@@ -81,7 +83,7 @@ async function pollGrant<T>(
         requested = retryAfter(err.response) ?? 0
       } else {
         const response = (err as { cause?: unknown })?.cause
-        if (response instanceof Response && response.status === 503) {
+        if (isResponse(response) && response.status === 503) {
           requested = retryAfter(response)
         }
         if (requested === undefined) throw err

@@ -1,11 +1,16 @@
 import * as oauth from 'oauth4webapi'
 
+import { isURL } from '../core/brand.ts'
 import { callbackParameters, isRequest, redirectUriOf } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
 import { perform } from '../core/http.ts'
 import { type AuthResponseValidator, internal } from '../core/state.ts'
 import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
+import type {
+  WithDecryptedResponse,
+  DecryptedAuthorizationCodeResponses,
+} from '../core/decrypted.ts'
 
 /**
  * Checks of the authorization response and the ID Token of {@link authorizationCodeGrant}.
@@ -77,6 +82,18 @@ function checkOptionalString(value: unknown, name: string): void {
  * ```
  * @see [RFC 6749 §4.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1)
  */
+export async function authorizationCodeGrant<
+  R extends TokenResponse = WithDecryptedResponse<
+    TokenResponse,
+    DecryptedAuthorizationCodeResponses
+  >,
+>(
+  config: Configuration,
+  currentUrl: URL | Request,
+  checks?: AuthorizationCodeGrantChecks,
+  tokenEndpointParameters?: URLSearchParams | Record<string, string>,
+  options?: AuthorizationCodeGrantOptions,
+): Promise<R>
 export async function authorizationCodeGrant(
   config: Configuration,
   currentUrl: URL | Request,
@@ -85,7 +102,7 @@ export async function authorizationCodeGrant(
   options?: AuthorizationCodeGrantOptions,
 ): Promise<TokenResponse> {
   const state = internal(config)
-  if (!(currentUrl instanceof URL) && !isRequest(currentUrl)) {
+  if (!isURL(currentUrl) && !isRequest(currentUrl)) {
     throw argumentError('"currentUrl" must be an instance of URL, or Request')
   }
   checkOptionalString(checks?.expectedNonce, 'expectedNonce')

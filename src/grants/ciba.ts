@@ -7,6 +7,7 @@ import { formRequest, serverEndpoint } from '../core/request.ts'
 import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
 import type { DPoPOptions, TokenResponse } from '../core/token-response.ts'
+import type { WithDecryptedResponse } from '../core/decrypted.ts'
 
 /**
  * Options of {@link pollBackchannelAuthenticationGrant}.
@@ -63,6 +64,14 @@ export async function initiateBackchannelAuthentication(
  * ```
  * @see [CIBA Core §10.1](https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#token_request)
  */
+export async function pollBackchannelAuthenticationGrant<
+  R extends TokenResponse = WithDecryptedResponse<TokenResponse, string>,
+>(
+  config: Configuration,
+  backchannelAuthenticationResponse: oauth.BackchannelAuthenticationResponse,
+  parameters?: URLSearchParams | Record<string, string>,
+  options?: BackchannelAuthenticationGrantPollOptions,
+): Promise<R>
 export async function pollBackchannelAuthenticationGrant(
   config: Configuration,
   backchannelAuthenticationResponse: oauth.BackchannelAuthenticationResponse,

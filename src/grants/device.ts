@@ -7,6 +7,7 @@ import { formRequest, serverEndpoint } from '../core/request.ts'
 import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
 import type { DPoPOptions, TokenResponse } from '../core/token-response.ts'
+import type { WithDecryptedResponse } from '../core/decrypted.ts'
 
 /**
  * Options of {@link pollDeviceAuthorizationGrant}.
@@ -68,6 +69,14 @@ export async function initiateDeviceAuthorization(
  * ```
  * @see [RFC 8628 §3.4](https://www.rfc-editor.org/rfc/rfc8628.html#section-3.4)
  */
+export async function pollDeviceAuthorizationGrant<
+  R extends TokenResponse = WithDecryptedResponse<TokenResponse, string>,
+>(
+  config: Configuration,
+  deviceAuthorizationResponse: oauth.DeviceAuthorizationResponse,
+  parameters?: URLSearchParams | Record<string, string>,
+  options?: DeviceAuthorizationGrantPollOptions,
+): Promise<R>
 export async function pollDeviceAuthorizationGrant(
   config: Configuration,
   deviceAuthorizationResponse: oauth.DeviceAuthorizationResponse,

@@ -4,9 +4,17 @@ import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
 import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
+import type { WithDecryptedResponse } from '../core/decrypted.ts'
+
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
+
+/** RFC 8693 §2.2.1: an issued token that is not an access token has `token_type` `N_A`. */
+const NOT_APPLICABLE: oauth.RecognizedTokenTypes = Object.freeze({ n_a: () => {} })
 
 /**
- * Performs any grant at the token endpoint (token exchange, JWT bearer, custom grants).
+ * Performs any grant at the token endpoint (token exchange, JWT bearer, custom grants). For
+ * token exchange (RFC 8693) a `token_type` of `N_A` (any case) is accepted; other grants refuse
+ * it with `OAUTH_UNSUPPORTED_OPERATION`.
  *
  * @param grantType The `grant_type` value.
  * @param parameters The grant's parameters.
@@ -18,6 +26,14 @@ import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-re
  * ```
  * @see [RFC 6749 §4.5](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.5)
  */
+export async function genericGrantRequest<
+  R extends TokenResponse = WithDecryptedResponse<TokenResponse, string>,
+>(
+  config: Configuration,
+  grantType: string,
+  parameters: URLSearchParams | Record<string, string>,
+  options?: DPoPOptions,
+): Promise<R>
 export async function genericGrantRequest(
   config: Configuration,
   grantType: string,
@@ -33,6 +49,13 @@ export async function genericGrantRequest(
     options?.DPoP,
     { grantType, parameters: new URLSearchParams(parameters) },
     (response, processing) =>
-      oauth.processGenericTokenEndpointResponse(state.as, state.c, response, processing),
+      oauth.processGenericTokenEndpointResponse(
+        state.as,
+        state.c,
+        response,
+        grantType === TOKEN_EXCHANGE
+          ? { ...processing, recognizedTokenTypes: NOT_APPLICABLE }
+          : processing,
+      ),
   )
 }

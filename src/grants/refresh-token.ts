@@ -4,6 +4,7 @@ import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
 import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
+import type { WithDecryptedResponse } from '../core/decrypted.ts'
 
 /**
  * Exchanges a refresh token for new tokens.
@@ -15,6 +16,14 @@ import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-re
  * ```
  * @see [RFC 6749 §6](https://www.rfc-editor.org/rfc/rfc6749.html#section-6)
  */
+export async function refreshTokenGrant<
+  R extends TokenResponse = WithDecryptedResponse<TokenResponse, string>,
+>(
+  config: Configuration,
+  refreshToken: string,
+  parameters?: URLSearchParams | Record<string, string>,
+  options?: DPoPOptions,
+): Promise<R>
 export async function refreshTokenGrant(
   config: Configuration,
   refreshToken: string,

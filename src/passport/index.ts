@@ -195,31 +195,6 @@ interface PendingRequest {
  */
 type Created = passport.StrategyCreated<Strategy, Strategy & passport.StrategyCreatedStatic>
 
-interface Settings {
-  readonly config: client.Configuration
-  readonly verify: VerifyFunction | VerifyFunctionWithRequest
-  readonly sessionKey: string
-  readonly callbackURL?: URL
-  readonly scope?: string
-  readonly resource?: string | string[]
-  readonly authorizationDetails?: client.AuthorizationDetails | client.AuthorizationDetails[]
-  readonly usePAR: boolean
-  readonly useJAR: StrategyOptionsBase['useJAR']
-  readonly DPoP?: getDPoPHandle
-  readonly passReqToCallback: boolean
-}
-
-/** Settings by strategy; passport calls methods on `Object.create(strategy)`, so look up the chain. */
-const settingsByStrategy = new WeakMap<object, Settings>()
-
-function settingsOf(strategy: object): Settings {
-  for (let at: object | null = strategy; at !== null; at = Object.getPrototypeOf(at)) {
-    const settings = settingsByStrategy.get(at)
-    if (settings) return settings
-  }
-  throw new TypeError('openid-rp/passport: the strategy was not created with `new Strategy()`')
-}
-
 function invalidArgument(message: string): TypeError {
   return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' })
 }
@@ -236,18 +211,30 @@ function authorizationDetailsParameter(
   return JSON.stringify(Array.isArray(details) ? details : [details])
 }
 
-/** The `Host` the user agent used, or the first `X-Forwarded-Host` when Express trusts the proxy. */
+/** A request header by name, through Express's `req.get()` when there is one, else `req.headers`. */
+function header(req: express.Request, name: string): string | undefined {
+  if (typeof req.get === 'function') return req.get(name) ?? undefined
+  const value: unknown = (req as { headers?: Record<string, unknown> }).headers?.[name]
+  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined
+  return typeof value === 'string' ? value : undefined
+}
+
+/**
+ * The `Host` the user agent used, or the first `X-Forwarded-Host` when Express trusts the proxy;
+ * without Express's app (a bare request object) the forwarded header is never trusted.
+ */
 function requestHost(req: express.Request): string {
-  const forwarded = req.get('x-forwarded-host')
-  const trust: unknown = req.app?.get('trust proxy fn')
+  const forwarded = header(req, 'x-forwarded-host')
+  const trust: unknown =
+    typeof req.app?.get === 'function' ? req.app.get('trust proxy fn') : undefined
   if (
     forwarded &&
     typeof trust === 'function' &&
-    (trust as (address: string | undefined, hop: number) => boolean)(req.socket.remoteAddress, 0)
+    (trust as (address: string | undefined, hop: number) => boolean)(req.socket?.remoteAddress, 0)
   ) {
     return forwarded.split(',')[0]!.trim()
   }
-  return req.get('host') ?? req.host
+  return header(req, 'host') ?? req.host
 }
 
 function sessionOf(req: express.Request): Record<string, unknown> | undefined {
@@ -260,7 +247,7 @@ function sessionOf(req: express.Request): Record<string, unknown> | undefined {
 /** The callback request as a fetch `Request` for a POSTed (`form_post`) authorization response. */
 function postedResponse(req: express.Request, url: URL): Request {
   const headers = new Headers()
-  const contentType = req.get('content-type')
+  const contentType = header(req, 'content-type')
   if (contentType) headers.set('content-type', contentType)
   const parsed: unknown = req.body
   if (typeof parsed === 'string' || parsed instanceof Uint8Array) {
@@ -296,6 +283,28 @@ function postedResponse(req: express.Request, url: URL): Request {
 export class Strategy implements passport.Strategy {
   /** Name of the strategy, by default the host of the issuer identifier. */
   readonly name: string
+  /** @internal The `config` option, as openid-client's strategy keeps it; read by the flow. */
+  _config: client.Configuration
+  /** @internal The verify function. */
+  _verify: VerifyFunction | VerifyFunctionWithRequest
+  /** @internal The `callbackURL` option as a URL, `undefined` when not given. */
+  _callbackURL: URL | undefined
+  /** @internal The session property holding the pending request (`sessionKey`, default the issuer host). */
+  _sessionKey: string
+  /** @internal The `passReqToCallback` option. */
+  _passReqToCallback: boolean | undefined
+  /** @internal The `usePAR` option. */
+  _usePAR: boolean | undefined
+  /** @internal The `useJAR` option. */
+  _useJAR: StrategyOptionsBase['useJAR']
+  /** @internal The `DPoP` option. */
+  _DPoP: getDPoPHandle | undefined
+  /** @internal The `scope` option. */
+  _scope: string | undefined
+  /** @internal The `resource` option. */
+  _resource: string | string[] | undefined
+  /** @internal The `authorizationDetails` option. */
+  _authorizationDetails: client.AuthorizationDetails | client.AuthorizationDetails[] | undefined
 
   constructor(options: StrategyOptions, verify: VerifyFunction)
   constructor(options: StrategyOptionsWithRequest, verify: VerifyFunctionWithRequest)
@@ -311,19 +320,17 @@ export class Strategy implements passport.Strategy {
     }
     const { host } = new URL(options.config.serverMetadata().issuer)
     this.name = options.name ?? host
-    settingsByStrategy.set(this, {
-      config: options.config,
-      verify,
-      sessionKey: options.sessionKey ?? host,
-      callbackURL: options.callbackURL ? new URL(options.callbackURL) : undefined,
-      scope: options.scope,
-      resource: options.resource,
-      authorizationDetails: options.authorizationDetails,
-      usePAR: options.usePAR ?? false,
-      useJAR: options.useJAR ?? false,
-      DPoP: options.DPoP,
-      passReqToCallback: options.passReqToCallback ?? false,
-    })
+    this._config = options.config
+    this._verify = verify
+    this._sessionKey = options.sessionKey ?? host
+    this._callbackURL = options.callbackURL ? new URL(options.callbackURL) : undefined
+    this._scope = options.scope
+    this._resource = options.resource
+    this._authorizationDetails = options.authorizationDetails
+    this._usePAR = options.usePAR
+    this._useJAR = options.useJAR
+    this._DPoP = options.DPoP
+    this._passReqToCallback = options.passReqToCallback
   }
 
   /**
@@ -409,9 +416,48 @@ export class Strategy implements passport.Strategy {
     }
     const currentUrl = this.currentUrl(req)
     const step = this.shouldInitiateAuthRequest(req, currentUrl, options)
-      ? redirectToAuthorizationServer(this, req, options)
-      : handleCallback(this, req, currentUrl, options)
-    step.catch((error: unknown) => this.error(error as Error))
+      ? this.authorizationRequest(req, options)
+      : this.authorizationCodeGrant(req, currentUrl, options)
+    Promise.resolve(step).catch((error: unknown) => this.error(error as Error))
+  }
+
+  /**
+   * Starts the authorization request and redirects the user agent to it; errors go to passport's
+   * `error()`. Called by {@link Strategy.authenticate}; override it to wrap or replace that step.
+   *
+   * @param options What was passed to `passport.authenticate()`.
+   */
+  async authorizationRequest<TOptions extends AuthenticateOptions>(
+    req: express.Request,
+    options: TOptions,
+  ): Promise<void> {
+    const strategy = this as unknown as Created
+    try {
+      await redirectToAuthorizationServer(strategy, req, options)
+    } catch (error) {
+      strategy.error(error as Error)
+    }
+  }
+
+  /**
+   * Handles the authorization response: redeems the code and calls the verify function; errors go
+   * to passport's `error()`, a denied request to `fail()`. Called by {@link Strategy.authenticate}
+   * with the URL from {@link Strategy.currentUrl}; override it to wrap or replace that step.
+   *
+   * @param currentUrl The callback URL, from {@link Strategy.currentUrl}.
+   * @param options What was passed to `passport.authenticate()`.
+   */
+  async authorizationCodeGrant<TOptions extends AuthenticateOptions>(
+    req: express.Request,
+    currentUrl: URL,
+    options: TOptions,
+  ): Promise<void> {
+    const strategy = this as unknown as Created
+    try {
+      await handleCallback(strategy, req, currentUrl, options)
+    } catch (error) {
+      strategy.error(error as Error)
+    }
   }
 }
 
@@ -420,23 +466,22 @@ async function redirectToAuthorizationServer(
   req: express.Request,
   options: AuthenticateOptions,
 ): Promise<void> {
-  const settings = settingsOf(strategy)
-  const { config } = settings
+  const config = strategy._config
   const requested = new URLSearchParams(
     strategy.authorizationRequestParams(req, options) ?? undefined,
   )
   let url = client.buildAuthorizationUrl(config, requested)
   const params = url.searchParams
 
-  if (settings.callbackURL && !params.has('redirect_uri')) {
-    params.set('redirect_uri', settings.callbackURL.href)
+  if (strategy._callbackURL && !params.has('redirect_uri')) {
+    params.set('redirect_uri', strategy._callbackURL.href)
   }
-  if (settings.scope && !params.has('scope')) params.set('scope', settings.scope)
-  if (settings.resource && !params.has('resource')) appendResource(params, settings.resource)
-  if (settings.authorizationDetails && !params.has('authorization_details')) {
+  if (strategy._scope && !params.has('scope')) params.set('scope', strategy._scope)
+  if (strategy._resource && !params.has('resource')) appendResource(params, strategy._resource)
+  if (strategy._authorizationDetails && !params.has('authorization_details')) {
     params.set(
       'authorization_details',
-      authorizationDetailsParameter(settings.authorizationDetails),
+      authorizationDetailsParameter(strategy._authorizationDetails),
     )
   }
 
@@ -454,7 +499,7 @@ async function redirectToAuthorizationServer(
   params.set('code_challenge', await client.calculatePKCECodeChallenge(codeVerifier))
   params.set('code_challenge_method', 'S256')
 
-  const DPoP = await settings.DPoP?.(req)
+  const DPoP = await strategy._DPoP?.(req)
   if (DPoP && !params.has('dpop_jkt')) params.set('dpop_jkt', await DPoP.calculateThumbprint())
 
   const pending: PendingRequest = { code_verifier: codeVerifier }
@@ -464,15 +509,15 @@ async function redirectToAuthorizationServer(
   if (nonce) pending.nonce = nonce
   const maxAge = params.get('max_age')
   if (maxAge) pending.max_age = Number.parseInt(maxAge, 10)
-  sessionOf(req)![settings.sessionKey] = pending
+  sessionOf(req)![strategy._sessionKey] = pending
 
-  if (settings.useJAR) {
-    const [key, modify] = Array.isArray(settings.useJAR) ? settings.useJAR : [settings.useJAR]
+  if (strategy._useJAR) {
+    const [key, modify] = Array.isArray(strategy._useJAR) ? strategy._useJAR : [strategy._useJAR]
     url = await client.buildAuthorizationUrlWithJAR(config, url.searchParams, key, {
       [client.modifyAssertion]: modify,
     })
   }
-  if (settings.usePAR) {
+  if (strategy._usePAR) {
     url = await client.buildAuthorizationUrlWithPAR(config, url.searchParams, { DPoP })
   }
   strategy.redirect(url.href)
@@ -484,16 +529,15 @@ async function handleCallback(
   currentUrl: URL,
   options: AuthenticateOptions,
 ): Promise<void> {
-  const settings = settingsOf(strategy)
   const session = sessionOf(req)!
-  const pending = session[settings.sessionKey] as PendingRequest | undefined
-  delete session[settings.sessionKey]
+  const pending = session[strategy._sessionKey] as PendingRequest | undefined
+  delete session[strategy._sessionKey]
   if (typeof pending?.code_verifier !== 'string') {
     strategy.fail({ message: 'Unable to verify authorization request state' })
     return
   }
 
-  const callbackURL = options?.callbackURL ?? settings.callbackURL
+  const callbackURL = options?.callbackURL ?? strategy._callbackURL
   let responseUrl = currentUrl
   if (callbackURL) {
     responseUrl = new URL(callbackURL)
@@ -504,7 +548,7 @@ async function handleCallback(
   let tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers
   try {
     tokens = await client.authorizationCodeGrant(
-      settings.config,
+      strategy._config,
       req.method === 'POST' ? postedResponse(req, responseUrl) : responseUrl,
       {
         pkceCodeVerifier: pending.code_verifier,
@@ -513,7 +557,7 @@ async function handleCallback(
         maxAge: pending.max_age,
       },
       strategy.authorizationCodeGrantParameters(req, options),
-      { DPoP: await settings.DPoP?.(req) },
+      { DPoP: await strategy._DPoP?.(req) },
     )
   } catch (error) {
     if (error instanceof client.AuthorizationResponseError && error.error === 'access_denied') {
@@ -531,9 +575,9 @@ async function handleCallback(
     else if (!user) strategy.fail(info)
     else strategy.success(user, typeof info === 'object' && !Array.isArray(info) ? info : undefined)
   }
-  if (options?.passReqToCallback ?? settings.passReqToCallback) {
-    await (settings.verify as VerifyFunctionWithRequest)(req, tokens, verified)
+  if (options?.passReqToCallback ?? strategy._passReqToCallback) {
+    await (strategy._verify as VerifyFunctionWithRequest)(req, tokens, verified)
   } else {
-    await (settings.verify as VerifyFunction)(tokens, verified)
+    await (strategy._verify as VerifyFunction)(tokens, verified)
   }
 }

@@ -5,7 +5,11 @@ import { argumentError } from '../core/errors.ts'
 import { isJwtResponse, perform } from '../core/http.ts'
 import { formRequest, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
-import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
+import {
+  captureDecryption,
+  rememberDecrypted,
+  type WithDecryptedResponse,
+} from '../core/decrypted.ts'
 
 /**
  * Asks the authorization server whether a token is active and what it grants. Requests a JWT
@@ -18,6 +22,16 @@ import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
  * ```
  * @see [RFC 7662 §2](https://www.rfc-editor.org/rfc/rfc7662.html#section-2)
  */
+export async function tokenIntrospection<
+  R extends oauth.IntrospectionResponse = WithDecryptedResponse<
+    oauth.IntrospectionResponse,
+    string
+  >,
+>(
+  config: Configuration,
+  token: string,
+  parameters?: URLSearchParams | Record<string, string>,
+): Promise<R>
 export async function tokenIntrospection(
   config: Configuration,
   token: string,

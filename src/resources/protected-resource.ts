@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
+import { isReadableStream, isURL, ownURL } from '../core/brand.ts'
 import { argumentError } from '../core/errors.ts'
 import { perform, timeoutSignal, userAgentHeaders } from '../core/http.ts'
 import { type FetchBody, internal } from '../core/state.ts'
@@ -32,9 +33,10 @@ export async function fetchProtectedResource(
   if (typeof accessToken !== 'string' || accessToken.length === 0) {
     throw argumentError('"accessToken" must be a non-empty string')
   }
-  if (!(url instanceof URL)) {
+  if (!isURL(url)) {
     throw argumentError('"url" must be an instance of URL')
   }
+  const target = ownURL(url)
   if (typeof method !== 'string' || method.length === 0) {
     throw argumentError('"method" must be a non-empty string')
   }
@@ -47,9 +49,9 @@ export async function fetchProtectedResource(
   }
   // A stream body is consumed by the first attempt, so a DPoP nonce retry could not resend it;
   // the handle still learns the nonce, and the caller's own retry succeeds.
-  const replayable = !(body instanceof ReadableStream)
+  const replayable = !isReadableStream(body)
   return perform(state, replayable ? options?.DPoP : undefined, () =>
-    oauth.protectedResourceRequest(accessToken, method, url, requestHeaders as Headers, body, {
+    oauth.protectedResourceRequest(accessToken, method, target, requestHeaders as Headers, body, {
       [oauth.customFetch]: state.fetch as never,
       [oauth.allowInsecureRequests]: !state.tlsOnly,
       // The caller reads the body after this returns, so no release could clear a plain timer;

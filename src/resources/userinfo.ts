@@ -6,7 +6,11 @@ import { isJwtResponse, perform } from '../core/http.ts'
 import { bearerGet, dpopProofs, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 import { type DPoPOptions } from '../core/token-response.ts'
-import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
+import {
+  captureDecryption,
+  rememberDecrypted,
+  type WithDecryptedResponse,
+} from '../core/decrypted.ts'
 
 /**
  * Fetches the UserInfo of the user the access token was issued for. The response's `sub` must
@@ -19,6 +23,14 @@ import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
  * ```
  * @see [OpenID Connect Core §5.3](https://openid.net/specs/openid-connect-core-1_0.html#UserInfo)
  */
+export async function fetchUserInfo<
+  R extends oauth.UserInfoResponse = WithDecryptedResponse<oauth.UserInfoResponse, string>,
+>(
+  config: Configuration,
+  accessToken: string,
+  expectedSubject: string | typeof oauth.skipSubjectCheck,
+  options?: DPoPOptions,
+): Promise<R>
 export async function fetchUserInfo(
   config: Configuration,
   accessToken: string,

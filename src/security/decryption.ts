@@ -6,6 +6,7 @@ import { argumentError, clientError, isCryptoKey, normalizeError } from '../core
 import { internal } from '../core/state.ts'
 import {
   type DecryptedAuthorizationCodeResponses,
+  type WithDecryptedResponse,
   recalledDecrypted,
   rememberDecrypted,
 } from '../core/decrypted.ts'
@@ -223,6 +224,12 @@ function isJoseError(err: unknown): err is Error & { code: string } {
  * ```
  * @see [OpenID Connect Core §16.14](https://openid.net/specs/openid-connect-core-1_0.html#SigningOrder)
  */
+export function getDecryptedResponses<S extends string | DecryptedAuthorizationCodeResponses>(
+  result: WithDecryptedResponse<object, S>,
+): S | undefined
+export function getDecryptedResponses(
+  result: object,
+): string | DecryptedAuthorizationCodeResponses | undefined
 export function getDecryptedResponses(
   result: object,
 ): string | DecryptedAuthorizationCodeResponses | undefined {

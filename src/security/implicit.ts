@@ -1,11 +1,16 @@
 import * as oauth from 'oauth4webapi'
 
+import { isURL } from '../core/brand.ts'
 import { callbackParameters, isRequest } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError, normalizeError } from '../core/errors.ts'
 import { Deadline, signatureOptions } from '../core/http.ts'
 import { internal } from '../core/state.ts'
-import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
+import {
+  captureDecryption,
+  rememberDecrypted,
+  type WithDecryptedResponse,
+} from '../core/decrypted.ts'
 import { checkIssuedAt } from '../core/id-token.ts'
 
 /**
@@ -62,6 +67,14 @@ export function useIdTokenResponseType(config: Configuration): void {
  * ```
  * @see [OpenID Connect Core §3.2.2.11](https://openid.net/specs/openid-connect-core-1_0.html#ImplicitIDTValidation)
  */
+export async function implicitAuthentication<
+  R extends oauth.IDToken = WithDecryptedResponse<oauth.IDToken, string>,
+>(
+  config: Configuration,
+  currentUrl: URL | Request,
+  expectedNonce: string,
+  checks?: ImplicitAuthenticationResponseChecks,
+): Promise<R>
 export async function implicitAuthentication(
   config: Configuration,
   currentUrl: URL | Request,
@@ -69,7 +82,7 @@ export async function implicitAuthentication(
   checks?: ImplicitAuthenticationResponseChecks,
 ): Promise<oauth.IDToken> {
   const state = internal(config)
-  if (!(currentUrl instanceof URL) && !isRequest(currentUrl)) {
+  if (!isURL(currentUrl) && !isRequest(currentUrl)) {
     throw argumentError('"currentUrl" must be an instance of URL, or Request')
   }
   if (typeof expectedNonce !== 'string') {

@@ -15,6 +15,41 @@ import { closeProvider } from '../support/e2e.ts'
 
 type PassportModule = typeof ReferencePassport
 
+/**
+ * Members of openid-client's Strategy that its .d.ts leaves out (they are internal there) but that
+ * subclasses read and override; openid-rp's Strategy has them with the same meaning.
+ */
+interface StrategyMembers {
+  _config: InstanceType<Client['Configuration']>
+  _verify: ReferencePassport.VerifyFunction | ReferencePassport.VerifyFunctionWithRequest
+  _callbackURL: URL | undefined
+  _sessionKey: string
+  _passReqToCallback: boolean | undefined
+  _usePAR: boolean | undefined
+  _useJAR: unknown
+  _DPoP: ReferencePassport.getDPoPHandle | undefined
+  _scope: string | undefined
+  _resource: string | string[] | undefined
+  _authorizationDetails: unknown
+  authorizationRequest(
+    req: express.Request,
+    options: ReferencePassport.AuthenticateOptions,
+  ): Promise<void>
+  authorizationCodeGrant(
+    req: express.Request,
+    currentUrl: URL,
+    options: ReferencePassport.AuthenticateOptions,
+  ): Promise<void>
+}
+type StrategyWithMembers = new (
+  options: ReferencePassport.StrategyOptions,
+  verify: ReferencePassport.VerifyFunction,
+) => ReferencePassport.Strategy & StrategyMembers
+
+/** What the subclass of the 'subclass' variant saw. */
+const subclassCalls: Array<{ method: string; scope?: string; currentUrl?: string }> = []
+let subclassStrategy: (ReferencePassport.Strategy & StrategyMembers) | undefined
+
 const clientId = 'passport-rp'
 const clientSecret = 'passport-rp-secret-0123456789abcdefghijklmnopqrstuvwxyz'
 
@@ -40,6 +75,7 @@ const variants = [
   'dpop',
   'loginsession',
   'formparsed',
+  'subclass',
 ]
 let jarKey: CryptoKey
 
@@ -278,6 +314,38 @@ for (const impl of implementations) {
           verified(null, claimsOf(tokens)),
         ),
       )
+      class SubclassStrategy extends (Strategy as unknown as StrategyWithMembers) {
+        override async authorizationRequest(
+          req: express.Request,
+          options: ReferencePassport.AuthenticateOptions,
+        ) {
+          subclassCalls.push({ method: 'authorizationRequest', scope: this._scope })
+          this._scope = 'openid profile'
+          return super.authorizationRequest(req, options)
+        }
+
+        override async authorizationCodeGrant(
+          req: express.Request,
+          currentUrl: URL,
+          options: ReferencePassport.AuthenticateOptions,
+        ) {
+          subclassCalls.push({ method: 'authorizationCodeGrant', currentUrl: currentUrl.href })
+          return super.authorizationCodeGrant(req, currentUrl, options)
+        }
+      }
+      subclassStrategy = new SubclassStrategy(
+        {
+          ...common,
+          callbackURL: callbackUrl('subclass'),
+          sessionKey: 'subclass-session-key',
+          resource: 'urn:example:resource',
+          authorizationDetails: { type: 'example' },
+          DPoP: () => undefined,
+        },
+        (tokens, verified) => verified(null, claimsOf(tokens)),
+      )
+      auth.use('subclass', subclassStrategy)
+
       auth.serializeUser((user, done) => done(null, JSON.stringify(user)))
       auth.deserializeUser((user: string, done) => done(null, JSON.parse(user)))
 
@@ -401,6 +469,68 @@ for (const impl of implementations) {
       assert.equal(outcome.error, undefined)
       assert.ok(outcome.user)
       assert.deepEqual(outcome.user.scope?.split(' ').sort(), ['openid', 'profile'])
+    })
+
+    it('Strategy exposes the reference members, and a subclass overriding authorizationRequest() and authorizationCodeGrant() takes effect', async () => {
+      const strategy = subclassStrategy!
+      assert.equal(strategy._config, config)
+      assert.equal(typeof strategy._verify, 'function')
+      assert.ok(strategy._callbackURL instanceof URL)
+      assert.equal(strategy._callbackURL.href, callbackUrl('subclass'))
+      assert.equal(strategy._sessionKey, 'subclass-session-key')
+      assert.ok(!strategy._passReqToCallback)
+      assert.ok(!strategy._usePAR)
+      assert.ok(!strategy._useJAR)
+      assert.equal(typeof strategy._DPoP, 'function')
+      assert.equal(strategy._resource, 'urn:example:resource')
+      assert.deepEqual(strategy._authorizationDetails, { type: 'example' })
+
+      // docs/stricter-than-reference.md row 25: openid-rp's authenticate() calls these methods on
+      // the instance, so a subclass's overrides run; the reference calls its own prototype's.
+      const overridesRun = impl.name === 'openid-rp'
+      subclassCalls.length = 0
+      const browser = new Browser()
+      const authorizationUrl = await browser.start('subclass')
+      assert.deepEqual(
+        [...subclassCalls],
+        overridesRun ? [{ method: 'authorizationRequest', scope: 'openid email' }] : [],
+      )
+      assert.equal(
+        authorizationUrl.searchParams.get('scope'),
+        overridesRun ? 'openid profile' : 'openid email',
+        'the request is built from _scope',
+      )
+      assert.equal(authorizationUrl.searchParams.get('resource'), 'urn:example:resource')
+      assert.deepEqual(JSON.parse(authorizationUrl.searchParams.get('authorization_details')!), [
+        { type: 'example' },
+      ])
+      // The provider knows neither this resource nor this authorization details type.
+      authorizationUrl.searchParams.delete('resource')
+      authorizationUrl.searchParams.delete('authorization_details')
+      const outcome = await browser.finish(await browser.authorize(authorizationUrl, 'subclass'))
+      assert.equal(outcome.error, undefined)
+      assert.ok(outcome.user)
+      assert.equal(outcome.user.sub, op.account.sub)
+      if (overridesRun) {
+        assert.equal(subclassCalls.length, 2)
+        const grant = subclassCalls[1]!
+        assert.equal(grant.method, 'authorizationCodeGrant')
+        assert.equal(new URL(grant.currentUrl!).pathname, '/cb/subclass')
+        assert.ok(new URL(grant.currentUrl!).searchParams.has('code'))
+      } else {
+        assert.equal(subclassCalls.length, 0)
+      }
+    })
+
+    it('currentUrl() of a request object without req.get() falls back to its host and headers', () => {
+      const strategy = new strategies.Strategy({ config }, () => {})
+      const bare = {
+        protocol: 'http',
+        host: 'rp.example',
+        headers: { host: 'rp.example', 'x-forwarded-host': 'evil.example' },
+        url: '/cb?code=x',
+      } as unknown as express.Request
+      assert.equal(strategy.currentUrl(bare).href, 'http://rp.example/cb?code=x')
     })
 
     it('authenticate() fails (not errors) with the description when the user denies access', async () => {

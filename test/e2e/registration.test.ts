@@ -110,6 +110,64 @@ for (const impl of implementations) {
       assert.equal(challenge?.parameters.realm, op.issuer.href)
     })
 
+    it('dynamicClientRegistration() for private_key_jwt without a ClientAuth returns the registered client; a request needing the key fails then', async () => {
+      const { privateKey, publicKey } = await client.randomDPoPKeyPair('ES256')
+      const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', publicKey)
+      const jwk = { kty: kty!, crv: crv!, x: x!, y: y!, alg: 'ES256' }
+      const sent: string[] = []
+      const config = await client.dynamicClientRegistration(
+        op.issuer,
+        {
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+          token_endpoint_auth_method: 'private_key_jwt',
+          token_endpoint_auth_signing_alg: 'ES256',
+          jwks: { keys: [jwk] },
+        },
+        undefined,
+        {
+          execute: [client.allowInsecureRequests],
+          initialAccessToken,
+          [client.customFetch]: (url, options) => {
+            sent.push(url)
+            return fetch(url, options as RequestInit)
+          },
+        },
+      )
+      const metadata = config.clientMetadata()
+      assert.equal(typeof metadata.client_id, 'string')
+      assert.equal(typeof metadata.registration_access_token, 'string')
+      assert.equal(metadata.token_endpoint_auth_method, 'private_key_jwt')
+      assert.ok(await op.provider.Client.find(metadata.client_id), 'the provider knows the client')
+
+      // Without the key, the token request cannot authenticate the client.
+      const tokenEndpoint = config.serverMetadata().token_endpoint!
+      const error = await rejection(client.clientCredentialsGrant(config, { scope: 'api:read' }))
+      if (impl.name === 'openid-rp') {
+        // docs/stricter-than-reference.md row 6: refused before anything is sent.
+        assert.equal(error.name, 'TypeError')
+        assert.equal(error.code, 'ERR_INVALID_ARG_VALUE')
+        assert.match(error.message, /PrivateKeyJwt/)
+        assert.ok(!sent.includes(tokenEndpoint), 'no token request was sent')
+      } else {
+        // The reference sends the request without client authentication, and the server refuses it.
+        assert.ok(error instanceof client.ResponseBodyError, `got ${error.name}: ${error.message}`)
+        assert.equal(error.error, 'invalid_client')
+      }
+
+      // With the registered client's key, the same client works.
+      const withKey = new client.Configuration(
+        config.serverMetadata(),
+        metadata.client_id,
+        metadata,
+        client.PrivateKeyJwt(privateKey),
+      )
+      client.allowInsecureRequests(withKey)
+      const tokens = await client.clientCredentialsGrant(withKey, { scope: 'api:read' })
+      assert.equal(tokens.scope, 'api:read')
+    })
+
     it('dynamicClientRegistration() with invalid metadata rejects with the provider error', async () => {
       const error = await rejection(
         client.dynamicClientRegistration(

@@ -9,7 +9,7 @@ export interface Implementation {
 }
 
 const all: Implementation[] = [
-  { name: 'openid-rp', load: async () => (await import('openid-rp')) as unknown as Client },
+  { name: 'openid-rp', load: async () => await import('openid-rp') },
   { name: 'openid-client', load: async () => await import('openid-client') },
 ]
 

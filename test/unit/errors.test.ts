@@ -98,16 +98,20 @@ for (const impl of implementations)
       // docs/stricter-than-reference.md row 6: the reference ignores the registered method here
       // and authenticates with client_secret_post, sending the secret.
       if (impl.name === 'openid-rp')
-        it('Configuration() registered for private_key_jwt with a client_secret and no ClientAuth throws ERR_INVALID_ARG_VALUE (openid-rp only: the reference falls back to client_secret_post)', async () => {
-          const err = await caught(
-            () =>
-              new client.Configuration(metadata, 'client-id', {
-                token_endpoint_auth_method: 'private_key_jwt',
-                client_secret: 'client-secret',
-              }),
+        it('clientCredentialsGrant() for a private_key_jwt client created without a key rejects with ERR_INVALID_ARG_VALUE, sending nothing (openid-rp only: the reference falls back to client_secret_post)', async () => {
+          const { fetch, calls } = fakeFetch(() =>
+            json({ access_token: 'x', token_type: 'bearer' }),
           )
+          const config = new client.Configuration(metadata, 'client-id', {
+            token_endpoint_auth_method: 'private_key_jwt',
+            client_secret: 'client-secret',
+          })
+          config[client.customFetch] = fetch
+          assert.equal(config.clientMetadata().client_id, 'client-id', 'the Configuration exists')
+          const err = await caught(() => client.clientCredentialsGrant(config))
           assertArgumentError(err, 'ERR_INVALID_ARG_VALUE')
-          assert.match((err as Error).message, /private_key_jwt/)
+          assert.match((err as Error).message, /private_key_jwt.*PrivateKeyJwt/)
+          assert.equal(calls.length, 0)
         })
 
       it('discovery() given a string instead of a URL rejects with ERR_INVALID_ARG_TYPE, sending nothing', async () => {
