@@ -5,7 +5,8 @@ import { generateKeyPairSync } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CookieJar, freePort, systemPackage, waitUntil } from './system.ts'
+import { systemPackage } from '../../support/system.ts'
+import { CookieJar, freePort, waitUntil } from './system.ts'
 
 const PSGI = '/usr/share/lemonldap-ng/portal/htdocs/index.psgi'
 

@@ -1,30 +1,6 @@
-// What the interop suites need from the machine: system packages (required under CI=true),
-// free loopback ports, polling until a server answers, and a cookie jar for login pages.
-import { existsSync } from 'node:fs'
+// What the interop suites need to run a provider: free loopback ports, polling until a server
+// answers, and a cookie jar for login pages.
 import { createServer } from 'node:net'
-import { delimiter, join } from 'node:path'
-
-const onPath = (command: string) =>
-  (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, command)))
-
-/**
- * Why a suite that needs Debian package `pkg` cannot run here, or undefined when it can. Under
- * `CI=true` a missing part throws instead, so CI fails rather than passing over the suite.
- */
-export function systemPackage(
-  pkg: string,
-  commands: string[],
-  files: string[] = [],
-): string | undefined {
-  const missing = [
-    ...commands.filter((command) => !onPath(command)),
-    ...files.filter((file) => !existsSync(file)),
-  ]
-  if (missing.length === 0) return undefined
-  const reason = `needs the Debian package ${pkg} (missing: ${missing.join(', ')}); .ci/run installs it`
-  if (process.env.CI === 'true') throw new Error(`CI=true and this suite ${reason}`)
-  return reason
-}
 
 /** A TCP port free on 127.0.0.1 right now. */
 export function freePort(): Promise<number> {

@@ -2,7 +2,7 @@
 // fail under CI=true.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { systemPackage } from './support/system.ts'
+import { systemPackage } from '../support/system.ts'
 
 describe('systemPackage()', () => {
   const ci = process.env.CI
