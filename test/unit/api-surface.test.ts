@@ -17,6 +17,12 @@ const ref: Record<string, unknown> = { ...reference }
 const DOCUMENTED_EXTRAS: readonly string[] = [
   'acceptSignedUserInfoWithoutIssuerAndAudience',
   'clientSecretSigningKey',
+  // docs/mcp.md: resource-first discovery, step-up, Client ID Metadata Documents
+  'clientIdMetadataDocument',
+  'discoverProtectedResource',
+  'getProtectedResourceMetadata',
+  'stepUpAuthorization',
+  'verifyStepUp',
 ]
 
 /** These are oauth4webapi's own classes in openid-client, so `instanceof` holds across both. */
