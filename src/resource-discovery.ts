@@ -19,6 +19,7 @@ import { argumentError, clientError, ClientError, normalizeError } from './core/
 import { checkTimeout, DEFAULT_TIMEOUT, fetchJsonObject } from './core/http.ts'
 import { internal } from './core/state.ts'
 import { checkDocumentUrl } from './core/client-id-document.ts'
+import { registerClient } from './core/registration-request.ts'
 import { allowInsecureRequests } from './core/insecure.ts'
 
 /**
@@ -85,6 +86,13 @@ export interface ProtectedResourceDiscoveryOptions extends DiscoveryRequestOptio
    * default); must return one of them.
    */
   selectAuthorizationServer?: (authorizationServers: string[]) => string
+  /**
+   * Client metadata to register dynamically (RFC 7591) when neither a usable Client ID Metadata
+   * Document nor a `clientId` is given and the server has a `registration_endpoint`.
+   */
+  registration?: Partial<ClientMetadata>
+  /** An initial access token the registration endpoint requires (RFC 7591 §3). */
+  initialAccessToken?: string
 }
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource'
@@ -303,10 +311,14 @@ async function discoverServer(
   throw new Error('unreachable')
 }
 
-function clientIdFor(
+/**
+ * The client at `as`, in the order MCP clients use: the Client ID Metadata Document when the
+ * server advertises support, the pre-registered `clientId`, then dynamic registration.
+ */
+async function clientAt(
   as: oauth.AuthorizationServer,
   options: ProtectedResourceDiscoveryOptions | undefined,
-): { clientId: string; metadata?: Partial<ClientMetadata> | string } {
+): Promise<Configuration> {
   const document = options?.clientMetadataDocument
   if (document !== undefined) {
     if (!(document instanceof URL)) {
@@ -325,23 +337,40 @@ function clientIdFor(
           'ERR_INVALID_ARG_VALUE',
         )
       }
-      return {
-        clientId: document.href,
-        metadata: { ...metadata, token_endpoint_auth_method: method },
-      }
-    }
-    if (options?.clientId === undefined) {
-      throw clientError(
-        `the authorization server ${as.issuer} does not advertise "client_id_metadata_document_supported": register the client and pass its "clientId"`,
-        'OAUTH_UNSUPPORTED_OPERATION',
-        { attribute: 'client_id_metadata_document_supported' },
+      return new Configuration(
+        as,
+        document.href,
+        { ...metadata, token_endpoint_auth_method: method },
+        options?.clientAuthentication,
       )
     }
   }
-  if (typeof options?.clientId !== 'string' || options.clientId.length === 0) {
-    throw argumentError('"options.clientId" (or "options.clientMetadataDocument") is required')
+  if (options?.clientId !== undefined) {
+    if (typeof options.clientId !== 'string' || options.clientId.length === 0) {
+      throw argumentError('"options.clientId" must be a non-empty string')
+    }
+    return new Configuration(as, options.clientId, options.metadata, options.clientAuthentication)
   }
-  return { clientId: options.clientId, metadata: options.metadata }
+  if (options?.registration !== undefined && typeof as.registration_endpoint === 'string') {
+    return registerClient(as, options.registration, options.clientAuthentication, options)
+  }
+  if (document !== undefined) {
+    throw clientError(
+      `the authorization server ${as.issuer} does not advertise "client_id_metadata_document_supported": register the client and pass its "clientId"`,
+      'OAUTH_UNSUPPORTED_OPERATION',
+      { attribute: 'client_id_metadata_document_supported' },
+    )
+  }
+  if (options?.registration !== undefined) {
+    throw clientError(
+      `the authorization server ${as.issuer} has no "registration_endpoint": register the client and pass its "clientId"`,
+      'OAUTH_MISSING_SERVER_METADATA',
+      { attribute: 'registration_endpoint' },
+    )
+  }
+  throw argumentError(
+    '"options.clientId", "options.clientMetadataDocument" or "options.registration" is required',
+  )
 }
 
 /**
@@ -379,13 +408,7 @@ export async function discoverProtectedResource(
     const issuer = chooseServer(metadata, options)
     oauth.checkProtocol(issuer, options?.execute?.includes(allowInsecureRequests) !== true)
     const as = await discoverServer(issuer, options)
-    const client = clientIdFor(as, options)
-    const config = new Configuration(
-      ownServerMetadata(as),
-      client.clientId,
-      client.metadata,
-      options?.clientAuthentication,
-    )
+    const config = await clientAt(ownServerMetadata(as), options)
     internal(config).resource = metadata.resource
     metadataOf.set(config, Object.freeze(structuredClone(metadata)))
     return applyOptions(config, options)

@@ -246,6 +246,27 @@ describe('Client ID Metadata Documents', () => {
     )
   })
 
+  it('registers dynamically when neither a supported document nor a clientId is given', async () => {
+    as.on(`${PRM}/api`, prm(as.url('/api')))
+    as.on(ROUTES.discovery, (_, server) =>
+      reply.json(server.metadata({ registration_endpoint: server.url('/register') })),
+    )
+    as.on('/register', (request) =>
+      reply.json({ ...JSON.parse(request.body), client_id: 'dynamic-1' }, 201),
+    )
+    const config = await client.discoverProtectedResource(new URL(as.url('/api')), {
+      clientMetadataDocument: CIMD,
+      registration: { redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none' },
+      ...insecure,
+    })
+    assert.equal(config.clientMetadata().client_id, 'dynamic-1')
+    assert.equal(as.count(ROUTES.discovery), 1)
+    assert.equal(
+      client.buildAuthorizationUrl(config, {}).searchParams.get('resource'),
+      as.url('/api'),
+    )
+  })
+
   it('clientIdMetadataDocument() produces the document to host', () => {
     const document = client.clientIdMetadataDocument(CIMD, {
       client_name: 'Example',
