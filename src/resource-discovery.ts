@@ -9,6 +9,7 @@ import {
   type ClientMetadata,
   Configuration,
   ownServerMetadata,
+  type ServerMetadata,
 } from './core/configuration.ts'
 import {
   applyOptions,
@@ -88,9 +89,10 @@ export interface ProtectedResourceDiscoveryOptions extends DiscoveryRequestOptio
   selectAuthorizationServer?: (authorizationServers: string[]) => string
   /**
    * Client metadata to register dynamically (RFC 7591) when neither a usable Client ID Metadata
-   * Document nor a `clientId` is given and the server has a `registration_endpoint`.
+   * Document nor a `clientId` is given and the server has a `registration_endpoint`; a function
+   * receives the server's metadata (to pick a `token_endpoint_auth_method` it supports).
    */
-  registration?: Partial<ClientMetadata>
+  registration?: Partial<ClientMetadata> | ((server: ServerMetadata) => Partial<ClientMetadata>)
   /** An initial access token the registration endpoint requires (RFC 7591 §3). */
   initialAccessToken?: string
 }
@@ -352,7 +354,11 @@ async function clientAt(
     return new Configuration(as, options.clientId, options.metadata, options.clientAuthentication)
   }
   if (options?.registration !== undefined && typeof as.registration_endpoint === 'string') {
-    return registerClient(as, options.registration, options.clientAuthentication, options)
+    const registration =
+      typeof options.registration === 'function'
+        ? options.registration(structuredClone(as))
+        : options.registration
+    return registerClient(as, registration, options.clientAuthentication, options)
   }
   if (document !== undefined) {
     throw clientError(
