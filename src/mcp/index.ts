@@ -272,6 +272,7 @@ export function createMcpFetch(options: McpAuthOptions): McpFetch {
   let resource: URL | undefined
   let session: Session | undefined
   let stepUp: client.StepUp | undefined
+  let requestedScope: string | undefined
   const refreshing = new Map<string, Promise<McpTokens | undefined>>()
 
   const key = () => resource!.href
@@ -458,6 +459,7 @@ export function createMcpFetch(options: McpAuthOptions): McpFetch {
   ): Promise<McpTokens> {
     session ??= await discover(challenge)
     const scope = scopeFor(challenge)
+    requestedScope = parameters?.scope ?? scope
     const tokens = await obtain(parameters ?? (scope === undefined ? {} : { scope }))
     if (tokens.scope === undefined && (parameters?.scope ?? scope) !== undefined) {
       tokens.scope = parameters?.scope ?? scope
@@ -553,7 +555,9 @@ export function createMcpFetch(options: McpAuthOptions): McpFetch {
       if (response.status === 403) {
         const challenge = sent.challenge ?? (await challengeOf(response))
         if (challengeParameter(challenge, 'error') === undefined) return response
-        const held = tokens?.scope ?? scopeFor(undefined)
+        const union = new Set(`${tokens?.scope ?? ''} ${requestedScope ?? ''}`.split(' '))
+        union.delete('')
+        const held = union.size === 0 ? scopeFor(undefined) : [...union].join(' ')
         stepUp = client.stepUpAuthorization(challenge!, stepUp, {
           maxAttempts: options.maxStepUps,
           ...(held === undefined ? {} : { scope: held }),
