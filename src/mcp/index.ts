@@ -127,6 +127,10 @@ interface Session {
   protectedResource?: client.ProtectedResourceMetadata
 }
 
+function argumentError(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' })
+}
+
 function mcpError(message: string, code: client.ErrorCode, cause?: unknown): client.ClientError {
   return new client.ClientError(message, { code, cause })
 }
@@ -251,12 +255,12 @@ function toTokens(response: client.TokenEndpointResponse & { expiresIn(): number
  */
 export function createMcpFetch(options: McpAuthOptions): McpFetch {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError('"options" must be an object')
+    throw argumentError('"options" must be an object')
   }
   const grantType = options.grantType ?? 'authorization_code'
   if (grantType === 'authorization_code') {
     if (typeof options.authorize !== 'function' || typeof options.redirectUri !== 'string') {
-      throw new TypeError(
+      throw argumentError(
         'the authorization code grant needs "authorize" (a function) and "redirectUri": pass both, or grantType "client_credentials"',
       )
     }
