@@ -14,6 +14,7 @@ import * as jose from 'jose'
 import * as client from 'openid-rp'
 import { createMcpFetch, type McpFetch, memoryTokenStore } from 'openid-rp/mcp'
 
+import * as resourceFirst from '../../examples/resource-first.ts'
 import { redirectUri } from '../support/e2e.ts'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
@@ -260,5 +261,29 @@ describe('resource-first OAuth with the real oidc-provider (openid-rp/mcp)', () 
     )
     assert.equal(log.filter((entry) => entry === 'AS POST /token').length, 1)
     assert.notEqual((await store.get(key))!.access_token, tokens.access_token)
+  })
+})
+
+describe('examples/resource-first.ts: the core API from a bare resource URL', () => {
+  it('discovers, signs in with DPoP, steps up once and calls the resource, nonces kept per server', async () => {
+    const result = (await resourceFirst.main(new URL(`${base}/mcp`), {
+      clientId: 'mcp-client',
+      redirectUri,
+      browser: async (url) => {
+        log.push('front-channel')
+        return login(url)
+      },
+      call: new URL(`${base}/mcp/write`),
+      allowHttp: true,
+    })) as { scope: string }
+    assert.equal(result.scope, 'api:read api:write')
+    assert.deepEqual(log, [
+      `RS GET ${PRM_PATH}`,
+      'front-channel',
+      'RS GET /mcp/write', // 401 use_dpop_nonce
+      'RS GET /mcp/write', // 403 insufficient_scope
+      'front-channel',
+      'RS GET /mcp/write',
+    ])
   })
 })
