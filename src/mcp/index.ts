@@ -548,17 +548,13 @@ export function createMcpFetch(options: McpAuthOptions): McpFetch {
     for (;;) {
       const sent = await send(url, init, tokens)
       const response = sent.response
-      if (response.status === 401 && !authorized) {
-        const challenge = sent.challenge ?? (await challengeOf(response))
-        await response.body?.cancel()
-        await store.delete(key())
-        tokens = await authorize(challenge)
-        authorized = true
-        continue
+      if (response.status !== 401 && response.status !== 403) {
+        if (response.ok) stepUp = undefined
+        return response
       }
-      if (response.status === 403) {
-        const challenge = sent.challenge ?? (await challengeOf(response))
-        if (challengeParameter(challenge, 'error') === undefined) return response
+      const challenge = sent.challenge ?? (await challengeOf(response))
+      const error = challengeParameter(challenge, 'error')
+      if (error === 'insufficient_scope' || error === 'insufficient_user_authentication') {
         const union = new Set(`${tokens?.scope ?? ''} ${requestedScope ?? ''}`.split(' '))
         union.delete('')
         const held = union.size === 0 ? scopeFor(undefined) : [...union].join(' ')
@@ -568,10 +564,21 @@ export function createMcpFetch(options: McpAuthOptions): McpFetch {
         })
         await response.body?.cancel()
         session ??= await discover(challenge)
-        tokens = await authorize(challenge, { ...stepUp.parameters })
+        const parameters = { ...stepUp.parameters }
+        if (stepUp.acrValues !== undefined || stepUp.maxAge !== undefined) {
+          const scope = new Set((parameters.scope ?? '').split(' ').filter(Boolean))
+          parameters.scope = [...scope.add('openid')].join(' ')
+        }
+        tokens = await authorize(challenge, parameters)
         continue
       }
-      if (response.ok) stepUp = undefined
+      if (response.status === 401 && !authorized) {
+        await response.body?.cancel()
+        await store.delete(key())
+        tokens = await authorize(challenge)
+        authorized = true
+        continue
+      }
       return response
     }
   }

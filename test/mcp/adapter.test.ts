@@ -154,6 +154,48 @@ describe('createMcpFetch()', () => {
     assert.equal(as.received(ROUTES.token)[0]!.form.get('client_id'), CIMD.href)
   })
 
+  for (const [acr, outcome] of [
+    ['urn:mfa', 'accepts'],
+    ['urn:pwd', 'refuses'],
+  ] as const) {
+    it(`answers 401 insufficient_user_authentication with acr_values and max_age, and ${outcome} an ID Token with acr ${acr}`, async () => {
+      let issued = 0
+      as.on(ROUTES.token, async (_, server) => {
+        issued += 1
+        if (issued === 1) return reply.json({ access_token: 'at-1', token_type: 'bearer' })
+        const idToken = await server.idToken({
+          aud: 'mcp-client',
+          acr,
+          auth_time: Math.floor(Date.now() / 1000),
+        })
+        return reply.json({ access_token: 'at-2', token_type: 'bearer', id_token: idToken })
+      })
+      as.on(ROUTES.resource, (request) => {
+        const authorization = request.headers.get('authorization')
+        if (authorization === 'Bearer at-2') return reply.json({ ok: true })
+        const error =
+          authorization === 'Bearer at-1'
+            ? 'error="insufficient_user_authentication", acr_values="urn:mfa", max_age="60", '
+            : ''
+        return reply.text('', 'text/plain', 401, {
+          'www-authenticate': `Bearer ${error}resource_metadata="${as.url(PRM)}"`,
+        })
+      })
+      const call = mcpFetch()(as.url(ROUTES.resource))
+      if (outcome === 'accepts') {
+        assert.equal((await call).status, 200)
+      } else {
+        const err = await rejects(call, 'ClientError', 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
+        assert.match(err.message, /"acr"/)
+      }
+      const stepUp = authorizations[1]!.searchParams
+      assert.equal(stepUp.get('acr_values'), 'urn:mfa')
+      assert.equal(stepUp.get('max_age'), '60')
+      assert.deepEqual(stepUp.get('scope')?.split(' '), ['openid'])
+      assert.equal(as.count(ROUTES.token), 2)
+    })
+  }
+
   it('rejects options without authorize for the code grant with a TypeError', () => {
     assert.throws(
       () => createMcpFetch({ clientId: 'x' }),
