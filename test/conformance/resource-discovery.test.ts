@@ -7,7 +7,8 @@ import { after, before, beforeEach, describe, it } from 'node:test'
 
 import * as client from 'openid-rp'
 
-import { HostileServer, reply, ROUTES } from '../support/hostile.ts'
+import { HostileServer, rejects as rejectsWith, reply, ROUTES } from '../support/hostile.ts'
+import type { Client } from '../support/implementations.ts'
 
 const PRM = '/.well-known/oauth-protected-resource'
 const RFC8414 = '/.well-known/oauth-authorization-server'
@@ -30,13 +31,9 @@ function prm(resource: string, extra: Record<string, unknown> = {}) {
 const tls: client.CustomFetch = (url, options) =>
   fetch(url.replace('https://resource.test', as.issuer), options as RequestInit)
 
-async function rejects(promise: Promise<unknown>, name: string, code: string) {
-  let caught: (Error & { code?: string }) | undefined
-  await assert.rejects(promise, (err: Error & { code?: string }) => ((caught = err), true))
-  assert.equal(caught?.name, name, caught?.message)
-  assert.equal(caught?.code, code, caught?.message)
-  return caught!
-}
+/** `rejects` of the hostile suite, for openid-rp only. */
+const rejects = (promise: Promise<unknown>, name: 'ClientError' | 'TypeError', code: string) =>
+  rejectsWith(client as unknown as Client, promise, name, code)
 
 async function challenge(header: string): Promise<client.WWWAuthenticateChallengeError> {
   as.on(ROUTES.resource, () => reply.text('', 'text/plain', 401, { 'www-authenticate': header }))

@@ -7,7 +7,17 @@ import { after, before, beforeEach, describe, it } from 'node:test'
 
 import { createMcpFetch, type McpAuthOptions } from 'openid-rp/mcp'
 
-import { callback, HostileServer, REDIRECT_URI, reply, ROUTES } from '../support/hostile.ts'
+import * as client from 'openid-rp'
+
+import {
+  callback,
+  HostileServer,
+  REDIRECT_URI,
+  rejects as rejectsWith,
+  reply,
+  ROUTES,
+} from '../support/hostile.ts'
+import type { Client } from '../support/implementations.ts'
 
 const PRM = `/.well-known/oauth-protected-resource${ROUTES.resource}`
 const CIMD = new URL('https://app.example.com/client.json')
@@ -50,13 +60,9 @@ function mcpFetch(options: Partial<McpAuthOptions> = {}) {
   })
 }
 
-async function rejects(promise: Promise<unknown>, name: string, code: string) {
-  let caught: (Error & { code?: string }) | undefined
-  await assert.rejects(promise, (err: Error & { code?: string }) => ((caught = err), true))
-  assert.equal(caught?.name, name, caught?.message)
-  assert.equal(caught?.code, code, caught?.message)
-  return caught!
-}
+/** `rejects` of the hostile suite, for openid-rp only. */
+const rejects = (promise: Promise<unknown>, name: 'ClientError' | 'TypeError', code: string) =>
+  rejectsWith(client as unknown as Client, promise, name, code)
 
 describe('createMcpFetch()', () => {
   it('authorizes with PKCE S256, state and resource, then repeats the request', async () => {
