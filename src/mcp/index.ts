@@ -284,17 +284,32 @@ export function createMcpFetch(options: McpAuthOptions): McpFetch {
   function finish(config: client.Configuration, metadata?: client.ProtectedResourceMetadata) {
     config[client.customFetch] = transport
     if (options.timeout !== undefined) config.timeout = options.timeout
-    const server = config.serverMetadata()
-    const resourceConfig = new client.Configuration(server, config.clientMetadata().client_id)
-    resourceConfig[client.customFetch] = transport
-    resourceConfig.timeout = 0
-    for (const extension of execute) extension(resourceConfig)
-    const next: Session = { config, resourceConfig, protectedResource: metadata }
+    const next: Session = {
+      config,
+      resourceConfig: resourceConfiguration(config),
+      protectedResource: metadata,
+    }
     if (options.DPoP !== undefined) {
       next.asDPoP = client.getDPoPHandle(config, options.DPoP)
-      next.rsDPoP = client.getDPoPHandle(resourceConfig, options.DPoP)
+      next.rsDPoP = client.getDPoPHandle(next.resourceConfig, options.DPoP)
     }
     return next
+  }
+
+  /**
+   * The Configuration of resource requests: no timeout (an SSE stream stays open as long as the
+   * transport wants) but the caller's `signal`, which `fetchProtectedResource` has no option for.
+   */
+  function resourceConfiguration(config: client.Configuration, signal?: AbortSignal) {
+    const resourceConfig = new client.Configuration(
+      config.serverMetadata(),
+      config.clientMetadata().client_id,
+    )
+    resourceConfig[client.customFetch] =
+      signal === undefined ? transport : (url, init) => transport(url, { ...init, signal })
+    resourceConfig.timeout = 0
+    for (const extension of execute) extension(resourceConfig)
+    return resourceConfig
   }
 
   async function discover(challenge?: client.WWWAuthenticateChallengeError): Promise<Session> {
@@ -519,7 +534,7 @@ export function createMcpFetch(options: McpAuthOptions): McpFetch {
     }
     try {
       const response = await client.fetchProtectedResource(
-        session.resourceConfig,
+        init?.signal ? resourceConfiguration(session.config, init.signal) : session.resourceConfig,
         tokens.access_token,
         url,
         init?.method ?? 'GET',

@@ -11,6 +11,7 @@ import * as client from 'openid-rp'
 
 import {
   callback,
+  HANG,
   HostileServer,
   REDIRECT_URI,
   rejects as rejectsWith,
@@ -201,6 +202,17 @@ describe('createMcpFetch()', () => {
       assert.equal(as.count(ROUTES.token), 2)
     })
   }
+
+  it("passes the caller's signal to resource requests (an aborted one rejects with OAUTH_ABORT)", async () => {
+    const fetchWithAuth = mcpFetch()
+    assert.equal((await fetchWithAuth(as.url(ROUTES.resource))).status, 200)
+    as.on(ROUTES.resource, () => HANG)
+    const controller = new AbortController()
+    const pending = fetchWithAuth(as.url(ROUTES.resource), { signal: controller.signal })
+    while (as.count(ROUTES.resource) < 3) await new Promise((resolve) => setTimeout(resolve, 10))
+    controller.abort()
+    await rejects(pending, 'ClientError', 'OAUTH_ABORT')
+  })
 
   it('rejects options without authorize for the code grant with a TypeError', () => {
     assert.throws(
