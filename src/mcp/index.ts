@@ -25,9 +25,13 @@ export type McpFetch = (url: string | URL, init?: RequestInit) => Promise<Respon
  * ```
  */
 export interface McpTokens {
+  /** The access token sent to the MCP server. */
   access_token: string
+  /** `bearer`, or `dpop` for a DPoP-bound token. */
   token_type: string
+  /** The refresh token, when the server issued one. */
   refresh_token?: string
+  /** The scope granted (or, when the server did not say, the scope asked for). */
   scope?: string
   /** Expiry in seconds since the epoch, from `expires_in`. */
   expires_at?: number
@@ -48,8 +52,11 @@ export interface McpTokens {
  * ```
  */
 export interface McpTokenStore {
+  /** The tokens kept for `key` (the resource identifier), if any. */
   get(key: string): McpTokens | undefined | Promise<McpTokens | undefined>
+  /** Keeps `tokens` for `key`, replacing what was there. */
   set(key: string, tokens: McpTokens): void | Promise<void>
+  /** Forgets the tokens of `key` (after a 401 or a refused refresh). */
   delete(key: string): void | Promise<void>
 }
 
