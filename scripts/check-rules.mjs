@@ -9,6 +9,8 @@
 //   - package.json depends on exactly `oauth4webapi` and `jose`; its only peer is the optional
 //     `oidc-provider` that `openid-rp demo` loads (OPTIONAL_PEERS).
 // src/passport and src/cli are node-only and not checked here. Plain Node, no dependencies.
+// src/mcp is an adapter entry: checked like the core (any runtime), but it imports the library by
+// its public name (`openid-rp`) only, never a src/ file (ADAPTERS).
 
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join, posix, relative, sep } from 'node:path'
@@ -18,6 +20,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 /** Directories under src/ that may use Node.js APIs; they import the public entry only. */
 const NODE_ONLY = ['src/passport', 'src/cli']
+
+/** Adapter entries (web-platform code on top of the public entry) and the extra names they import. */
+const ADAPTERS = { 'src/mcp': ['openid-rp'] }
 
 /** The only runtime dependencies, and the only bare specifiers src/ may import. */
 const DEPENDENCIES = ['jose', 'oauth4webapi']
@@ -29,6 +34,8 @@ const DEPENDENCIES = ['jose', 'oauth4webapi']
 const OPTIONAL_PEERS = {
   'oidc-provider':
     'the embedded provider of `openid-rp demo` (src/cli), loaded with import() only there; the library never needs it',
+  '@modelcontextprotocol/sdk':
+    'the MCP SDK whose transport `openid-rp/mcp` (src/mcp) plugs into through its `fetch` option; nothing imports it',
 }
 
 /**
@@ -214,6 +221,7 @@ function checkFile(file) {
   const source = readFileSync(join(root, file), 'utf8')
   const { code, bare } = strip(source)
   const kind = kindOf(file)
+  const adapter = Object.keys(ADAPTERS).find((dir) => file.startsWith(`${dir}/`))
 
   for (const { specifier, line } of importsOf(code)) {
     if (specifier.startsWith('node:')) {
@@ -226,7 +234,7 @@ function checkFile(file) {
       continue
     }
     if (!specifier.startsWith('.')) {
-      if (!isDependency(specifier)) {
+      if (!isDependency(specifier) && !(adapter && ADAPTERS[adapter].includes(specifier))) {
         report(
           file,
           line,
@@ -239,6 +247,15 @@ function checkFile(file) {
     const target = posix.normalize(posix.join(posix.dirname(file), specifier))
     if (!target.startsWith('src/')) {
       report(file, line, `imports '${specifier}', which is outside src/`, `${file} -> ${target}`)
+      continue
+    }
+    if (adapter && !target.startsWith(`${adapter}/`)) {
+      report(
+        file,
+        line,
+        `imports '${specifier}': ${adapter} reaches the library only through 'openid-rp'`,
+        `${file} -> ${target}`,
+      )
       continue
     }
     if (NODE_ONLY.some((dir) => target === dir || target.startsWith(`${dir}/`))) {

@@ -15,6 +15,16 @@ export {
 } from './registration.ts'
 export type { CustomFetch, CustomFetchOptions, FetchBody } from './core/state.ts'
 
+// Resource-first discovery and step-up
+export {
+  discoverProtectedResource,
+  getProtectedResourceMetadata,
+  type ProtectedResourceDiscoveryOptions,
+  type ProtectedResourceMetadata,
+} from './resource-discovery.ts'
+export { clientIdMetadataDocument } from './client-id-metadata-document.ts'
+export { type StepUp, stepUpAuthorization, type StepUpOptions, verifyStepUp } from './step-up.ts'
+
 // Client authentication
 export {
   ClientSecretBasic,

@@ -1,9 +1,7 @@
-import * as oauth from 'oauth4webapi'
-
 import {
   type ClientAuth,
   type ClientMetadata,
-  Configuration,
+  type Configuration,
   ownServerMetadata,
 } from './core/configuration.ts'
 import {
@@ -11,8 +9,7 @@ import {
   type DiscoveryRequestOptions,
   fetchServerMetadata,
 } from './core/discovery-request.ts'
-import { DEFAULT_TIMEOUT, perform, transport } from './core/http.ts'
-import { allowInsecureRequests } from './core/insecure.ts'
+import { registerClient } from './core/registration-request.ts'
 import type { DPoPOptions } from './core/token-response.ts'
 
 /**
@@ -53,29 +50,6 @@ export async function dynamicClientRegistration(
   options?: DynamicClientRegistrationRequestOptions,
 ): Promise<Configuration> {
   const as = ownServerMetadata(await fetchServerMetadata(server, options))
-  const settings = {
-    fetch: options?.[oauth.customFetch],
-    tlsOnly: options?.execute?.includes(allowInsecureRequests) !== true,
-    timeout: options?.timeout ?? DEFAULT_TIMEOUT,
-  }
-  const registered = await perform(settings, options?.DPoP, async (deadline) =>
-    oauth.processDynamicClientRegistrationResponse(
-      await oauth.dynamicClientRegistrationRequest(as, metadata, {
-        ...transport(settings, deadline),
-        DPoP: options?.DPoP,
-        initialAccessToken: options?.initialAccessToken,
-      }),
-    ),
-  )
-  const config = new Configuration(
-    as,
-    registered.client_id,
-    {
-      ...registered,
-      [oauth.clockSkew]: metadata[oauth.clockSkew],
-      [oauth.clockTolerance]: metadata[oauth.clockTolerance],
-    },
-    clientAuthentication,
-  )
+  const config = await registerClient(as, metadata, clientAuthentication, options)
   return applyOptions(config, options)
 }

@@ -8,11 +8,13 @@ import type { AddressInfo } from 'node:net'
 import * as jose from 'jose'
 import * as client from 'openid-rp'
 import { clientAuthentication } from './credentials.ts'
-import { discoverClient } from './inspect.ts'
+import { discoverClient, discoveryOptions } from './inspect.ts'
 import { redactUrl, tokenSummary } from './transcript.ts'
 
 export interface LoginOptions {
-  issuer: URL
+  /** The issuer; without it, `resource` names the protected resource to start from. */
+  issuer: URL | undefined
+  resource?: URL
   clientId: string
   values: Record<string, unknown>
   /** Where the URL to open and other progress for the user goes. */
@@ -30,7 +32,15 @@ export async function runLogin(options: LoginOptions): Promise<Record<string, un
   if (values.jar === true && method !== 'private_key_jwt') {
     throw new LoginUsageError('--jar signs the request object with --private-key <jwk file>')
   }
-  const config = await discoverClient(options.issuer, options.clientId, auth)
+  const config =
+    options.issuer === undefined
+      ? await client.discoverProtectedResource(options.resource!, {
+          clientId: options.clientId,
+          clientAuthentication: auth,
+          ...discoveryOptions(options.resource!),
+        })
+      : await discoverClient(options.issuer, options.clientId, auth)
+  const resourceScopes = client.getProtectedResourceMetadata(config)?.scopes_supported
   if (values.jarm === true) client.useJwtResponseMode(config)
   const DPoP =
     values.dpop === true
@@ -45,13 +55,18 @@ export async function runLogin(options: LoginOptions): Promise<Record<string, un
     const expectedNonce = client.randomNonce()
     const parameters: Record<string, string> = {
       redirect_uri: redirectUri,
-      scope: typeof values.scope === 'string' ? values.scope : 'openid',
+      scope:
+        typeof values.scope === 'string'
+          ? values.scope
+          : ['openid', ...(resourceScopes ?? [])].join(' '),
       code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
       code_challenge_method: 'S256',
       state: expectedState,
       nonce: expectedNonce,
     }
-    if (typeof values.resource === 'string') parameters.resource = values.resource
+    if (typeof values.resource === 'string' && options.issuer !== undefined) {
+      parameters.resource = values.resource
+    }
 
     let url: URL
     if (values.jar === true) {
@@ -81,6 +96,12 @@ export async function runLogin(options: LoginOptions): Promise<Record<string, un
       DPoP ? { DPoP } : undefined,
     )
     return {
+      ...(options.issuer === undefined
+        ? {
+            issuer: config.serverMetadata().issuer,
+            resource: client.getProtectedResourceMetadata(config)?.resource,
+          }
+        : {}),
       client_auth: method,
       redirect_uri: redirectUri,
       callback: redactUrl(callback),

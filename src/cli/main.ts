@@ -31,6 +31,7 @@ Options for login and token:
   --login-hint <hint> [--binding-message <m>]   (ciba)
   --poll-interval <seconds>         when the server sends no interval (device, ciba; default 5)
   login only: --par --jar (signs with --private-key) --jarm --redirect-port <n>
+              --resource <url> without --issuer: find the issuer from the resource (RFC 9728)
               --no-browser (print the URL only) --timeout <seconds> (default 300)`
 
 class UsageError extends Error {}
@@ -117,7 +118,13 @@ async function login(args: string[]): Promise<number> {
     'no-browser': { type: 'boolean', default: false },
     timeout: { type: 'string' },
   })
-  const { issuer, clientId } = requireClient('login', values)
+  const fromResource = values.issuer === undefined && values.resource !== undefined
+  if (fromResource && !URL.canParse(values.resource!)) {
+    throw new UsageError('--resource must be a URL')
+  }
+  const { issuer, clientId } = fromResource
+    ? { issuer: undefined, clientId: requireClientId('login', values) }
+    : requireClient('login', values)
   const port = values['redirect-port']
   if (port !== undefined && !/^\d{1,5}$/.test(port)) {
     throw new UsageError('--redirect-port must be a port number')
@@ -129,6 +136,7 @@ async function login(args: string[]): Promise<number> {
   return runClientCommand('login', values.json, LoginUsageError, (progress) =>
     runLogin({
       issuer,
+      resource: fromResource ? new URL(values.resource!) : undefined,
       clientId,
       values: { ...values, browser: values.browser && !values['no-browser'] },
       progress,
@@ -143,8 +151,12 @@ function requireClient(
   if (values.issuer === undefined || !URL.canParse(values.issuer)) {
     throw new UsageError(`${command} needs --issuer <url>`)
   }
+  return { issuer: new URL(values.issuer), clientId: requireClientId(command, values) }
+}
+
+function requireClientId(command: string, values: { 'client-id'?: string }): string {
   if (values['client-id'] === undefined) throw new UsageError(`${command} needs --client-id <id>`)
-  return { issuer: new URL(values.issuer), clientId: values['client-id'] }
+  return values['client-id']
 }
 
 async function token(args: string[]): Promise<number> {

@@ -3,8 +3,9 @@ import { serverEndpoint } from './request.ts'
 import type { State } from './state.ts'
 
 /**
- * @internal The authorization request parameters: `client_id`, and unless the request is by
- * reference, the `response_type` and `response_mode` the Configuration's features require.
+ * @internal The authorization request parameters: `client_id`, the Configuration's default
+ * `resource`, and unless the request is by reference, the `response_type` and `response_mode`
+ * the Configuration's features require.
  */
 export function authorizationParameters(
   state: State,
@@ -12,6 +13,9 @@ export function authorizationParameters(
 ): URLSearchParams {
   const params = new URLSearchParams(parameters)
   if (!params.has('client_id')) params.set('client_id', state.c.client_id)
+  if (state.resource !== undefined && !params.has('request_uri') && !params.has('resource')) {
+    params.set('resource', state.resource)
+  }
   if (!params.has('request_uri') && !params.has('request')) {
     if (!params.has('response_type')) params.set('response_type', state.responseType ?? 'code')
     if (state.responseType === 'id_token' && !params.has('nonce')) {

