@@ -57,6 +57,7 @@ export {
 // Authorization requests
 export { buildAuthorizationUrl, buildEndSessionUrl } from './authorization-url.ts'
 export { buildAuthorizationUrlWithJAR, clientSecretSigningKey } from './jar.ts'
+export type { HmacAlgorithm } from './jar.ts'
 export { buildAuthorizationUrlWithPAR } from './par.ts'
 
 // Grants

@@ -21,8 +21,13 @@ async function encryptRequestObject(state: State, requestObject: string): Promis
   return state.encryptRequestObject(state, requestObject)
 }
 
-const hmacAlgorithms = { 'SHA-256': 'HS256', 'SHA-384': 'HS384', 'SHA-512': 'HS512' } as const
-type HmacAlgorithm = (typeof hmacAlgorithms)[keyof typeof hmacAlgorithms]
+const hmacAlgorithms: Record<string, HmacAlgorithm> = {
+  'SHA-256': 'HS256',
+  'SHA-384': 'HS384',
+  'SHA-512': 'HS512',
+}
+/** The JWS algorithms of request objects signed with the client secret. */
+export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512'
 
 const keyOf = (signingKey: oauth.CryptoKey | oauth.PrivateKey) =>
   'algorithm' in signingKey ? { key: signingKey, kid: undefined } : signingKey
