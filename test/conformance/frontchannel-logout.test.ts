@@ -25,7 +25,7 @@ if (impl) {
 
     const url = (query: Record<string, string>) =>
       new URL(`https://rp.example.com/fc-logout?${new URLSearchParams(query)}`)
-    const configure = (metadata: Record<string, unknown> = {}) =>
+    const configure = (metadata: Record<string, boolean> = {}) =>
       as.configure(client, { client: metadata }) as Promise<Configuration>
 
     it('validateFrontchannelLogout() returns iss and sid of a request from the issuer', async () => {
