@@ -19,6 +19,7 @@ import { Strategy } from 'openid-rp/passport'
 import { closeProvider, secret } from '../support/e2e.ts'
 import { CookieJar, login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
+import * as example from '../../examples/passport-express.ts'
 
 const variants = {
   sid: { clientId: 'bcl-sid', sessionRequired: true },
@@ -30,6 +31,10 @@ let op: TestProvider
 let rp: http.Server
 let rpOrigin: string
 let app: express.Express | undefined
+let exampleServer: http.Server
+let exampleOrigin: string
+let exampleApp: express.Express | undefined
+const exampleClient = 'bcl-example'
 const delivered: Array<{ clientId: string; ok: boolean; error?: string }> = []
 const refused: client.ClientError[] = []
 
@@ -40,6 +45,12 @@ before(async () => {
   })
   await new Promise<void>((resolve) => rp.listen(0, '127.0.0.1', resolve))
   rpOrigin = `http://127.0.0.1:${(rp.address() as AddressInfo).port}`
+  exampleServer = http.createServer((req, res) => {
+    if (exampleApp) exampleApp(req, res)
+    else res.writeHead(503).end()
+  })
+  await new Promise<void>((resolve) => exampleServer.listen(0, '127.0.0.1', resolve))
+  exampleOrigin = `http://127.0.0.1:${(exampleServer.address() as AddressInfo).port}`
   op = await createProvider({
     features: { backchannelLogout: true },
     // The provider's outgoing requests refuse special-use addresses (SSRF protection); the RP
@@ -48,16 +59,28 @@ before(async () => {
       fetch: (url: string | URL | Request, options?: RequestInit) =>
         fetch(url, { ...options, dispatcher: undefined } as RequestInit),
     },
-    clients: Object.entries(variants).map(([name, { clientId, sessionRequired }]) => ({
-      client_id: clientId,
-      client_secret: secret(clientId),
-      redirect_uris: [`${rpOrigin}/cb/${name}`],
-      post_logout_redirect_uris: [`${rpOrigin}/logged-out`],
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      backchannel_logout_uri: `${rpOrigin}/backchannel-logout/${name}`,
-      backchannel_logout_session_required: sessionRequired,
-    })),
+    clients: [
+      ...Object.entries(variants).map(([name, { clientId, sessionRequired }]) => ({
+        client_id: clientId,
+        client_secret: secret(clientId),
+        redirect_uris: [`${rpOrigin}/cb/${name}`],
+        post_logout_redirect_uris: [`${rpOrigin}/logged-out`],
+        grant_types: ['authorization_code'],
+        response_types: ['code' as const],
+        backchannel_logout_uri: `${rpOrigin}/backchannel-logout/${name}`,
+        backchannel_logout_session_required: sessionRequired,
+      })),
+      {
+        client_id: exampleClient,
+        client_secret: secret(exampleClient),
+        redirect_uris: [`${exampleOrigin}/callback`],
+        post_logout_redirect_uris: [`${exampleOrigin}/`],
+        grant_types: ['authorization_code'],
+        response_types: ['code' as const],
+        backchannel_logout_uri: `${exampleOrigin}/backchannel-logout`,
+        backchannel_logout_session_required: true,
+      },
+    ],
   })
   op.provider.on('backchannel.success', (_ctx: unknown, c: { clientId: string }) =>
     delivered.push({ clientId: c.clientId, ok: true }),
@@ -103,7 +126,9 @@ before(async () => {
 
 after(async () => {
   app = undefined
+  exampleApp = undefined
   await new Promise<void>((resolve) => rp.close(() => resolve()))
+  await new Promise<void>((resolve) => exampleServer.close(() => resolve()))
   await closeProvider(op)
 })
 
@@ -213,5 +238,47 @@ describe('openid-rp: back-channel logout from the real oidc-provider to passport
     const get = await fetch(`${rpOrigin}/backchannel-logout/sid`)
     assert.equal(get.status, 404, 'the route is POST only')
     await get.body?.cancel()
+  })
+})
+
+describe('examples/passport-express.ts: back-channel logout', () => {
+  it("the provider's logout token ends the example's passport session; /me is then 401", async () => {
+    delivered.length = 0
+    exampleApp = await example.createApp(op.issuer, {
+      clientId: exampleClient,
+      clientSecret: secret(exampleClient),
+      callbackURL: `${exampleOrigin}/callback`,
+      sessionSecret: 'example-session-secret',
+      allowHttp: true,
+    })
+    const rpJar = new CookieJar()
+    const opJar = new CookieJar()
+    const get = async (path: string) => {
+      const url = new URL(path, exampleOrigin)
+      const cookie = rpJar.header(url)
+      const response = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} })
+      rpJar.store(url, response.headers.getSetCookie())
+      return response
+    }
+    const start = await get('/login')
+    const callback = await login(start.headers.get('location')!, {
+      redirectUri: `${exampleOrigin}/callback`,
+      jar: opJar,
+    })
+    assert.ok(callback instanceof URL)
+    assert.equal((await get(callback.pathname + callback.search)).status, 302)
+    const me = (await (await get('/me')).json()) as { sub: string; sid?: string }
+    assert.equal(me.sub, op.account.sub)
+    assert.equal(typeof me.sid, 'string')
+
+    const end = new URL('session/end', op.issuer)
+    end.searchParams.set('client_id', exampleClient)
+    end.searchParams.set('post_logout_redirect_uri', `${exampleOrigin}/`)
+    assert.ok((await login(end, { jar: opJar })) instanceof URL)
+
+    assert.deepEqual(delivered, [{ clientId: exampleClient, ok: true }])
+    const after = await get('/me')
+    assert.equal(after.status, 401)
+    exampleApp = undefined
   })
 })
