@@ -133,6 +133,7 @@ export {
 } from './logout/front-channel.ts'
 export {
   type LogoutMarker,
+  type LogoutSessionClaims,
   type LogoutStore,
   MemoryLogoutStore,
   MemoryReplayStore,

@@ -160,7 +160,7 @@ export function createApp(options: HonoExampleOptions) {
   app.get('/me', async (c) => {
     const cookie = await getSignedCookie(c, options.cookieSecret, sessionCookie)
     if (!cookie) return c.json({ error: 'not logged in' }, 401)
-    const session = JSON.parse(cookie) as Parameters<KvLogoutStore['isLoggedOut']>[0]
+    const session = JSON.parse(cookie) as client.LogoutSessionClaims
     if (await logouts.isLoggedOut(session)) {
       deleteCookie(c, sessionCookie, { path: '/', secure })
       return c.json({ error: 'logged out by the provider' }, 401)

@@ -34,7 +34,7 @@ export class KvLogoutStore implements client.LogoutStore {
     await this.#kv.put(key, JSON.stringify(value), { expirationTtl: Math.max(60, ttl) })
   }
 
-  async isLoggedOut(claims: Parameters<client.LogoutStore['isLoggedOut']>[0]): Promise<boolean> {
+  async isLoggedOut(claims: client.LogoutSessionClaims): Promise<boolean> {
     const began = Math.max(claims.iat ?? 0, claims.auth_time ?? 0) * 1000
     const keys = [
       claims.sid === undefined ? undefined : keyOf(claims.iss, 'sid', claims.sid),

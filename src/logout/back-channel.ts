@@ -31,13 +31,18 @@ export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backcha
  * @see [OpenID Connect Back-Channel Logout 1.0 §2.4](https://openid.net/specs/openid-connect-backchannel-1_0.html#LogoutToken)
  */
 export interface LogoutTokenClaims {
+  /** The issuer. */
   readonly iss: string
+  /** The audience, including this client's `client_id`. */
   readonly aud: string | string[]
+  /** When the token was issued (epoch seconds). */
   readonly iat: number
   /** Absent only when {@link LogoutTokenValidationOptions.allowMissingExp} let it through. */
   readonly exp?: number
+  /** The token's unique ID, recorded against replays. */
   readonly jti: string
-  readonly events: { readonly [BACKCHANNEL_LOGOUT_EVENT]: oauth.JsonObject } & oauth.JsonObject
+  /** The events; its back-channel logout member is an object. */
+  readonly events: oauth.JsonObject
   /** The user whose sessions ended; with no `sid`, every session of that user. */
   readonly sub?: string
   /** The session that ended. */

@@ -15,9 +15,35 @@ import { argumentError } from '../core/errors.ts'
  * @see [OpenID Connect Back-Channel Logout 1.0 §2.4](https://openid.net/specs/openid-connect-backchannel-1_0.html#LogoutToken)
  */
 export interface LogoutMarker {
+  /** The issuer of the logout token. */
   iss: string
+  /** The session that ended. */
   sid?: string
+  /** The user; without `sid`, every session of this user ended. */
   sub?: string
+}
+
+/**
+ * The ID Token claims of a relying-party session that a logout is matched against.
+ *
+ * @example
+ * ```ts
+ * const { iss, sid, sub, iat, auth_time } = tokens.claims()!
+ * const session: client.LogoutSessionClaims = { iss, sid: sid as string, sub, iat, auth_time }
+ * ```
+ * @see [OpenID Connect Back-Channel Logout 1.0 §2.7](https://openid.net/specs/openid-connect-backchannel-1_0.html#BCActions)
+ */
+export interface LogoutSessionClaims {
+  /** The issuer of the session's ID Token. */
+  iss: string
+  /** The provider's session ID (the ID Token's `sid`). */
+  sid?: string
+  /** The user. */
+  sub?: string
+  /** When the ID Token was issued (epoch seconds). */
+  iat?: number
+  /** When the user authenticated (epoch seconds). */
+  auth_time?: number
 }
 
 /**
@@ -40,13 +66,7 @@ export interface LogoutStore {
    * a sub-only marker) and was recorded after the session began (the claims' `iat`/`auth_time`),
    * so an old logout never ends a new session.
    */
-  isLoggedOut(claims: {
-    iss: string
-    sid?: string
-    sub?: string
-    iat?: number
-    auth_time?: number
-  }): Promise<boolean>
+  isLoggedOut(claims: LogoutSessionClaims): Promise<boolean>
   /** Forgets markers for these claims (on a fresh login). */
   clear(claims: { iss: string; sid?: string; sub?: string }): Promise<void>
 }
@@ -200,13 +220,7 @@ export class MemoryLogoutStore implements LogoutStore {
     this.#markers.set(key, { recordedAt: now, expiresAt: now + ttl * 1000 }, now)
   }
 
-  async isLoggedOut(claims: {
-    iss: string
-    sid?: string
-    sub?: string
-    iat?: number
-    auth_time?: number
-  }): Promise<boolean> {
+  async isLoggedOut(claims: LogoutSessionClaims): Promise<boolean> {
     checkString(claims?.iss, 'claims.iss')
     const now = Date.now()
     const began = sessionStart(claims)

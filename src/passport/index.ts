@@ -317,7 +317,7 @@ export interface LogoutMiddlewareOptions {
  * const claims: SessionClaims = { iss: idt.iss, sid: idt.sid, sub: idt.sub, iat: idt.iat }
  * ```
  */
-export type SessionClaims = Parameters<client.LogoutStore['isLoggedOut']>[0]
+export type SessionClaims = client.LogoutSessionClaims
 
 const DEFAULT_LOGOUT_TTL = 30 * 24 * 3600
 
