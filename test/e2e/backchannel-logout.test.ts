@@ -16,7 +16,7 @@ import { Passport } from 'passport'
 import * as client from 'openid-rp'
 import { Strategy } from 'openid-rp/passport'
 
-import { closeProvider, secret } from '../support/e2e.ts'
+import { closeProvider, loopbackFetch, secret } from '../support/e2e.ts'
 import { CookieJar, login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
 import * as example from '../../examples/passport-express.ts'
@@ -53,12 +53,7 @@ before(async () => {
   exampleOrigin = `http://127.0.0.1:${(exampleServer.address() as AddressInfo).port}`
   op = await createProvider({
     features: { backchannelLogout: true },
-    // The provider's outgoing requests refuse special-use addresses (SSRF protection); the RP
-    // here is on 127.0.0.1, so its back-channel requests go out without that dispatcher.
-    configuration: {
-      fetch: (url: string | URL | Request, options?: RequestInit) =>
-        fetch(url, { ...options, dispatcher: undefined } as RequestInit),
-    },
+    configuration: { fetch: loopbackFetch },
     clients: [
       ...Object.entries(variants).map(([name, { clientId, sessionRequired }]) => ({
         client_id: clientId,

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
 import { CookieJar, login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
-import { secret } from '../support/e2e.ts'
+import { loopbackFetch, secret } from '../support/e2e.ts'
 import { jwksKey } from '../../examples/hono/app.ts'
 import { memoryKv, startNode } from '../../examples/hono/node.ts'
 
@@ -53,12 +53,7 @@ before(async () => {
   }
   op = await createProvider({
     features: { backchannelLogout: true },
-    // The provider refuses outgoing requests to special-use addresses (SSRF protection); the
-    // apps here listen on 127.0.0.1, so its back-channel requests go out without that dispatcher.
-    configuration: {
-      fetch: (url: string | URL | Request, options?: RequestInit) =>
-        fetch(url, { ...options, dispatcher: undefined } as RequestInit),
-    },
+    configuration: { fetch: loopbackFetch },
     clients: [
       ...logoutClients.map((id, index) => {
         const origin = `http://127.0.0.1:${ports.logout[index]}`

@@ -23,7 +23,7 @@ import * as jose from 'jose'
 import { CookieJar, login } from '../support/login.ts'
 import type { ClientMetadata } from 'oidc-provider'
 import { createProvider, startResourceServer, withCors } from '../support/provider.ts'
-import { enabledJWA, redirectUri, secret } from '../support/e2e.ts'
+import { enabledJWA, loopbackFetch, redirectUri, secret } from '../support/e2e.ts'
 import { parseSummary, scenarioNames } from './scenarios.mjs'
 import { newestNode } from '../support/newest-node.ts'
 
@@ -177,9 +177,8 @@ async function startEnvironment(work: string) {
       enabledJWA,
       // the browser page calls the token, PAR and userinfo endpoints from its own origin
       clientBasedCORS: () => true,
-      // outgoing requests refuse special-use addresses (SSRF protection); the receiver is local
-      fetch: (url: string | URL | Request, options?: RequestInit) =>
-        fetch(url, { ...options, dispatcher: undefined } as RequestInit),
+      // back-channel logout deliveries go to the receiver on 127.0.0.1
+      fetch: loopbackFetch,
     },
     clients: [
       { ...baseClient, client_id: 'rt-confidential', client_secret: secret('rt-confidential') },
