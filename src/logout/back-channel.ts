@@ -429,6 +429,18 @@ function replayStoreOf(
 }
 
 /**
+ * The cause of an oauth4webapi refusal without the signed bytes it carries (a failed signature
+ * keeps the token's header and payload as `data`, and its `signature`).
+ */
+function withoutTokenBytes(cause: unknown): unknown {
+  if (typeof cause !== 'object' || cause === null || !('data' in cause || 'signature' in cause)) {
+    return cause
+  }
+  const { data: _data, signature: _signature, ...rest } = cause as Record<string, unknown>
+  return rest
+}
+
+/**
  * Validates a back-channel logout token and returns its claims: the signature against the
  * issuer's JWKS (with the ID Token's algorithm and key selection; `none` is refused), decryption
  * when the client registered ID Token encryption, `iss`, `aud`, `iat` (at most `maxAge` old),
@@ -491,7 +503,7 @@ export async function validateLogoutToken(
     if (normalized instanceof ClientError && !normalized.message.startsWith('logout token')) {
       throw new ClientError(`logout token: ${normalized.message}`, {
         code: normalized.code,
-        cause: normalized.cause,
+        cause: withoutTokenBytes(normalized.cause),
       })
     }
     throw normalized

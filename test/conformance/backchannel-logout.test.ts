@@ -430,15 +430,18 @@ if (impl) {
     })
 
     describe('keys and encryption', () => {
-      it('validateLogoutToken() refuses a token signed by another issuer with the same kid', async () => {
+      it('validateLogoutToken() refuses a token signed by another issuer with the same kid, keeping its bytes out of the cause', async () => {
         const config = await configure()
         const other = await signingKey('RS256', 'rsa-1')
-        await refused(
+        const err = await refused(
           config,
           await sign(as.logoutTokenClaims(), other, { typ: 'logout+jwt' }),
           'OAUTH_INVALID_RESPONSE',
           /signature verification failed/,
         )
+        assert.equal(typeof err.cause, 'object')
+        assert.ok(!('data' in (err.cause as object)), 'no signed bytes in the cause')
+        assert.ok(!('signature' in (err.cause as object)), 'no signature in the cause')
       })
 
       it('validateLogoutToken() refuses a token signed with a key the issuer does not publish', async () => {
