@@ -37,6 +37,9 @@ let exampleApp: express.Express | undefined
 const exampleClient = 'bcl-example'
 const delivered: Array<{ clientId: string; ok: boolean; error?: string }> = []
 const refused: client.ClientError[] = []
+/** The Configuration of the dynamically registered client, and the logouts its route accepted. */
+let registered: client.Configuration | undefined
+const registeredLogouts: client.LogoutTokenClaims[] = []
 
 before(async () => {
   rp = http.createServer((req, res) => {
@@ -52,7 +55,7 @@ before(async () => {
   await new Promise<void>((resolve) => exampleServer.listen(0, '127.0.0.1', resolve))
   exampleOrigin = `http://127.0.0.1:${(exampleServer.address() as AddressInfo).port}`
   op = await createProvider({
-    features: { backchannelLogout: true },
+    features: { backchannelLogout: true, registration: true },
     configuration: { fetch: loopbackFetch },
     clients: [
       ...Object.entries(variants).map(([name, { clientId, sessionRequired }]) => ({
@@ -90,6 +93,28 @@ before(async () => {
   app.use(auth.session())
   auth.serializeUser((user, done) => done(null, user))
   auth.deserializeUser((user: Express.User, done) => done(null, user))
+  app.post('/backchannel-logout/registered', async (req, res) => {
+    const request = new Request(`${rpOrigin}${req.url}`, {
+      method: 'POST',
+      headers: { 'content-type': req.get('content-type') ?? '' },
+      body: await new Promise<string>((resolve) => {
+        let body = ''
+        req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
+        req.on('end', () => resolve(body))
+      }),
+    })
+    let answer: Response
+    try {
+      registeredLogouts.push(await client.validateLogoutToken(registered!, request))
+      answer = client.backchannelLogoutResponse()
+    } catch (error) {
+      answer = client.backchannelLogoutResponse(error)
+    }
+    res
+      .status(answer.status)
+      .set(Object.fromEntries(answer.headers))
+      .end(await answer.text())
+  })
   for (const [name, { clientId }] of Object.entries(variants)) {
     const config = await client.discovery(op.issuer, clientId, secret(clientId), undefined, {
       execute: [client.allowInsecureRequests],
@@ -237,6 +262,49 @@ describe('openid-rp: back-channel logout from the real oidc-provider to passport
     const get = await fetch(`${rpOrigin}/backchannel-logout/sid`)
     assert.equal(get.status, 404, 'the route is POST only')
     await get.body?.cancel()
+  })
+})
+
+describe('openid-rp: a dynamically registered back-channel logout client', () => {
+  it('dynamicClientRegistration() registers backchannel_logout_uri; the provider sends that client a logout token with sid', async () => {
+    registered = await client.dynamicClientRegistration(
+      op.issuer,
+      {
+        redirect_uris: [`${rpOrigin}/cb/registered`],
+        post_logout_redirect_uris: [`${rpOrigin}/logged-out`],
+        response_types: ['code'],
+        grant_types: ['authorization_code'],
+        backchannel_logout_uri: `${rpOrigin}/backchannel-logout/registered`,
+        backchannel_logout_session_required: true,
+      },
+      undefined,
+      { execute: [client.allowInsecureRequests] },
+    )
+    const metadata = registered.clientMetadata()
+    assert.equal(metadata.backchannel_logout_uri, `${rpOrigin}/backchannel-logout/registered`)
+    assert.equal(metadata.backchannel_logout_session_required, true)
+
+    const opJar = new CookieJar()
+    const pkceCodeVerifier = client.randomPKCECodeVerifier()
+    const url = client.buildAuthorizationUrl(registered, {
+      redirect_uri: `${rpOrigin}/cb/registered`,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+      code_challenge_method: 'S256',
+    })
+    const callback = await login(url, { jar: opJar })
+    assert.ok(callback instanceof URL)
+    const tokens = await client.authorizationCodeGrant(registered, callback, { pkceCodeVerifier })
+    const session = tokens.claims()!
+
+    const end = client.buildEndSessionUrl(registered, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: `${rpOrigin}/logged-out`,
+    })
+    assert.ok((await login(end, { jar: opJar })) instanceof URL)
+    assert.equal(registeredLogouts.length, 1, 'the registered client received one logout token')
+    assert.equal(registeredLogouts[0]!.sid, session.sid)
+    assert.equal(registeredLogouts[0]!.sub, session.sub)
   })
 })
 
