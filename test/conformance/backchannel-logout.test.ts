@@ -20,8 +20,10 @@ import {
 import {
   CLIENT_ID,
   type Configuration,
+  HANG,
   HostileServer,
   rejects,
+  ROUTES,
   useHostileServer,
 } from '../support/hostile.ts'
 import { type Client, implementations } from '../support/implementations.ts'
@@ -498,6 +500,41 @@ if (impl) {
         const config = await configure({ decrypt: ['A128GCM'] })
         const jwe = await encrypt(await as.logoutToken(), as.rpKey, 'A256GCM')
         await refused(config, jwe, 'OAUTH_DECRYPTION_FAILED', /"enc" "A256GCM"/)
+      })
+    })
+
+    describe('a slow or dead JWKS endpoint', () => {
+      it('validateLogoutToken() stops at config.timeout with OAUTH_TIMEOUT when jwks_uri hangs', async () => {
+        const config = await configure()
+        config.timeout = 0.3
+        as.on(ROUTES.jwks, () => HANG)
+        await refused(config, await as.logoutToken(), 'OAUTH_TIMEOUT', /timed out/)
+      })
+
+      it('validateLogoutToken() stops with OAUTH_ABORT when its signal aborts the JWKS fetch', async () => {
+        const config = await configure()
+        as.on(ROUTES.jwks, () => HANG)
+        const controller = new AbortController()
+        setTimeout(() => controller.abort(), 50)
+        await refused(config, await as.logoutToken(), 'OAUTH_ABORT', /aborted/, {
+          signal: controller.signal,
+        })
+      })
+
+      it('validateLogoutToken() refuses when jwks_uri answers 500, and the jti stays unused', async () => {
+        const config = await configure()
+        const replayStore = new rp.MemoryReplayStore()
+        as.on(ROUTES.jwks, () => ({ status: 500, body: 'down' }))
+        await refused(
+          config,
+          await as.logoutToken({ jti: 'j-500' }),
+          'OAUTH_RESPONSE_IS_NOT_CONFORM',
+          /./,
+          {
+            replayStore,
+          },
+        )
+        assert.equal(replayStore.size, 0)
       })
     })
 
