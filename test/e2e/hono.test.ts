@@ -228,7 +228,7 @@ async function loginThenLogoutAtProvider(app: URL, id: string) {
 }
 
 describe('examples/hono: back-channel logout with the logout store in KV (openid-rp)', () => {
-  it('on Node: the logout token ends the session; a second instance sharing the KV sees it', async () => {
+  it('on Node: the logout token ends the session, the marker in the KV store', async () => {
     const entries = new Map<string, string>()
     const [id] = logoutClients
     const app = await startNode(
