@@ -225,10 +225,11 @@ async function loginThenLogoutAtProvider(app: URL, id: string) {
   const after = await me()
   assert.equal(after.status, 401, 'the provider ended the session over the back channel')
   assert.deepEqual(await after.json(), { error: 'logged out by the provider' })
+  return session
 }
 
 describe('examples/hono: back-channel logout with the logout store in KV (openid-rp)', () => {
-  it('on Node: the logout token ends the session, the marker in the KV store', async () => {
+  it('on Node: the logout token ends the session; another instance sharing the KV store sees it', async () => {
     const entries = new Map<string, string>()
     const [id] = logoutClients
     const app = await startNode(
@@ -243,10 +244,27 @@ describe('examples/hono: back-channel logout with the logout store in KV (openid
       },
       ports.logout[0],
     )
+    let session: string
     try {
-      await loginThenLogoutAtProvider(app.url, id)
+      session = await loginThenLogoutAtProvider(app.url, id)
     } finally {
       await app.close()
+    }
+    const second = await startNode({
+      issuer: op.issuer,
+      clientId: id,
+      clientSecret: secret(id),
+      redirectUri: `http://127.0.0.1:${ports.logout[0]}/callback`,
+      cookieSecret,
+      kv: memoryKv(entries),
+      allowHttp: true,
+    })
+    try {
+      const me = await fetch(new URL('/me', second.url), { headers: { cookie: session } })
+      assert.equal(me.status, 401, 'another instance sharing the KV store sees the logout')
+      await me.body?.cancel()
+    } finally {
+      await second.close()
     }
     assert.equal(
       [...entries.keys()].filter((key) => key.startsWith('logout:')).length,
@@ -264,7 +282,7 @@ describe('examples/hono: back-channel logout with the logout store in KV (openid
       await withWorkerd(
         ports.logout[1],
         kv.port,
-        (url) => loginThenLogoutAtProvider(url, id),
+        async (url) => void (await loginThenLogoutAtProvider(url, id)),
         id,
         `http://127.0.0.1:${ports.logout[1]}/callback`,
       )
