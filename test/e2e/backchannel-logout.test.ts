@@ -16,9 +16,9 @@ import { Passport } from 'passport'
 import * as client from 'openid-rp'
 import { Strategy } from 'openid-rp/passport'
 
-import { closeProvider, loopbackFetch, secret } from '../support/e2e.ts'
+import { closeProvider, secret } from '../support/e2e.ts'
 import { CookieJar, login } from '../support/login.ts'
-import { createProvider, type TestProvider } from '../support/provider.ts'
+import { createProvider, loopbackFetch, type TestProvider } from '../support/provider.ts'
 import * as example from '../../examples/passport-express.ts'
 
 const variants = {

@@ -22,8 +22,13 @@ import * as esbuild from 'esbuild'
 import * as jose from 'jose'
 import { CookieJar, login } from '../support/login.ts'
 import type { ClientMetadata } from 'oidc-provider'
-import { createProvider, startResourceServer, withCors } from '../support/provider.ts'
-import { enabledJWA, loopbackFetch, redirectUri, secret } from '../support/e2e.ts'
+import {
+  createProvider,
+  loopbackFetch,
+  startResourceServer,
+  withCors,
+} from '../support/provider.ts'
+import { enabledJWA, redirectUri, secret } from '../support/e2e.ts'
 import { parseSummary, scenarioNames } from './scenarios.mjs'
 import { newestNode } from '../support/newest-node.ts'
 

@@ -17,15 +17,6 @@ export type ErrorLike = Error & {
   cause?: unknown
 }
 
-/**
- * The provider's `fetch` for clients on 127.0.0.1: oidc-provider refuses outgoing requests to
- * special-use addresses (its SSRF protection, a dispatcher it passes to `fetch`), which would
- * refuse back-channel logout deliveries to the local relying party.
- */
-export function loopbackFetch(url: string | URL | Request, options?: RequestInit) {
-  return fetch(url, { ...options, dispatcher: undefined } as RequestInit)
-}
-
 /** Closes the provider, then asserts it saw no server errors (an `after` hook of each suite). */
 export async function closeProvider(op: TestProvider): Promise<void> {
   await op.close()
