@@ -232,25 +232,7 @@ describe('examples/hono: back-channel logout with the logout store in KV (openid
   it('on Node: the logout token ends the session; another instance sharing the KV store sees it', async () => {
     const entries = new Map<string, string>()
     const [id] = logoutClients
-    const app = await startNode(
-      {
-        issuer: op.issuer,
-        clientId: id,
-        clientSecret: secret(id),
-        redirectUri: `http://127.0.0.1:${ports.logout[0]}/callback`,
-        cookieSecret,
-        kv: memoryKv(entries),
-        allowHttp: true,
-      },
-      ports.logout[0],
-    )
-    let session: string
-    try {
-      session = await loginThenLogoutAtProvider(app.url, id)
-    } finally {
-      await app.close()
-    }
-    const second = await startNode({
+    const options = {
       issuer: op.issuer,
       clientId: id,
       clientSecret: secret(id),
@@ -258,7 +240,15 @@ describe('examples/hono: back-channel logout with the logout store in KV (openid
       cookieSecret,
       kv: memoryKv(entries),
       allowHttp: true,
-    })
+    }
+    const app = await startNode(options, ports.logout[0])
+    let session: string
+    try {
+      session = await loginThenLogoutAtProvider(app.url, id)
+    } finally {
+      await app.close()
+    }
+    const second = await startNode(options)
     try {
       const me = await fetch(new URL('/me', second.url), { headers: { cookie: session } })
       assert.equal(me.status, 401, 'another instance sharing the KV store sees the logout')
