@@ -1,4 +1,8 @@
-/** Express 5 + express-session + passport: log users in with the openid-rp passport strategy. */
+/**
+ * Express 5 + express-session + passport: log users in with the openid-rp passport strategy, and
+ * log them out when the provider says so (back-channel logout: register
+ * `<origin>/backchannel-logout` as the client's `backchannel_logout_uri`).
+ */
 import express from 'express'
 import session from 'express-session'
 import { Passport } from 'passport'
@@ -25,23 +29,25 @@ export async function createApp(issuer: URL, options: PassportExampleOptions) {
   )
 
   const auth = new Passport()
-  auth.use(
-    'oidc',
-    new Strategy(
-      { config, scope: 'openid email', callbackURL: options.callbackURL },
-      (tokens, verified) => {
-        const claims = tokens.claims()
-        if (!claims) return verified(null, false, { message: 'no ID Token' })
-        verified(null, { sub: claims.sub, email: claims.email })
-      },
-    ),
+  // One process here; with several, pass a shared `logoutStore` (Redis, a database).
+  const strategy = new Strategy(
+    { config, scope: 'openid email', callbackURL: options.callbackURL },
+    (tokens, verified) => {
+      const claims = tokens.claims()
+      if (!claims) return verified(null, false, { message: 'no ID Token' })
+      // iss, sid, iat and auth_time let logoutMiddleware() match back-channel logouts
+      const { iss, sub, sid, iat, auth_time, email } = claims
+      verified(null, { iss, sub, sid, iat, auth_time, email })
+    },
   )
+  auth.use('oidc', strategy)
   auth.serializeUser((user, done) => done(null, user))
   auth.deserializeUser((user: Express.User, done) => done(null, user))
 
   const app = express()
   app.use(session({ secret: options.sessionSecret, resave: false, saveUninitialized: false }))
-  app.use(auth.session())
+  app.post('/backchannel-logout', strategy.backchannelLogoutHandler())
+  app.use(auth.session(), strategy.logoutMiddleware())
   app.get('/login', auth.authenticate('oidc'))
   app.get(
     new URL(options.callbackURL).pathname,

@@ -118,6 +118,29 @@ export {
 export { getJwksCache, setJwksCache } from './security/jwks-cache.ts'
 export { allowInsecureRequests } from './security/insecure-requests.ts'
 
+// Logout
+export {
+  backchannelLogoutResponse,
+  type LogoutTokenClaims,
+  type LogoutTokenValidationOptions,
+  validateLogoutToken,
+} from './logout/back-channel.ts'
+export {
+  type FrontchannelLogoutOptions,
+  type FrontchannelLogoutParameters,
+  frontchannelLogoutResponse,
+  validateFrontchannelLogout,
+} from './logout/front-channel.ts'
+export {
+  type LogoutMarker,
+  type LogoutSessionClaims,
+  type LogoutStore,
+  MemoryLogoutStore,
+  MemoryReplayStore,
+  type MemoryStoreOptions,
+  type ReplayStore,
+} from './logout/store.ts'
+
 // Errors
 export { ClientError, type ErrorCode } from './core/errors.ts'
 export {

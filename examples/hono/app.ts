@@ -7,15 +7,25 @@
  * UserInfo. The issuer's JWKS, needed because `enableNonRepudiationChecks` validates the ID
  * Token signature, is cached in a KV-like store (a Workers KV namespace fits as is), so a cold
  * instance (a fresh isolate, a new serverless invocation) does not fetch `jwks_uri` again.
+ *
+ * Back-channel logout: `/callback` also keeps the session's ID Token claims in a signed cookie;
+ * `POST /backchannel-logout` (the client's `backchannel_logout_uri`) validates the provider's
+ * logout token and records the logout in the same KV store (./logout-store.ts), so `/me`, on any
+ * instance, answers 401 for a session the provider ended. Replays of a logout token are refused
+ * per isolate (the library's default replay store) and bounded everywhere by its 120 s `maxAge`;
+ * pass a `replayStore` on a Durable Object for a strict check across isolates.
  */
 import { Hono } from 'hono'
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
 import * as client from 'openid-rp'
 
+import { KvLogoutStore } from './logout-store.ts'
+
 /** The part of a Workers KV namespace this app uses. */
 export interface KvStore {
   get(key: string): Promise<string | null>
-  put(key: string, value: string): Promise<void>
+  put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>
+  delete?(key: string): Promise<void>
 }
 
 export interface HonoExampleOptions {
@@ -34,6 +44,9 @@ export interface HonoExampleOptions {
 export const jwksKey = (issuer: URL) => `jwks:${issuer.href}`
 
 const transactionCookie = 'oidc_tx'
+const sessionCookie = 'oidc_session'
+/** Seconds a logout is remembered: at least the session cookie's lifetime. */
+const sessionSeconds = 8 * 3600
 
 interface Transaction {
   pkceCodeVerifier: string
@@ -82,6 +95,7 @@ export function createApp(options: HonoExampleOptions) {
 
   const app = new Hono()
   const secure = new URL(options.redirectUri).protocol === 'https:'
+  const logouts = new KvLogoutStore(options.kv)
 
   app.get('/login', async (c) => {
     const { config } = await getConfig()
@@ -121,12 +135,51 @@ export function createApp(options: HonoExampleOptions) {
         new URL(c.req.url),
         transaction,
       )
-      const sub = tokens.claims()!.sub
+      const claims = tokens.claims()!
+      const sub = claims.sub
       const userinfo = await client.fetchUserInfo(state.config, tokens.access_token, sub)
+      const { iss, sid, iat, auth_time } = claims as client.IDToken & { sid?: string }
+      if (sid !== undefined) await logouts.clear({ iss, sid })
+      const session = JSON.stringify({ iss, sub, sid, iat, auth_time })
+      await setSignedCookie(c, sessionCookie, session, options.cookieSecret, {
+        httpOnly: true,
+        secure,
+        sameSite: 'Lax',
+        path: '/',
+        maxAge: sessionSeconds,
+      })
       return c.json({ sub, userinfo })
     } catch (error) {
       const { name, message } = error as Error
       return c.json({ error: name, message }, 400)
+    } finally {
+      await saveJwks(state)
+    }
+  })
+
+  app.get('/me', async (c) => {
+    const cookie = await getSignedCookie(c, options.cookieSecret, sessionCookie)
+    if (!cookie) return c.json({ error: 'not logged in' }, 401)
+    const session = JSON.parse(cookie) as client.LogoutSessionClaims
+    if (await logouts.isLoggedOut(session)) {
+      deleteCookie(c, sessionCookie, { path: '/', secure })
+      return c.json({ error: 'logged out by the provider' }, 401)
+    }
+    return c.json(session)
+  })
+
+  app.post('/backchannel-logout', async (c) => {
+    const state = await getConfig()
+    try {
+      const claims = await client.validateLogoutToken(state.config, c.req.raw)
+      await logouts.markLoggedOut(
+        { iss: claims.iss, sid: claims.sid, sub: claims.sub },
+        sessionSeconds,
+      )
+      return client.backchannelLogoutResponse()
+    } catch (error) {
+      console.warn('back-channel logout refused:', (error as Error).message)
+      return client.backchannelLogoutResponse(error)
     } finally {
       await saveJwks(state)
     }

@@ -8,6 +8,7 @@ export function memoryKv(entries = new Map<string, string>()): KvStore {
   return {
     get: async (key) => entries.get(key) ?? null,
     put: async (key, value) => void entries.set(key, value),
+    delete: async (key) => void entries.delete(key),
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import * as client from 'openid-rp'
 import * as jose from 'jose'
-import { login } from './embedded/login.ts'
+import { CookieJar, login } from './embedded/login.ts'
 import type { ProviderOptions, ResourceServer, TestProvider } from './embedded/provider.ts'
 import type { DemoPki } from './tls.ts'
 import {
@@ -72,12 +72,21 @@ export async function runDemo(options: DemoOptions): Promise<RunRecord> {
   }
 
   const keys = await clientKeys(scenario.pki === true)
-  const op = await embedded.createProvider(scenario.provider(keys))
+  const backchannel = scenario.backchannel ? await BackchannelReceiver.start() : undefined
+  const providerOptions = scenario.provider(keys, backchannel?.url)
+  if (backchannel) {
+    // deliveries to the endpoint on 127.0.0.1 pass the provider's SSRF protection
+    providerOptions.configuration = {
+      ...providerOptions.configuration,
+      fetch: embedded.loopbackFetch,
+    }
+  }
+  const op = await embedded.createProvider(providerOptions)
   const rs = await embedded.startResourceServer(op, { requireDpopNonce: true })
   run.issuer = op.issuer.href
   const recorder = new Recorder()
   try {
-    const context: Context = { op, rs, keys, recorder, step: undefined! }
+    const context: Context = { op, rs, keys, recorder, backchannel, step: undefined! }
     const total = scenario.steps.length
     context.step = async (id, title, action) => {
       recorder.take()
@@ -106,6 +115,7 @@ export async function runDemo(options: DemoOptions): Promise<RunRecord> {
   } finally {
     await rs.close()
     await op.close()
+    await backchannel?.close()
   }
   run.ms = performance.now() - started
   return run
@@ -133,6 +143,8 @@ interface Context {
   rs: ResourceServer
   keys: ClientKeys
   recorder: Recorder
+  /** The relying party's back-channel logout endpoint, for scenarios that set `backchannel`. */
+  backchannel?: BackchannelReceiver
   step(id: string, title: string, action: () => Promise<Record<string, unknown>>): Promise<void>
 }
 
@@ -141,8 +153,86 @@ interface Scenario {
   steps: string[]
   /** Issue a throw-away PKI (with openssl) before the provider starts. */
   pki?: boolean
-  provider(keys: ClientKeys): ProviderOptions
+  /** Start a back-channel logout endpoint on 127.0.0.1 before the provider starts. */
+  backchannel?: boolean
+  provider(keys: ClientKeys, backchannelLogoutUri?: string): ProviderOptions
   run(context: Context): Promise<void>
+}
+
+/** What the back-channel logout endpoint did with one request of the provider. */
+interface BackchannelDelivery {
+  status: number
+  cacheControl: string | null
+  token?: string
+  claims?: client.LogoutTokenClaims
+  error?: string
+}
+
+/**
+ * The relying party's back-channel logout endpoint on 127.0.0.1: validates each logout token the
+ * provider POSTs with the Configuration of the run, records the logout in a `MemoryLogoutStore`,
+ * and answers with `backchannelLogoutResponse()`.
+ */
+class BackchannelReceiver {
+  config?: client.Configuration
+  readonly store = new client.MemoryLogoutStore()
+  readonly deliveries: BackchannelDelivery[] = []
+  readonly #server: import('node:http').Server
+
+  private constructor(server: import('node:http').Server) {
+    this.#server = server
+  }
+
+  static async start(): Promise<BackchannelReceiver> {
+    const http = await import('node:http')
+    let receiver: BackchannelReceiver | undefined
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (chunk: Buffer) => chunks.push(chunk))
+      req.on('end', () => {
+        const request = new Request(`http://127.0.0.1${req.url ?? '/'}`, {
+          method: req.method,
+          headers: { 'content-type': req.headers['content-type'] ?? '' },
+          body: req.method === 'POST' ? Buffer.concat(chunks) : undefined,
+        })
+        void receiver!.#handle(request).then(async (answer) => {
+          res.writeHead(answer.status, Object.fromEntries(answer.headers))
+          res.end(await answer.text())
+        })
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    receiver = new BackchannelReceiver(server)
+    return receiver
+  }
+
+  get url(): string {
+    const { port } = this.#server.address() as import('node:net').AddressInfo
+    return `http://127.0.0.1:${port}/backchannel-logout`
+  }
+
+  async #handle(request: Request): Promise<Response> {
+    const token = new URLSearchParams(await request.clone().text()).get('logout_token') ?? undefined
+    let answer: Response
+    let claims: client.LogoutTokenClaims | undefined
+    let error: string | undefined
+    try {
+      claims = await client.validateLogoutToken(this.config!, request)
+      await this.store.markLoggedOut({ iss: claims.iss, sid: claims.sid, sub: claims.sub }, 3600)
+      answer = client.backchannelLogoutResponse()
+    } catch (err) {
+      error = `${(err as Error).name} ${(err as { code?: string }).code ?? ''}: ${(err as Error).message}`
+      answer = client.backchannelLogoutResponse(err)
+    }
+    const cacheControl = answer.headers.get('cache-control')
+    this.deliveries.push({ status: answer.status, cacheControl, token, claims, error })
+    return answer
+  }
+
+  close(): Promise<void> {
+    this.#server.closeAllConnections()
+    return new Promise((resolve) => this.#server.close(() => resolve()))
+  }
 }
 
 /** Records each HTTP exchange of the client and of the login driver, in brief. */
@@ -167,6 +257,9 @@ class Recorder {
     }
     return response
   }
+
+  /** The browser's cookies: the provider's session from login to logout. */
+  readonly jar = new CookieJar()
 
   /** The fetch for the login driver's navigations. */
   readonly browser: typeof fetch = async (input, init) => {
@@ -335,7 +428,7 @@ async function logout(context: Context, config: client.Configuration, idToken: s
     post_logout_redirect_uri: POST_LOGOUT_REDIRECT_URI,
     state,
   })
-  const landed = await login(url, { fetch: context.recorder.browser })
+  const landed = await login(url, { fetch: context.recorder.browser, jar: context.recorder.jar })
   check(landed instanceof URL, 'the provider did not redirect after logout')
   check(landed.searchParams.get('state') === state, 'logout redirect lost the state')
   return { end_session_url: redactUrl(url), redirected_to: redactUrl(landed) }
@@ -428,6 +521,7 @@ async function loginStep(context: Context, authorizationUrl: URL): Promise<URL> 
     const landed = await login(authorizationUrl, {
       redirectUri: REDIRECT_URI,
       fetch: context.recorder.browser,
+      jar: context.recorder.jar,
     })
     check(landed instanceof URL, 'expected a redirect to the client')
     callback = landed
@@ -523,6 +617,29 @@ function revocationStep(context: Context, config: client.Configuration, tokens: 
     const introspection = await client.tokenIntrospection(config, tokens.access_token)
     check(!introspection.active, 'the access token is still active after revocation')
     return { revoked: secret(tokens.access_token), active_after_revocation: false }
+  })
+}
+
+/**
+ * What the relying party's back-channel logout endpoint did during the RP-initiated logout: the
+ * provider's logout token (validated there), its answer, and the session ended in the store.
+ */
+function backchannelLogoutStep(context: Context, session: client.IDToken) {
+  return context.step('backchannel-logout', 'back-channel logout', async () => {
+    const receiver = context.backchannel!
+    const [delivery, ...others] = receiver.deliveries
+    check(delivery !== undefined, 'the provider sent no logout token')
+    check(others.length === 0, 'the provider sent more than one logout token')
+    check(delivery.claims !== undefined, `the logout token was refused: ${delivery.error}`)
+    check(delivery.claims.sid === session.sid, 'the logout token names another session')
+    const ended = await receiver.store.isLoggedOut(session as client.LogoutSessionClaims)
+    check(ended, 'the logout store does not end the session')
+    return {
+      endpoint: receiver.url,
+      logout_token: decodeJwt(delivery.token!),
+      answer: { status: delivery.status, 'cache-control': delivery.cacheControl },
+      session_ended: ended,
+    }
   })
 }
 
@@ -708,9 +825,11 @@ const SCENARIOS: Record<Profile, Scenario> = {
       'userinfo',
       'refresh',
       'RP-initiated logout',
+      'back-channel logout',
     ],
-    provider: () => ({
-      features: { rpInitiatedLogout: true },
+    backchannel: true,
+    provider: (_keys, backchannelLogoutUri) => ({
+      features: { rpInitiatedLogout: true, backchannelLogout: true },
       clients: [
         {
           ...authorizationCodeClient,
@@ -718,6 +837,8 @@ const SCENARIOS: Record<Profile, Scenario> = {
           client_secret: 'oidc-client-secret-0123456789abcdefghijklmnopqrstuvwxyz',
           response_types: ['code'],
           token_endpoint_auth_method: 'client_secret_basic',
+          backchannel_logout_uri: backchannelLogoutUri,
+          backchannel_logout_session_required: true,
         },
       ],
     }),
@@ -741,7 +862,9 @@ const SCENARIOS: Record<Profile, Scenario> = {
       )
       await userinfoStep(context, config, tokens)
       await refreshStep(context, config, tokens)
+      context.backchannel!.config = config
       await logoutStep(context, config, tokens.id_token!)
+      await backchannelLogoutStep(context, tokens.claims()!)
     },
   },
 

@@ -70,6 +70,9 @@ export async function discover(issuer: URL): Promise<Record<string, unknown>> {
       userinfo_encryption: list(m.userinfo_encryption_alg_values_supported),
       authorization_encryption: list(m.authorization_encryption_alg_values_supported),
       introspection_encryption: list(m.introspection_encryption_alg_values_supported),
+      backchannel_logout: m.backchannel_logout_supported ?? false,
+      backchannel_logout_session: m.backchannel_logout_session_supported ?? false,
+      frontchannel_logout: m.frontchannel_logout_supported ?? false,
     },
   }
 }

@@ -62,6 +62,14 @@ export interface ClientMetadata extends oauth.Client {
   client_secret?: string
   /** Use the server's `mtls_endpoint_aliases` (RFC 8705) for the endpoints that have one. */
   use_mtls_endpoint_aliases?: boolean
+  /** Where the provider POSTs logout tokens (OpenID Connect Back-Channel Logout 1.0). */
+  backchannel_logout_uri?: string
+  /** Whether logout tokens must carry `sid`; `validateLogoutToken` then requires it. */
+  backchannel_logout_session_required?: boolean
+  /** The page the provider's logout page loads in an iframe (Front-Channel Logout 1.0). */
+  frontchannel_logout_uri?: string
+  /** Whether front-channel logout requests must carry `iss` and `sid`. */
+  frontchannel_logout_session_required?: boolean
 }
 
 /**

@@ -22,13 +22,17 @@ export function jwsPayload(jws: string | null | undefined): Record<string, unkno
  * @internal Rejects an ID Token issued in the future beyond the clock tolerance; oauth4webapi
  * checks only its type.
  */
-export function checkIssuedAt(claims: { iat?: unknown } | undefined, client: oauth.Client): void {
+export function checkIssuedAt(
+  claims: { iat?: unknown } | undefined,
+  client: oauth.Client,
+  token = 'ID Token',
+): void {
   if (typeof claims?.iat !== 'number') return
   const now = Math.floor(Date.now() / 1000) + (client[oauth.clockSkew] ?? 0)
   const tolerance = client[oauth.clockTolerance] ?? 30
   if (claims.iat > now + tolerance) {
     throw clientError(
-      `the ID Token "iat" (issued at) is ${claims.iat - now} s in the future, beyond the ${tolerance} s clock tolerance: ${CLOCK_HINT}`,
+      `the ${token} "iat" (issued at) is ${claims.iat - now} s in the future, beyond the ${tolerance} s clock tolerance: ${CLOCK_HINT}`,
       'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
       { claim: 'iat', iat: claims.iat, now, tolerance },
     )

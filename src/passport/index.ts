@@ -148,6 +148,12 @@ interface StrategyOptionsBase {
     | [client.CryptoKey | client.PrivateKey, client.ModifyAssertionFunction]
   /** Call the verify function with the request first; `false` by default. */
   passReqToCallback?: boolean
+  /**
+   * Where back-channel logouts are recorded ({@link Strategy.backchannelLogoutHandler}) and
+   * looked up ({@link Strategy.logoutMiddleware}); a {@link client.MemoryLogoutStore} of this
+   * strategy by default, which serves one process only.
+   */
+  logoutStore?: client.LogoutStore
 }
 
 /**
@@ -271,6 +277,78 @@ function postedResponse(req: express.Request, url: URL): Request {
 }
 
 /**
+ * Options of {@link Strategy.backchannelLogoutHandler}: those of {@link client.validateLogoutToken},
+ * the marker lifetime and an error hook.
+ *
+ * @example
+ * ```ts
+ * const options: BackchannelLogoutHandlerOptions = { ttl: 86400, onError: (err) => log.warn(err) }
+ * app.post('/backchannel-logout', strategy.backchannelLogoutHandler(options))
+ * ```
+ */
+export interface BackchannelLogoutHandlerOptions extends client.LogoutTokenValidationOptions {
+  /**
+   * Seconds a logout is remembered (default 30 days): at least the longest session lifetime, or
+   * an ended session comes back when its marker expires.
+   */
+  ttl?: number
+  /** Receives the reason a logout token was refused (the provider only gets `invalid_request`). */
+  onError?: (error: client.ClientError) => void
+}
+
+/**
+ * Options of {@link Strategy.logoutMiddleware}.
+ *
+ * @example
+ * ```ts
+ * app.use(strategy.logoutMiddleware({ claims: (req) => req.session.idTokenClaims }))
+ * ```
+ */
+export interface LogoutMiddlewareOptions {
+  /** The ID Token claims of the request's session; by default `req.user` when it has `iss`. */
+  claims?: (req: express.Request) => SessionClaims | undefined
+}
+
+/**
+ * The ID Token claims a logout is matched against.
+ *
+ * @example
+ * ```ts
+ * const claims: SessionClaims = { iss: idt.iss, sid: idt.sid, sub: idt.sub, iat: idt.iat }
+ * ```
+ */
+export type SessionClaims = client.LogoutSessionClaims
+
+const DEFAULT_LOGOUT_TTL = 30 * 24 * 3600
+
+/**
+ * The `logoutStore` of each strategy, kept off the instance so the strategy's own members stay the
+ * reference's; passport calls methods on `Object.create(strategy)`, so look up the chain.
+ */
+const logoutStores = new WeakMap<object, client.LogoutStore>()
+
+function logoutStoreOf(strategy: object): client.LogoutStore {
+  for (let at: object | null = strategy; at !== null; at = Object.getPrototypeOf(at)) {
+    const store = logoutStores.get(at)
+    if (store) return store
+  }
+  throw new TypeError('openid-rp/passport: the strategy was not created with `new Strategy()`')
+}
+
+function userClaims(req: express.Request): SessionClaims | undefined {
+  const user = (req as { user?: unknown }).user as Record<string, unknown> | undefined
+  if (typeof user !== 'object' || user === null || typeof user.iss !== 'string') return undefined
+  return user as unknown as SessionClaims
+}
+
+/** Writes a fetch Response (the small logout answers) to an Express response. */
+async function send(res: express.Response, answer: Response): Promise<void> {
+  res.status(answer.status)
+  answer.headers.forEach((value, name) => res.setHeader(name, value))
+  res.end(await answer.text())
+}
+
+/**
  * The passport strategy: redirects to the authorization server (PKCE, `state`, and `nonce` when
  * an ID Token is expected), then on the callback redeems the code and calls the verify function.
  *
@@ -331,6 +409,80 @@ export class Strategy implements passport.Strategy {
     this._useJAR = options.useJAR
     this._DPoP = options.DPoP
     this._passReqToCallback = options.passReqToCallback
+    logoutStores.set(this, options.logoutStore ?? new client.MemoryLogoutStore())
+  }
+
+  /**
+   * The route of the back-channel logout URI (`backchannel_logout_uri`): validates the logout
+   * token the provider POSTs ({@link client.validateLogoutToken}), records the ended session(s)
+   * in the `logoutStore` and answers 200, or 400 `invalid_request` when the token is refused.
+   * Needs no session and no body parser (a parsed `express.urlencoded()` body works too).
+   *
+   * @example
+   * ```ts
+   * app.post('/backchannel-logout', strategy.backchannelLogoutHandler({ allowMissingExp: false }))
+   * app.use(passport.session(), strategy.logoutMiddleware())
+   * ```
+   * @see [OpenID Connect Back-Channel Logout 1.0 §2.7](https://openid.net/specs/openid-connect-backchannel-1_0.html#BCActions)
+   */
+  backchannelLogoutHandler(options?: BackchannelLogoutHandlerOptions): express.RequestHandler {
+    const config = this._config
+    const store = logoutStoreOf(this)
+    const ttl = options?.ttl ?? DEFAULT_LOGOUT_TTL
+    return (req, res, next) => {
+      const url = new URL(`${req.protocol}://${requestHost(req)}${req.originalUrl ?? req.url}`)
+      const request =
+        req.method === 'POST' ? postedResponse(req, url) : new Request(url, { method: req.method })
+      client
+        .validateLogoutToken(config, request, options)
+        .then(async (claims) => {
+          await store.markLoggedOut({ iss: claims.iss, sid: claims.sid, sub: claims.sub }, ttl)
+          return client.backchannelLogoutResponse()
+        })
+        .then(
+          (answer) => send(res, answer),
+          (error: unknown) => {
+            if (error instanceof client.ClientError) {
+              options?.onError?.(error)
+              return send(res, client.backchannelLogoutResponse(error))
+            }
+            next(error)
+            return undefined
+          },
+        )
+        .catch(next)
+    }
+  }
+
+  /**
+   * Middleware that logs out (`req.logout()`) a user whose session the provider ended, as
+   * recorded by {@link Strategy.backchannelLogoutHandler}; the request then continues
+   * unauthenticated. Mount it after `passport.session()`. The session's ID Token claims (`iss`,
+   * `sid`, `sub`, `iat`, `auth_time`) come from `req.user` unless `claims` says otherwise, so
+   * keep them in the user object (e.g. `verified(null, tokens.claims())`).
+   *
+   * @example
+   * ```ts
+   * app.use(auth.session(), strategy.logoutMiddleware())
+   * ```
+   * @see [OpenID Connect Back-Channel Logout 1.0 §2.7](https://openid.net/specs/openid-connect-backchannel-1_0.html#BCActions)
+   */
+  logoutMiddleware(options?: LogoutMiddlewareOptions): express.RequestHandler {
+    const store = logoutStoreOf(this)
+    const claimsOf = options?.claims ?? userClaims
+    return (req, _res, next) => {
+      const claims = claimsOf(req)
+      if (claims === undefined) {
+        next()
+        return
+      }
+      store.isLoggedOut(claims).then((ended) => {
+        if (!ended) return next()
+        const logout = (req as { logout?: (done: (err?: unknown) => void) => void }).logout
+        if (typeof logout !== 'function') return next()
+        logout.call(req, (err) => next(err))
+      }, next)
+    }
   }
 
   /**
@@ -568,6 +720,11 @@ async function handleCallback(
       return
     }
     throw error
+  }
+
+  const claims = tokens.claims()
+  if (claims?.sid !== undefined) {
+    await logoutStoreOf(strategy).clear({ iss: claims.iss, sid: claims.sid as string })
   }
 
   const verified: passport.AuthenticateCallback = (error, user, info) => {

@@ -84,10 +84,17 @@ describe('openid-rp demo', { concurrency: 4 }, () => {
     assertNoLongSecrets(run)
   })
 
-  it('demo --profile oidc runs the plain code flow with Bearer tokens', async () => {
+  it('demo --profile oidc runs the plain code flow with Bearer tokens, then logout over the back channel', async () => {
     const run = await demo('oidc')
     assert.equal(details(run, 'token').token_type, 'bearer')
     assert.equal(details(run, 'token').id_token.claims.sub, 'jane-4c9b2e')
+    assert.equal(run.steps.at(-1)!.id, 'backchannel-logout')
+    const backchannel = details(run, 'backchannel-logout')
+    assert.match(backchannel.endpoint, /^http:\/\/127\.0\.0\.1:\d+\/backchannel-logout$/)
+    assert.equal(backchannel.logout_token.header.typ, 'logout+jwt')
+    assert.equal(backchannel.logout_token.claims.sid, details(run, 'token').id_token.claims.sid)
+    assert.deepEqual(backchannel.answer, { status: 200, 'cache-control': 'no-store' })
+    assert.equal(backchannel.session_ended, true)
     assertNoLongSecrets(run)
   })
 

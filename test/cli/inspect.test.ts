@@ -24,6 +24,7 @@ before(async () => {
     features: {
       clientCredentials: true,
       dPoP: true,
+      backchannelLogout: true,
       resourceIndicators: {
         defaultResource: () => 'https://api.example',
         getResourceServerInfo: () => ({
@@ -72,6 +73,8 @@ describe('openid-rp discover and decode', () => {
     assert.equal(summary.issuer, op.issuer.href)
     assert.match(summary.supports.dpop, /ES256/)
     assert.match(summary.supports.grant_types, /client_credentials/)
+    assert.equal(summary.supports.backchannel_logout, true)
+    assert.equal(summary.supports.backchannel_logout_session, true)
   })
 
   it('discover <issuer> prints a readable summary', async () => {

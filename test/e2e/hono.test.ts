@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
-import { login } from '../support/login.ts'
-import { createProvider, type TestProvider } from '../support/provider.ts'
+import { CookieJar, login } from '../support/login.ts'
+import { createProvider, loopbackFetch, type TestProvider } from '../support/provider.ts'
 import { secret } from '../support/e2e.ts'
 import { jwksKey } from '../../examples/hono/app.ts'
 import { memoryKv, startNode } from '../../examples/hono/node.ts'
@@ -28,7 +28,9 @@ const cookieSecret = 'hono-example-cookie-secret-0123456789abcdef'
 
 let op: TestProvider
 let work: string
-let ports: { node: [number, number]; workerd: [number, number] }
+let ports: { node: [number, number]; workerd: [number, number]; logout: [number, number] }
+/** The clients of the back-channel logout tests, on Node and on workerd. */
+const logoutClients = ['ex-hono-bcl-node', 'ex-hono-bcl-workerd'] as const
 /** Requests the provider answered at its jwks_uri. */
 let jwksRequests = 0
 
@@ -47,9 +49,25 @@ before(async () => {
   ports = {
     node: [await freePort(), await freePort()],
     workerd: [await freePort(), await freePort()],
+    logout: [await freePort(), await freePort()],
   }
   op = await createProvider({
+    features: { backchannelLogout: true },
+    configuration: { fetch: loopbackFetch },
     clients: [
+      ...logoutClients.map((id, index) => {
+        const origin = `http://127.0.0.1:${ports.logout[index]}`
+        return {
+          client_id: id,
+          client_secret: secret(id),
+          redirect_uris: [`${origin}/callback`],
+          post_logout_redirect_uris: [`${origin}/logged-out`],
+          response_types: ['code' as const],
+          grant_types: ['authorization_code'],
+          backchannel_logout_uri: `${origin}/backchannel-logout`,
+          backchannel_logout_session_required: true,
+        }
+      }),
       {
         client_id: clientId,
         client_secret: secret(clientId),
@@ -144,18 +162,7 @@ describe('examples/hono: code flow with PKCE, JWKS cached in a KV store (openid-
     const entries = new Map<string, string>()
     const kv = await startKvService(entries)
     try {
-      await esbuild.build({
-        entryPoints: [join(root, 'examples', 'hono', 'worker.ts')],
-        outfile: join(work, 'worker.js'),
-        bundle: true,
-        format: 'esm',
-        platform: 'neutral',
-        mainFields: ['module', 'main'],
-        conditions: ['workerd', 'worker', 'browser'],
-        target: 'es2022',
-        alias: { 'openid-rp': join(root, 'build', 'index.js') },
-        logLevel: 'warning',
-      })
+      await bundleWorker()
 
       const before = jwksRequests
       await withWorkerd(ports.workerd[0], kv.port, async (url) =>
@@ -177,6 +184,106 @@ describe('examples/hono: code flow with PKCE, JWKS cached in a KV store (openid-
 })
 
 /**
+ * Logs in through the app keeping the provider's cookies, checks `/me`, logs out at the provider
+ * (which POSTs a logout token to the app's `/backchannel-logout`), and checks that `/me` then
+ * answers 401.
+ */
+async function loginThenLogoutAtProvider(app: URL, id: string) {
+  const opJar = new CookieJar()
+  const cookieOf = (response: Response) =>
+    response.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ')
+  const start = await fetch(new URL('/login', app), { redirect: 'manual' })
+  assert.equal(start.status, 302)
+  const callback = await login(new URL(start.headers.get('location')!), { jar: opJar })
+  assert.ok(callback instanceof URL)
+  const landed = await fetch(callback, { headers: { cookie: cookieOf(start) } })
+  assert.equal(landed.status, 200, await landed.clone().text())
+  const session = cookieOf(landed)
+    .split('; ')
+    .filter((pair) => pair.startsWith('oidc_session='))
+    .join('; ')
+  assert.ok(session, 'the session cookie is set')
+  const me = async () => fetch(new URL('/me', app), { headers: { cookie: session } })
+  const before = await me()
+  assert.equal(before.status, 200)
+  const claims = (await before.json()) as { sid?: string; sub?: string }
+  assert.equal(claims.sub, op.account.sub)
+  assert.equal(typeof claims.sid, 'string')
+
+  const metadata = (await (
+    await fetch(new URL('.well-known/openid-configuration', op.issuer))
+  ).json()) as { end_session_endpoint: string }
+  const endSession = new URL(metadata.end_session_endpoint)
+  endSession.searchParams.set('client_id', id)
+  endSession.searchParams.set('post_logout_redirect_uri', new URL('/logged-out', app).href)
+  const back = await login(endSession, { jar: opJar })
+  assert.ok(back instanceof URL && back.pathname === '/logged-out', 'the provider logged out')
+
+  const after = await me()
+  assert.equal(after.status, 401, 'the provider ended the session over the back channel')
+  assert.deepEqual(await after.json(), { error: 'logged out by the provider' })
+  return session
+}
+
+describe('examples/hono: back-channel logout with the logout store in KV (openid-rp)', () => {
+  it('on Node: the logout token ends the session; another instance sharing the KV store sees it', async () => {
+    const entries = new Map<string, string>()
+    const [id] = logoutClients
+    const options = {
+      issuer: op.issuer,
+      clientId: id,
+      clientSecret: secret(id),
+      redirectUri: `http://127.0.0.1:${ports.logout[0]}/callback`,
+      cookieSecret,
+      kv: memoryKv(entries),
+      allowHttp: true,
+    }
+    const app = await startNode(options, ports.logout[0])
+    let session: string
+    try {
+      session = await loginThenLogoutAtProvider(app.url, id)
+    } finally {
+      await app.close()
+    }
+    const second = await startNode(options)
+    try {
+      const me = await fetch(new URL('/me', second.url), { headers: { cookie: session } })
+      assert.equal(me.status, 401, 'another instance sharing the KV store sees the logout')
+      await me.body?.cancel()
+    } finally {
+      await second.close()
+    }
+    assert.equal(
+      [...entries.keys()].filter((key) => key.startsWith('logout:')).length,
+      1,
+      'one logout marker in the KV store',
+    )
+  })
+
+  it('on workerd: the logout token ends the session, the marker in the KV namespace', async () => {
+    const entries = new Map<string, string>()
+    const kv = await startKvService(entries)
+    const id = logoutClients[1]
+    try {
+      await bundleWorker()
+      await withWorkerd(
+        ports.logout[1],
+        kv.port,
+        async (url) => void (await loginThenLogoutAtProvider(url, id)),
+        id,
+        `http://127.0.0.1:${ports.logout[1]}/callback`,
+      )
+    } finally {
+      await kv.close()
+    }
+    assert.equal([...entries.keys()].filter((key) => key.startsWith('logout:')).length, 1)
+  })
+})
+
+/**
  * The HTTP side of a workerd `kvNamespace` binding: workerd turns `get(key)` into
  * `GET /<encoded key>` (404 for a missing key) and `put(key, value)` into `PUT /<encoded key>`.
  */
@@ -187,6 +294,9 @@ async function startKvService(entries: Map<string, string>) {
       const value = entries.get(key)
       res.writeHead(value === undefined ? 404 : 200, { 'content-type': 'text/plain' })
       res.end(value ?? '')
+    } else if (req.method === 'DELETE') {
+      entries.delete(key)
+      res.writeHead(200).end()
     } else if (req.method === 'PUT') {
       const chunks: Buffer[] = []
       for await (const chunk of req) chunks.push(chunk as Buffer)
@@ -208,7 +318,13 @@ async function startKvService(entries: Map<string, string>) {
 }
 
 /** Runs the bundled worker in its own workerd process (a cold isolate) while `use` runs. */
-async function withWorkerd(port: number, kvPort: number, use: (url: URL) => Promise<void>) {
+async function withWorkerd(
+  port: number,
+  kvPort: number,
+  use: (url: URL) => Promise<void>,
+  client = clientId,
+  redirectUri = callbackFor(port),
+) {
   const text = (name: string, value: string) =>
     `(name = "${name}", text = ${JSON.stringify(value)})`
   const config = join(work, `config-${port}.capnp`)
@@ -230,9 +346,9 @@ const honoWorker :Workerd.Worker = (
   bindings = [
     (name = "JWKS_KV", kvNamespace = "kv"),
     ${text('ISSUER', op.issuer.href)},
-    ${text('CLIENT_ID', clientId)},
-    ${text('CLIENT_SECRET', secret(clientId))},
-    ${text('REDIRECT_URI', callbackFor(port))},
+    ${text('CLIENT_ID', client)},
+    ${text('CLIENT_SECRET', secret(client))},
+    ${text('REDIRECT_URI', redirectUri)},
     ${text('COOKIE_SECRET', cookieSecret)},
     ${text('ALLOW_HTTP', 'true')},
   ],
@@ -265,6 +381,24 @@ const honoWorker :Workerd.Worker = (
   } finally {
     await stop(child)
   }
+}
+
+/** Bundles examples/hono/worker.ts for workerd once (esbuild, as test/runtimes does). */
+let bundled: Promise<unknown> | undefined
+function bundleWorker() {
+  bundled ??= esbuild.build({
+    entryPoints: [join(root, 'examples', 'hono', 'worker.ts')],
+    outfile: join(work, 'worker.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    conditions: ['workerd', 'worker', 'browser'],
+    target: 'es2022',
+    alias: { 'openid-rp': join(root, 'build', 'index.js') },
+    logLevel: 'warning',
+  })
+  return bundled
 }
 
 function stop(child: ChildProcess): Promise<void> {

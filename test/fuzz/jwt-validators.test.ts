@@ -1,6 +1,6 @@
 /**
- * Property-based fuzzing of the ID Token (token endpoint, with and without signature checks) and
- * JARM validators: arbitrary strings as JWTs, arbitrary header and payload JSON (unsigned and
+ * Property-based fuzzing of the ID Token (token endpoint, with and without signature checks),
+ * JARM and (openid-rp only) back-channel logout token validators: arbitrary strings as JWTs, arbitrary header and payload JSON (unsigned and
  * validly signed), and truncated or base64-mangled valid tokens. Only success or typed errors.
  */
 import { after, before, describe, it } from 'node:test'
@@ -41,6 +41,9 @@ const claimName = fc.oneof(
     'code',
     'state',
     'error',
+    'jti',
+    'events',
+    'sid',
   ),
   fc.string({ maxLength: 8 }),
 )
@@ -185,5 +188,38 @@ for (const impl of implementations) {
       )
       trap.check()
     })
+
+    if (impl.name === 'openid-rp') {
+      it('validateLogoutToken() gives only success or typed errors for arbitrary logout tokens, as a string and POSTed', async () => {
+        base = () => ({
+          iss: ISSUER,
+          aud: CLIENT_ID,
+          iat: Math.floor(Date.now() / 1000),
+          exp: Math.floor(Date.now() / 1000) + 120,
+          jti: crypto.randomUUID(),
+          events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+          sid: 'fuzz-session',
+        })
+        const valid = await sign(base(), key, { typ: 'logout+jwt' })
+        const validateLogoutToken = (client as unknown as typeof import('openid-rp'))
+          .validateLogoutToken
+        await fc.assert(
+          fc.asyncProperty(recipe, fc.boolean(), async (make, posted) => {
+            const token = await make(valid, key)
+            const config = fakeConfiguration(client, key, {})
+            const input = posted
+              ? new Request('https://rp.fuzz.example/backchannel-logout', {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                  body: new URLSearchParams({ logout_token: token }),
+                })
+              : token
+            await typedOrSuccess(client, () => validateLogoutToken(config as never, input))
+          }),
+          { numRuns: NUM_RUNS },
+        )
+        trap.check()
+      })
+    }
   })
 }

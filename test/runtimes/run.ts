@@ -20,9 +20,14 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
 import * as jose from 'jose'
-import { login } from '../support/login.ts'
+import { CookieJar, login } from '../support/login.ts'
 import type { ClientMetadata } from 'oidc-provider'
-import { createProvider, startResourceServer, withCors } from '../support/provider.ts'
+import {
+  createProvider,
+  loopbackFetch,
+  startResourceServer,
+  withCors,
+} from '../support/provider.ts'
 import { enabledJWA, redirectUri, secret } from '../support/e2e.ts'
 import { parseSummary, scenarioNames } from './scenarios.mjs'
 import { newestNode } from '../support/newest-node.ts'
@@ -149,8 +154,23 @@ async function startEnvironment(work: string) {
     grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
     token_endpoint_auth_method: 'client_secret_basic',
   }
+  // Receives the provider's back-channel logout POSTs; the scenario validates them in the runtime.
+  const logoutTokens: string[] = []
+  const receiver = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const token = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('logout_token')
+    if (req.method === 'POST' && token) logoutTokens.push(token)
+    res.writeHead(200, { 'cache-control': 'no-store' }).end()
+  })
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/backchannel-logout`
+  const postLogoutRedirectUri = `${redirectUri}/logged-out`
+  /** Provider cookies of the logins a scenario will log out again, by the name it gave. */
+  const jars = new Map<string, CookieJar>()
   const op = await createProvider({
     features: {
+      backchannelLogout: true,
       clientCredentials: true,
       dPoP: true,
       encryption: true,
@@ -162,6 +182,8 @@ async function startEnvironment(work: string) {
       enabledJWA,
       // the browser page calls the token, PAR and userinfo endpoints from its own origin
       clientBasedCORS: () => true,
+      // back-channel logout deliveries go to the receiver on 127.0.0.1
+      fetch: loopbackFetch,
     },
     clients: [
       { ...baseClient, client_id: 'rt-confidential', client_secret: secret('rt-confidential') },
@@ -182,6 +204,14 @@ async function startEnvironment(work: string) {
         userinfo_encrypted_response_alg: encryption.alg,
         userinfo_encrypted_response_enc: 'A256GCM',
       },
+      {
+        ...baseClient,
+        client_id: 'rt-backchannel',
+        client_secret: secret('rt-backchannel'),
+        post_logout_redirect_uris: [postLogoutRedirectUri],
+        backchannel_logout_uri: receiverUrl,
+        backchannel_logout_session_required: true,
+      },
     ],
     log: (message, error) => console.error(message, error),
   })
@@ -191,10 +221,12 @@ async function startEnvironment(work: string) {
     issuer: op.issuer.href,
     resource: rs.url.href,
     redirectUri,
+    postLogoutRedirectUri,
     account: { sub: op.account.sub, email: op.account.email, name: op.account.name },
     clients: {
       confidential: { id: 'rt-confidential', secret: secret('rt-confidential') },
       jarm: { id: 'rt-jarm', secret: secret('rt-jarm') },
+      backchannel: { id: 'rt-backchannel', secret: secret('rt-backchannel') },
       encrypted: {
         id: 'rt-encrypted',
         secret: secret('rt-encrypted'),
@@ -224,10 +256,30 @@ async function startEnvironment(work: string) {
           const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
             url: string
             redirectUri?: string
+            session?: string
           }
-          const callback = await login(body.url, { redirectUri: body.redirectUri })
+          let jar: CookieJar | undefined
+          if (body.session !== undefined) jars.set(body.session, (jar = new CookieJar()))
+          const callback = await login(body.url, { redirectUri: body.redirectUri, jar })
           if (!(callback instanceof URL)) throw new Error('expected a redirect, got a form_post')
           send(200, 'application/json', JSON.stringify({ callback: callback.href }))
+        } else if (req.method === 'POST' && url.pathname === '/logout') {
+          // RP-initiated logout in the browser of a named login; the provider POSTs the logout
+          // token to the receiver before it redirects, so the token is there when this answers
+          const chunks: Buffer[] = []
+          for await (const chunk of req) chunks.push(chunk as Buffer)
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+            url: string
+            session: string
+          }
+          const jar = jars.get(body.session)
+          if (!jar) throw new Error(`no login named ${body.session}`)
+          jars.delete(body.session)
+          logoutTokens.length = 0
+          await login(body.url, { jar })
+          const [logoutToken] = logoutTokens
+          if (!logoutToken) throw new Error('the provider sent no logout token')
+          send(200, 'application/json', JSON.stringify({ logoutToken }))
         } else if (req.method === 'GET' && url.pathname === '/browser/') {
           send(200, 'text/html', page)
         } else if (req.method === 'GET' && url.pathname === '/browser/bundle.js') {
@@ -249,6 +301,8 @@ async function startEnvironment(work: string) {
     async close() {
       driverServer.closeAllConnections()
       await new Promise<void>((resolve) => driverServer.close(() => resolve()))
+      receiver.closeAllConnections()
+      await new Promise<void>((resolve) => receiver.close(() => resolve()))
       await rs.close()
       await op.close()
     },

@@ -17,6 +17,7 @@ export const scenarioNames = [
   'refresh',
   'client credentials',
   'decryption',
+  'back-channel logout',
 ]
 
 /** The summary line every runtime prints; the harness parses it with {@link parseSummary}. */
@@ -99,12 +100,15 @@ function decodeJwtPayload(jwt) {
   return JSON.parse(atob(part.padEnd(Math.ceil(part.length / 4) * 4, '=')))
 }
 
-/** Asks the harness to log in at `url` and returns the callback URL it stopped at. */
-async function login(env, url, redirectUri) {
+/**
+ * Asks the harness to log in at `url` and returns the callback URL it stopped at; with `session`,
+ * the harness keeps that browser's provider cookies to log out later.
+ */
+async function login(env, url, redirectUri, session) {
   const response = await fetch(new URL('/login', env.driver), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ url: url.href, redirectUri }),
+    body: JSON.stringify({ url: url.href, redirectUri, session }),
   })
   const body = await response.json()
   if (!response.ok) throw new Error(`driver login failed: ${body.error}`)
@@ -138,12 +142,12 @@ async function pkceRequest(lib, env, extra = {}) {
 }
 
 /** Code flow with PKCE, state and nonce; returns the token endpoint response. */
-async function codeFlow(lib, env, config, { DPoP, par = false } = {}) {
+async function codeFlow(lib, env, config, { DPoP, par = false, session } = {}) {
   const { parameters, checks } = await pkceRequest(lib, env)
   const url = par
     ? await lib.buildAuthorizationUrlWithPAR(config, parameters, { DPoP })
     : lib.buildAuthorizationUrl(config, parameters)
-  const callback = await login(env, url, env.redirectUri)
+  const callback = await login(env, url, env.redirectUri, session)
   const tokens = await lib.authorizationCodeGrant(config, callback, checks, undefined, { DPoP })
   const claims = tokens.claims()
   equal(claims?.sub, env.account.sub, 'ID Token sub')
@@ -265,5 +269,46 @@ const scenarios = {
       typeof signedUserinfo === 'string' && signedUserinfo.split('.').length === 3,
       'the UserInfo response was a JWE around a JWS',
     )
+  },
+
+  async 'back-channel logout'(lib, env) {
+    const config = await configure(lib, env, env.clients.backchannel)
+    const { tokens } = await codeFlow(lib, env, config, { session: 'back-channel' })
+    const session = tokens.claims()
+    check(typeof session.sid === 'string', 'the ID Token carries sid')
+    const endSession = lib.buildEndSessionUrl(config, {
+      post_logout_redirect_uri: env.postLogoutRedirectUri,
+    })
+    const response = await fetch(new URL('/logout', env.driver), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: endSession.href, session: 'back-channel' }),
+    })
+    const body = await response.json()
+    if (!response.ok) throw new Error(`driver logout failed: ${body.error}`)
+    // the provider's real logout token, POSTed to this runtime's back-channel endpoint
+    const request = new Request('https://rp.example/backchannel-logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ logout_token: body.logoutToken }),
+    })
+    const logout = await lib.validateLogoutToken(config, request)
+    equal(logout.sid, session.sid, 'logout token sid')
+    equal(logout.sub, session.sub, 'logout token sub')
+    const ok = lib.backchannelLogoutResponse()
+    equal(ok.status, 200, 'answer status')
+    equal(ok.headers.get('cache-control'), 'no-store', 'answer Cache-Control')
+    const store = new lib.MemoryLogoutStore()
+    check(!(await store.isLoggedOut(session)), 'the session is live before the logout')
+    await store.markLoggedOut(logout, 3600)
+    check(await store.isLoggedOut(session), 'the store ends the session')
+    let replay
+    try {
+      await lib.validateLogoutToken(config, body.logoutToken)
+    } catch (error) {
+      replay = error
+    }
+    equal(replay?.code, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED', 'a replayed logout token is refused')
+    equal(lib.backchannelLogoutResponse(replay).status, 400, 'refusal answer status')
   },
 }

@@ -269,6 +269,34 @@ export class HostileServer {
     return sign(this.idTokenClaims(overrides), key, header)
   }
 
+  /**
+   * Valid back-channel logout token claims for `CLIENT_ID` (`iss`, `aud`, `iat`, `exp`, a fresh
+   * `jti`, the logout event, `sub`, `sid`), then `overrides`.
+   */
+  logoutTokenClaims(overrides: Claims = {}): Claims {
+    const now = epoch()
+    return compact({
+      iss: this.issuer,
+      aud: CLIENT_ID,
+      iat: now,
+      exp: now + 120,
+      jti: `jti-${crypto.randomUUID()}`,
+      events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+      sub: 'user-1',
+      sid: 'session-1',
+      ...overrides,
+    })
+  }
+
+  /** A signed logout token (RS256 with `rsa-1`, `typ: logout+jwt` unless `header` says otherwise). */
+  logoutToken(
+    overrides: Claims = {},
+    key: SigningKey = this.keys.rsa,
+    header: Claims = {},
+  ): Promise<string> {
+    return sign(this.logoutTokenClaims(overrides), key, { typ: 'logout+jwt', ...header })
+  }
+
   /** Valid JARM response claims (`iss`, `aud`, `exp`, `code`), then `overrides`. */
   jarmClaims(overrides: Claims = {}): Claims {
     return compact({

@@ -23,6 +23,13 @@ const DOCUMENTED_EXTRAS: readonly string[] = [
   'getProtectedResourceMetadata',
   'stepUpAuthorization',
   'verifyStepUp',
+  // Back- and front-channel logout (docs/logout.md)
+  'MemoryLogoutStore',
+  'MemoryReplayStore',
+  'backchannelLogoutResponse',
+  'frontchannelLogoutResponse',
+  'validateFrontchannelLogout',
+  'validateLogoutToken',
 ]
 
 /** These are oauth4webapi's own classes in openid-client, so `instanceof` holds across both. */

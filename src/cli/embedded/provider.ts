@@ -113,6 +113,15 @@ export const interactionPath = '/interaction/'
 
 installNoticeFilter()
 
+/**
+ * The provider's `fetch` (configuration `fetch`) for clients on 127.0.0.1: oidc-provider refuses
+ * outgoing requests to special-use addresses (its SSRF protection, a dispatcher it passes to
+ * `fetch`), which would refuse back-channel logout deliveries to a local relying party.
+ */
+export function loopbackFetch(url: string | URL | Request, options?: RequestInit) {
+  return fetch(url, { ...options, dispatcher: undefined } as RequestInit)
+}
+
 /** Starts `oidc-provider` on 127.0.0.1, a free port, configured for one scenario. */
 export async function createProvider(options: ProviderOptions = {}): Promise<TestProvider> {
   // RSA key generation runs on the thread pool while the provider's modules load
