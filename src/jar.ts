@@ -24,6 +24,15 @@ async function encryptRequestObject(state: State, requestObject: string): Promis
 const hmacAlgorithms = { 'SHA-256': 'HS256', 'SHA-384': 'HS384', 'SHA-512': 'HS512' } as const
 type HmacAlgorithm = (typeof hmacAlgorithms)[keyof typeof hmacAlgorithms]
 
+/** RFC 7518 §3.2: an HMAC key must be at least as long as the hash output. */
+const minimumOctets = { HS256: 32, HS384: 48, HS512: 64 } as const
+
+const shortKey = (alg: HmacAlgorithm, what: string) =>
+  argumentError(
+    `${what} is too short for ${alg}: RFC 7518 §3.2 requires a key of at least ${minimumOctets[alg]} octets; register a longer client secret, choose a shorter hash, or sign with a private key`,
+    'ERR_INVALID_ARG_VALUE',
+  )
+
 const keyOf = (signingKey: oauth.CryptoKey | oauth.PrivateKey) =>
   'algorithm' in signingKey ? { key: signingKey, kid: undefined } : signingKey
 
@@ -38,6 +47,8 @@ function hmacAlgorithm(key: CryptoKey): HmacAlgorithm | undefined {
       'ERR_INVALID_ARG_VALUE',
     )
   }
+  const bits = (key.algorithm as HmacKeyAlgorithm).length
+  if (!(bits >= minimumOctets[alg] * 8)) throw shortKey(alg, 'the HMAC "signingKey"')
   return alg
 }
 
@@ -86,6 +97,7 @@ async function hmacRequestObject(
  * §10.1), for request objects signed with `HS256`, `HS384` or `HS512`: pass it to
  * {@link buildAuthorizationUrlWithJAR} as the signing key. For providers that accept only
  * symmetric request objects (LemonLDAP::NG 2.16); prefer a private key where the server allows one.
+ * A secret shorter than the hash (32, 48 or 64 octets) is refused, as RFC 7518 §3.2 requires.
  *
  * @param alg `HS256` (default), `HS384` or `HS512`.
  * @example
@@ -111,13 +123,9 @@ export async function clientSecretSigningKey(
       'ERR_INVALID_ARG_VALUE',
     )
   }
-  return crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash },
-    false,
-    ['sign'],
-  )
+  const octets = new TextEncoder().encode(secret)
+  if (octets.length < minimumOctets[alg]) throw shortKey(alg, 'the client secret')
+  return crypto.subtle.importKey('raw', octets, { name: 'HMAC', hash }, false, ['sign'])
 }
 
 /**

@@ -2,6 +2,7 @@
 // assertion audience, request objects signed with the client secret and the OIDC §6.1 query.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { inspect } from 'node:util'
 import * as client from 'openid-rp'
 import { assertArgumentError, caught, json } from '../support/transport.ts'
 
@@ -152,7 +153,8 @@ describe('client assertion audience option', () => {
 })
 
 describe('request objects signed with the client secret, and OIDC Core §6.1 query parameters', () => {
-  const clientSecret = 'client-secret-0123456789abcdef0123456789abcdef'
+  // 64 octets: long enough for HS512 (RFC 7518 §3.2 asks for a key at least the hash size).
+  const clientSecret = 'client-secret-0123456789abcdef0123456789abcdef0123456789abcdefghi'
   const configured = () => new client.Configuration(server, 'rp', clientSecret)
   const parts = (url: URL) => {
     const [header, payload] = url.searchParams.get('request')!.split('.').slice(0, 2)
@@ -203,7 +205,7 @@ describe('request objects signed with the client secret, and OIDC Core §6.1 que
   }
 
   it('a request object signed with another secret does not verify (the key is the secret)', async () => {
-    const other = new client.Configuration(server, 'rp', 'another-secret-0123456789abcdef01234567')
+    const other = new client.Configuration(server, 'rp', 'another-secret-0123456789abcdef0123')
     const url = await client.buildAuthorizationUrlWithJAR(
       other,
       { redirect_uri: 'https://rp.example/cb', scope: 'openid' },
@@ -290,5 +292,83 @@ describe('request objects signed with the client secret, and OIDC Core §6.1 que
         'ERR_INVALID_ARG_VALUE',
       )
     }
+  })
+
+  for (const [alg, hash, octets] of [
+    ['HS256', 'SHA-256', 32],
+    ['HS384', 'SHA-384', 48],
+    ['HS512', 'SHA-512', 64],
+  ] as const) {
+    it(`clientSecretSigningKey(config, "${alg}") accepts a secret of ${octets} octets and refuses ${octets - 1}`, async () => {
+      const exact = new client.Configuration(server, 'rp', 'k'.repeat(octets))
+      const key = await client.clientSecretSigningKey(exact, alg)
+      assert.equal((key.algorithm as HmacKeyAlgorithm).length, octets * 8)
+      const short = 's3cr3t-'.padEnd(octets - 1, 'x')
+      const err = await caught(() =>
+        client.clientSecretSigningKey(new client.Configuration(server, 'rp', short), alg),
+      )
+      assertArgumentError(err, 'ERR_INVALID_ARG_VALUE')
+      assert.match(err.message, new RegExp(`${alg}.*RFC 7518.*at least ${octets} octets`))
+      assert.ok(!err.message.includes(short) && !err.message.includes('s3cr3t'), err.message)
+      assert.ok(!inspect(err.cause).includes('s3cr3t'), inspect(err.cause))
+    })
+  }
+
+  it('clientSecretSigningKey() counts the octets of the UTF-8 secret, not its characters', async () => {
+    // 16 characters, 32 octets
+    const config = new client.Configuration(server, 'rp', 'é'.repeat(16))
+    const url = await client.buildAuthorizationUrlWithJAR(
+      config,
+      { redirect_uri: 'https://rp.example/cb', scope: 'openid' },
+      await client.clientSecretSigningKey(config),
+    )
+    assert.ok(url.searchParams.get('request'))
+    assertArgumentError(
+      await caught(() =>
+        client.clientSecretSigningKey(new client.Configuration(server, 'rp', 'é'.repeat(15))),
+      ),
+      'ERR_INVALID_ARG_VALUE',
+    )
+  })
+
+  it('buildAuthorizationUrlWithJAR() refuses an HMAC key shorter than its hash, signing nothing', async () => {
+    const config = configured()
+    for (const [hash, octets] of [
+      ['SHA-256', 16],
+      ['SHA-384', 47],
+      ['SHA-512', 63],
+    ] as const) {
+      const weak = await crypto.subtle.importKey(
+        'raw',
+        new Uint8Array(octets).fill(7),
+        { name: 'HMAC', hash },
+        false,
+        ['sign'],
+      )
+      for (const signingKey of [weak, { key: weak, kid: 'weak' } as client.PrivateKey]) {
+        const err = await caught(() =>
+          client.buildAuthorizationUrlWithJAR(
+            config,
+            { redirect_uri: 'https://rp.example/cb', scope: 'openid' },
+            signingKey,
+          ),
+        )
+        assertArgumentError(err, 'ERR_INVALID_ARG_VALUE')
+        assert.match(err.message, /RFC 7518/)
+      }
+    }
+    const strong = await crypto.subtle.importKey(
+      'raw',
+      new Uint8Array(32).fill(7),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    )
+    const url = await client.buildAuthorizationUrlWithJAR(
+      config,
+      { redirect_uri: 'https://rp.example/cb', scope: 'openid' },
+      strong,
+    )
+    assert.equal(parts(url).header.alg, 'HS256')
   })
 })
