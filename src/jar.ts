@@ -163,16 +163,25 @@ export async function buildAuthorizationUrlWithJAR(
     const params = authorizationParameters(state, parameters)
     const { key, kid } = keyOf(signingKey)
     const hmac = hmacAlgorithm(key)
+    // The §6.1 repeats are copied from the claims as signed (after [modifyAssertion], with
+    // oauth4webapi's choice among repeated parameters), so the query can never disagree.
+    let signed: Record<string, oauth.JsonValue | undefined> = {}
+    const capturing: oauth.ModifyAssertionOptions = {
+      [oauth.modifyAssertion](header, payload) {
+        options?.[oauth.modifyAssertion]?.(header, payload)
+        signed = payload
+      },
+    }
     const request = await encryptRequestObject(
       state,
       hmac === undefined
-        ? await oauth.issueRequestObject(state.as, state.c, params, signingKey, options)
-        : await hmacRequestObject(state, params, key, kid, hmac, options),
+        ? await oauth.issueRequestObject(state.as, state.c, params, signingKey, capturing)
+        : await hmacRequestObject(state, params, key, kid, hmac, capturing),
     )
     const query = new URLSearchParams({ client_id: state.c.client_id, request })
-    const scope = params.get('scope')
-    if (scope?.split(' ').includes('openid')) {
-      query.set('response_type', params.get('response_type')!)
+    const { scope, response_type: responseType } = signed
+    if (typeof scope === 'string' && scope.split(' ').includes('openid')) {
+      if (typeof responseType === 'string') query.set('response_type', responseType)
       query.set('scope', scope)
     }
     return authorizationUrl(state, query)

@@ -371,4 +371,114 @@ describe('request objects signed with the client secret, and OIDC Core §6.1 que
     )
     assert.equal(parts(url).header.alg, 'HS256')
   })
+
+  describe('the §6.1 query repeats exactly what the request object says', () => {
+    const signingKeys = async (config: client.Configuration) => [
+      await client.clientSecretSigningKey(config),
+      (
+        await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+          'sign',
+          'verify',
+        ])
+      ).privateKey,
+    ]
+    /** The query's response_type and scope equal the signed ones, present only for OpenID. */
+    const agrees = (url: URL) => {
+      const { payload } = parts(url)
+      const openid =
+        typeof payload.scope === 'string' && payload.scope.split(' ').includes('openid')
+      assert.deepEqual(url.searchParams.getAll('scope'), openid ? [payload.scope] : [])
+      assert.deepEqual(
+        url.searchParams.getAll('response_type'),
+        openid ? [payload.response_type] : [],
+      )
+      return payload
+    }
+
+    it('buildAuthorizationUrlWithJAR() with a repeated scope parameter repeats the signed one', async () => {
+      const config = configured()
+      for (const key of await signingKeys(config)) {
+        const hidden = await client.buildAuthorizationUrlWithJAR(
+          config,
+          new URLSearchParams([
+            ['redirect_uri', 'https://rp.example/cb'],
+            ['scope', 'openid'],
+            ['scope', 'admin'],
+          ]),
+          key,
+        )
+        assert.equal(agrees(hidden).scope, 'admin')
+        const late = await client.buildAuthorizationUrlWithJAR(
+          config,
+          new URLSearchParams([
+            ['redirect_uri', 'https://rp.example/cb'],
+            ['scope', 'email'],
+            ['scope', 'openid profile'],
+          ]),
+          key,
+        )
+        assert.equal(agrees(late).scope, 'openid profile')
+      }
+    })
+
+    it('buildAuthorizationUrlWithJAR() repeats response_type and scope as [modifyAssertion] left them', async () => {
+      const config = configured()
+      for (const key of await signingKeys(config)) {
+        const url = await client.buildAuthorizationUrlWithJAR(
+          config,
+          { redirect_uri: 'https://rp.example/cb', scope: 'openid' },
+          key,
+          {
+            [client.modifyAssertion]: (_header, payload) => {
+              payload.scope = 'openid email'
+              payload.response_type = 'code id_token'
+            },
+          },
+        )
+        const payload = agrees(url)
+        assert.equal(payload.scope, 'openid email')
+        assert.equal(url.searchParams.get('response_type'), 'code id_token')
+      }
+    })
+
+    it('buildAuthorizationUrlWithJAR() never repeats a response_type the request object lacks', async () => {
+      const config = configured()
+      for (const key of await signingKeys(config)) {
+        const url = await client.buildAuthorizationUrlWithJAR(
+          config,
+          { request_uri: 'urn:example:ref', scope: 'openid' },
+          key,
+        )
+        assert.equal(parts(url).payload.response_type, undefined)
+        assert.equal(url.searchParams.get('response_type'), null)
+        assert.deepEqual(url.searchParams.getAll('scope'), ['openid'])
+      }
+    })
+
+    it('buildAuthorizationUrlWithPAR() pushes the JAR query, which agrees with its request object', async () => {
+      const pushed: URLSearchParams[] = []
+      const config = configured()
+      config[client.customFetch] = async (_url, options) => {
+        pushed.push(new URLSearchParams(String(options.body)))
+        return json({ request_uri: 'urn:example:1', expires_in: 60 }, 201)
+      }
+      for (const key of await signingKeys(config)) {
+        const jar = await client.buildAuthorizationUrlWithJAR(
+          config,
+          new URLSearchParams([
+            ['redirect_uri', 'https://rp.example/cb'],
+            ['scope', 'api'],
+            ['scope', 'openid email'],
+          ]),
+          key,
+        )
+        await client.buildAuthorizationUrlWithPAR(config, jar.searchParams)
+        const body = pushed.at(-1)!
+        const { payload } = parts(jar)
+        assert.equal(body.get('request'), jar.searchParams.get('request'))
+        assert.deepEqual(body.getAll('scope'), [payload.scope])
+        assert.deepEqual(body.getAll('response_type'), [payload.response_type])
+      }
+    })
+  })
 })
