@@ -122,6 +122,47 @@ describe('client assertion audience option', () => {
     )
   })
 
+  it('"endpoint" with mTLS endpoint aliases names the alias each request is sent to', async () => {
+    const aliased: client.ServerMetadata = {
+      ...server,
+      mtls_endpoint_aliases: {
+        token_endpoint: 'https://mtls.op.example.com/token',
+        pushed_authorization_request_endpoint: 'https://mtls.op.example.com/par',
+      },
+    }
+    const sent: Sent[] = []
+    const config = new client.Configuration(
+      aliased,
+      'rp',
+      { use_mtls_endpoint_aliases: true },
+      client.PrivateKeyJwt((await key).privateKey, { assertionAudience: 'endpoint' }),
+    )
+    config[client.customFetch] = async (url, options) => {
+      sent.push({
+        url,
+        headers: new Headers(options.headers as HeadersInit),
+        body: new URLSearchParams(String(options.body)),
+      })
+      return url.endsWith('/par')
+        ? json({ request_uri: 'urn:example:1', expires_in: 60 }, 201)
+        : url.endsWith('/introspect')
+          ? json({ active: false })
+          : tokens()
+    }
+    await client.clientCredentialsGrant(config)
+    await client.tokenIntrospection(config, 'at')
+    await client.buildAuthorizationUrlWithPAR(config, { redirect_uri: 'https://rp.example/cb' })
+    assert.deepEqual(
+      sent.map(({ url }) => url),
+      [
+        'https://mtls.op.example.com/token',
+        `${issuer}/introspect`,
+        'https://mtls.op.example.com/par',
+      ],
+    )
+    for (const { url, body } of sent) assert.equal(assertionPayload(body).aud, url)
+  })
+
   it('"both" names the issuer and the endpoint, and [modifyAssertion] still runs last', async () => {
     const auth = client.ClientSecretJwt('secret-0123456789abcdef0123456789abcdef', {
       assertionAudience: 'both',
