@@ -29,6 +29,15 @@ const hmacAlgorithms: Record<string, HmacAlgorithm> = {
 /** The JWS algorithms of request objects signed with the client secret. */
 export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512'
 
+/** RFC 7518 §3.2: an HMAC key must be at least as long as the hash output. */
+const minimumOctets = { HS256: 32, HS384: 48, HS512: 64 } as const
+
+const shortKey = (alg: HmacAlgorithm, what: string) =>
+  argumentError(
+    `${what} is too short for ${alg}: RFC 7518 §3.2 requires a key of at least ${minimumOctets[alg]} octets; register a longer client secret, choose a shorter hash, or sign with a private key`,
+    'ERR_INVALID_ARG_VALUE',
+  )
+
 const keyOf = (signingKey: oauth.CryptoKey | oauth.PrivateKey) =>
   'algorithm' in signingKey ? { key: signingKey, kid: undefined } : signingKey
 
@@ -43,6 +52,8 @@ function hmacAlgorithm(key: CryptoKey): HmacAlgorithm | undefined {
       'ERR_INVALID_ARG_VALUE',
     )
   }
+  const bits = (key.algorithm as HmacKeyAlgorithm).length
+  if (!(bits >= minimumOctets[alg] * 8)) throw shortKey(alg, 'the HMAC "signingKey"')
   return alg
 }
 
@@ -91,6 +102,7 @@ async function hmacRequestObject(
  * §10.1), for request objects signed with `HS256`, `HS384` or `HS512`: pass it to
  * {@link buildAuthorizationUrlWithJAR} as the signing key. For providers that accept only
  * symmetric request objects (LemonLDAP::NG 2.16); prefer a private key where the server allows one.
+ * A secret shorter than the hash (32, 48 or 64 octets) is refused, as RFC 7518 §3.2 requires.
  *
  * @param alg `HS256` (default), `HS384` or `HS512`.
  * @example
@@ -116,13 +128,9 @@ export async function clientSecretSigningKey(
       'ERR_INVALID_ARG_VALUE',
     )
   }
-  return crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash },
-    false,
-    ['sign'],
-  )
+  const octets = new TextEncoder().encode(secret)
+  if (octets.length < minimumOctets[alg]) throw shortKey(alg, 'the client secret')
+  return crypto.subtle.importKey('raw', octets, { name: 'HMAC', hash }, false, ['sign'])
 }
 
 /**
@@ -160,16 +168,25 @@ export async function buildAuthorizationUrlWithJAR(
     const params = authorizationParameters(state, parameters)
     const { key, kid } = keyOf(signingKey)
     const hmac = hmacAlgorithm(key)
+    // The §6.1 repeats are copied from the claims as signed (after [modifyAssertion], with
+    // oauth4webapi's choice among repeated parameters), so the query can never disagree.
+    let signed: Record<string, oauth.JsonValue | undefined> = {}
+    const capturing: oauth.ModifyAssertionOptions = {
+      [oauth.modifyAssertion](header, payload) {
+        options?.[oauth.modifyAssertion]?.(header, payload)
+        signed = payload
+      },
+    }
     const request = await encryptRequestObject(
       state,
       hmac === undefined
-        ? await oauth.issueRequestObject(state.as, state.c, params, signingKey, options)
-        : await hmacRequestObject(state, params, key, kid, hmac, options),
+        ? await oauth.issueRequestObject(state.as, state.c, params, signingKey, capturing)
+        : await hmacRequestObject(state, params, key, kid, hmac, capturing),
     )
     const query = new URLSearchParams({ client_id: state.c.client_id, request })
-    const scope = params.get('scope')
-    if (scope?.split(' ').includes('openid')) {
-      query.set('response_type', params.get('response_type')!)
+    const { scope, response_type: responseType } = signed
+    if (typeof scope === 'string' && scope.split(' ').includes('openid')) {
+      if (typeof responseType === 'string') query.set('response_type', responseType)
       query.set('scope', scope)
     }
     return authorizationUrl(state, query)

@@ -1,4 +1,4 @@
-import { isURL, ownURL } from './brand.ts'
+import { hasBrand, isURL, ownURL } from './brand.ts'
 import { argumentError } from './errors.ts'
 
 /** @internal Whether a value is a fetch `Request`, across realms. */
@@ -9,6 +9,23 @@ export function isRequest(value: unknown): value is Request {
       value !== null &&
       (value as object)[Symbol.toStringTag as never] === 'Request')
   )
+}
+
+/**
+ * @internal The callback argument as the grant reads it, or undefined when it is neither a URL
+ * nor a Request: a URL from another realm has its `href` read once and parsed into this realm's
+ * URL, so the `redirect_uri` sent and the parameters checked come from the same value.
+ */
+export function callbackInput(value: unknown): URL | Request | undefined {
+  if (value instanceof URL || isRequest(value)) return value
+  if (!hasBrand(value, 'URL')) return undefined
+  const href: unknown = (value as { href?: unknown }).href
+  if (typeof href !== 'string') return undefined
+  try {
+    return new URL(href)
+  } catch {
+    return undefined
+  }
 }
 
 /** @internal The callback URL without its query and fragment: the `redirect_uri` that was used. */

@@ -1,7 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
-import { isURL } from '../core/brand.ts'
-import { callbackParameters, isRequest, redirectUriOf } from '../core/callback.ts'
+import { callbackInput, callbackParameters, redirectUriOf } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
 import { perform } from '../core/http.ts'
@@ -102,7 +101,8 @@ export async function authorizationCodeGrant(
   options?: AuthorizationCodeGrantOptions,
 ): Promise<TokenResponse> {
   const state = internal(config)
-  if (!isURL(currentUrl) && !isRequest(currentUrl)) {
+  const callback = callbackInput(currentUrl)
+  if (callback === undefined) {
     throw argumentError('"currentUrl" must be an instance of URL, or Request')
   }
   checkOptionalString(checks?.expectedNonce, 'expectedNonce')
@@ -123,12 +123,12 @@ export async function authorizationCodeGrant(
     )
   }
   const parameters = new URLSearchParams(tokenEndpointParameters)
-  const redirectUri = parameters.get('redirect_uri') ?? redirectUriOf(currentUrl)
+  const redirectUri = parameters.get('redirect_uri') ?? redirectUriOf(callback)
 
   const authResponse = await perform(state, undefined, (deadline) =>
     (state.authResponse ?? queryResponse)(
       state,
-      currentUrl,
+      callback,
       {
         expectedNonce: checks?.expectedNonce,
         expectedState: checks?.expectedState,

@@ -1,7 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
-import { isURL } from '../core/brand.ts'
-import { callbackParameters, isRequest } from '../core/callback.ts'
+import { callbackInput, callbackParameters } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError, normalizeError } from '../core/errors.ts'
 import { Deadline, signatureOptions } from '../core/http.ts'
@@ -82,7 +81,8 @@ export async function implicitAuthentication(
   checks?: ImplicitAuthenticationResponseChecks,
 ): Promise<oauth.IDToken> {
   const state = internal(config)
-  if (!isURL(currentUrl) && !isRequest(currentUrl)) {
+  const callback = callbackInput(currentUrl)
+  if (callback === undefined) {
     throw argumentError('"currentUrl" must be an instance of URL, or Request')
   }
   if (typeof expectedNonce !== 'string') {
@@ -96,7 +96,7 @@ export async function implicitAuthentication(
   }
   const deadline = new Deadline(state.timeout)
   try {
-    const params = await callbackParameters(currentUrl, true)
+    const params = await callbackParameters(callback, true)
     const withoutIdToken = new URLSearchParams(params)
     withoutIdToken.delete('id_token')
     oauth.validateAuthResponse(

@@ -2,6 +2,7 @@
 // assertion audience, request objects signed with the client secret and the OIDC §6.1 query.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { inspect } from 'node:util'
 import * as client from 'openid-rp'
 import { assertArgumentError, caught, json } from '../support/transport.ts'
 
@@ -121,6 +122,47 @@ describe('client assertion audience option', () => {
     )
   })
 
+  it('"endpoint" with mTLS endpoint aliases names the alias each request is sent to', async () => {
+    const aliased: client.ServerMetadata = {
+      ...server,
+      mtls_endpoint_aliases: {
+        token_endpoint: 'https://mtls.op.example.com/token',
+        pushed_authorization_request_endpoint: 'https://mtls.op.example.com/par',
+      },
+    }
+    const sent: Sent[] = []
+    const config = new client.Configuration(
+      aliased,
+      'rp',
+      { use_mtls_endpoint_aliases: true },
+      client.PrivateKeyJwt((await key).privateKey, { assertionAudience: 'endpoint' }),
+    )
+    config[client.customFetch] = async (url, options) => {
+      sent.push({
+        url,
+        headers: new Headers(options.headers as HeadersInit),
+        body: new URLSearchParams(String(options.body)),
+      })
+      return url.endsWith('/par')
+        ? json({ request_uri: 'urn:example:1', expires_in: 60 }, 201)
+        : url.endsWith('/introspect')
+          ? json({ active: false })
+          : tokens()
+    }
+    await client.clientCredentialsGrant(config)
+    await client.tokenIntrospection(config, 'at')
+    await client.buildAuthorizationUrlWithPAR(config, { redirect_uri: 'https://rp.example/cb' })
+    assert.deepEqual(
+      sent.map(({ url }) => url),
+      [
+        'https://mtls.op.example.com/token',
+        `${issuer}/introspect`,
+        'https://mtls.op.example.com/par',
+      ],
+    )
+    for (const { url, body } of sent) assert.equal(assertionPayload(body).aud, url)
+  })
+
   it('"both" names the issuer and the endpoint, and [modifyAssertion] still runs last', async () => {
     const auth = client.ClientSecretJwt('secret-0123456789abcdef0123456789abcdef', {
       assertionAudience: 'both',
@@ -152,7 +194,8 @@ describe('client assertion audience option', () => {
 })
 
 describe('request objects signed with the client secret, and OIDC Core §6.1 query parameters', () => {
-  const clientSecret = 'client-secret-0123456789abcdef0123456789abcdef'
+  // 64 octets: long enough for HS512 (RFC 7518 §3.2 asks for a key at least the hash size).
+  const clientSecret = 'client-secret-0123456789abcdef0123456789abcdef0123456789abcdefghi'
   const configured = () => new client.Configuration(server, 'rp', clientSecret)
   const parts = (url: URL) => {
     const [header, payload] = url.searchParams.get('request')!.split('.').slice(0, 2)
@@ -203,7 +246,7 @@ describe('request objects signed with the client secret, and OIDC Core §6.1 que
   }
 
   it('a request object signed with another secret does not verify (the key is the secret)', async () => {
-    const other = new client.Configuration(server, 'rp', 'another-secret-0123456789abcdef01234567')
+    const other = new client.Configuration(server, 'rp', 'another-secret-0123456789abcdef0123')
     const url = await client.buildAuthorizationUrlWithJAR(
       other,
       { redirect_uri: 'https://rp.example/cb', scope: 'openid' },
@@ -290,5 +333,193 @@ describe('request objects signed with the client secret, and OIDC Core §6.1 que
         'ERR_INVALID_ARG_VALUE',
       )
     }
+  })
+
+  for (const [alg, octets] of [
+    ['HS256', 32],
+    ['HS384', 48],
+    ['HS512', 64],
+  ] as const) {
+    it(`clientSecretSigningKey(config, "${alg}") accepts a secret of ${octets} octets and refuses ${octets - 1}`, async () => {
+      const exact = new client.Configuration(server, 'rp', 'k'.repeat(octets))
+      const key = await client.clientSecretSigningKey(exact, alg)
+      assert.equal((key.algorithm as HmacKeyAlgorithm).length, octets * 8)
+      const short = 's3cr3t-'.padEnd(octets - 1, 'x')
+      const err = await caught(() =>
+        client.clientSecretSigningKey(new client.Configuration(server, 'rp', short), alg),
+      )
+      assertArgumentError(err, 'ERR_INVALID_ARG_VALUE')
+      assert.match(err.message, new RegExp(`${alg}.*RFC 7518.*at least ${octets} octets`))
+      assert.ok(!err.message.includes(short) && !err.message.includes('s3cr3t'), err.message)
+      assert.ok(!inspect(err.cause).includes('s3cr3t'), inspect(err.cause))
+    })
+  }
+
+  it('clientSecretSigningKey() counts the octets of the UTF-8 secret, not its characters', async () => {
+    // 16 characters, 32 octets
+    const config = new client.Configuration(server, 'rp', 'é'.repeat(16))
+    const url = await client.buildAuthorizationUrlWithJAR(
+      config,
+      { redirect_uri: 'https://rp.example/cb', scope: 'openid' },
+      await client.clientSecretSigningKey(config),
+    )
+    assert.ok(url.searchParams.get('request'))
+    assertArgumentError(
+      await caught(() =>
+        client.clientSecretSigningKey(new client.Configuration(server, 'rp', 'é'.repeat(15))),
+      ),
+      'ERR_INVALID_ARG_VALUE',
+    )
+  })
+
+  it('buildAuthorizationUrlWithJAR() refuses an HMAC key shorter than its hash, signing nothing', async () => {
+    const config = configured()
+    for (const [hash, octets] of [
+      ['SHA-256', 16],
+      ['SHA-384', 47],
+      ['SHA-512', 63],
+    ] as const) {
+      const weak = await crypto.subtle.importKey(
+        'raw',
+        new Uint8Array(octets).fill(7),
+        { name: 'HMAC', hash },
+        false,
+        ['sign'],
+      )
+      for (const signingKey of [weak, { key: weak, kid: 'weak' } as client.PrivateKey]) {
+        const err = await caught(() =>
+          client.buildAuthorizationUrlWithJAR(
+            config,
+            { redirect_uri: 'https://rp.example/cb', scope: 'openid' },
+            signingKey,
+          ),
+        )
+        assertArgumentError(err, 'ERR_INVALID_ARG_VALUE')
+        assert.match(err.message, /RFC 7518/)
+      }
+    }
+    const strong = await crypto.subtle.importKey(
+      'raw',
+      new Uint8Array(32).fill(7),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    )
+    const url = await client.buildAuthorizationUrlWithJAR(
+      config,
+      { redirect_uri: 'https://rp.example/cb', scope: 'openid' },
+      strong,
+    )
+    assert.equal(parts(url).header.alg, 'HS256')
+  })
+
+  describe('the §6.1 query repeats exactly what the request object says', () => {
+    const signingKeys = async (config: client.Configuration) => [
+      await client.clientSecretSigningKey(config),
+      (
+        await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+          'sign',
+          'verify',
+        ])
+      ).privateKey,
+    ]
+    /** The query's response_type and scope equal the signed ones, present only for OpenID. */
+    const agrees = (url: URL) => {
+      const { payload } = parts(url)
+      const openid =
+        typeof payload.scope === 'string' && payload.scope.split(' ').includes('openid')
+      assert.deepEqual(url.searchParams.getAll('scope'), openid ? [payload.scope] : [])
+      assert.deepEqual(
+        url.searchParams.getAll('response_type'),
+        openid ? [payload.response_type] : [],
+      )
+      return payload
+    }
+
+    it('buildAuthorizationUrlWithJAR() with a repeated scope parameter repeats the signed one', async () => {
+      const config = configured()
+      for (const key of await signingKeys(config)) {
+        const hidden = await client.buildAuthorizationUrlWithJAR(
+          config,
+          new URLSearchParams([
+            ['redirect_uri', 'https://rp.example/cb'],
+            ['scope', 'openid'],
+            ['scope', 'admin'],
+          ]),
+          key,
+        )
+        assert.equal(agrees(hidden).scope, 'admin')
+        const late = await client.buildAuthorizationUrlWithJAR(
+          config,
+          new URLSearchParams([
+            ['redirect_uri', 'https://rp.example/cb'],
+            ['scope', 'email'],
+            ['scope', 'openid profile'],
+          ]),
+          key,
+        )
+        assert.equal(agrees(late).scope, 'openid profile')
+      }
+    })
+
+    it('buildAuthorizationUrlWithJAR() repeats response_type and scope as [modifyAssertion] left them', async () => {
+      const config = configured()
+      for (const key of await signingKeys(config)) {
+        const url = await client.buildAuthorizationUrlWithJAR(
+          config,
+          { redirect_uri: 'https://rp.example/cb', scope: 'openid' },
+          key,
+          {
+            [client.modifyAssertion]: (_header, payload) => {
+              payload.scope = 'openid email'
+              payload.response_type = 'code id_token'
+            },
+          },
+        )
+        const payload = agrees(url)
+        assert.equal(payload.scope, 'openid email')
+        assert.equal(url.searchParams.get('response_type'), 'code id_token')
+      }
+    })
+
+    it('buildAuthorizationUrlWithJAR() never repeats a response_type the request object lacks', async () => {
+      const config = configured()
+      for (const key of await signingKeys(config)) {
+        const url = await client.buildAuthorizationUrlWithJAR(
+          config,
+          { request_uri: 'urn:example:ref', scope: 'openid' },
+          key,
+        )
+        assert.equal(parts(url).payload.response_type, undefined)
+        assert.equal(url.searchParams.get('response_type'), null)
+        assert.deepEqual(url.searchParams.getAll('scope'), ['openid'])
+      }
+    })
+
+    it('buildAuthorizationUrlWithPAR() pushes the JAR query, which agrees with its request object', async () => {
+      const pushed: URLSearchParams[] = []
+      const config = configured()
+      config[client.customFetch] = async (_url, options) => {
+        pushed.push(new URLSearchParams(String(options.body)))
+        return json({ request_uri: 'urn:example:1', expires_in: 60 }, 201)
+      }
+      for (const key of await signingKeys(config)) {
+        const jar = await client.buildAuthorizationUrlWithJAR(
+          config,
+          new URLSearchParams([
+            ['redirect_uri', 'https://rp.example/cb'],
+            ['scope', 'api'],
+            ['scope', 'openid email'],
+          ]),
+          key,
+        )
+        await client.buildAuthorizationUrlWithPAR(config, jar.searchParams)
+        const body = pushed.at(-1)!
+        const { payload } = parts(jar)
+        assert.equal(body.get('request'), jar.searchParams.get('request'))
+        assert.deepEqual(body.getAll('scope'), [payload.scope])
+        assert.deepEqual(body.getAll('response_type'), [payload.response_type])
+      }
+    })
   })
 })

@@ -1,13 +1,12 @@
 // Glewlwyd 2.7 (Debian package `glewlwyd`) as an independent OpenID Provider for the interop
 // suite: a private SQLite database, an OIDC plugin instance, users and clients set up through its REST API.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { generateKeyPairSync } from 'node:crypto'
 import { systemPackage } from '../../support/system.ts'
-import { CookieJar, freePort, waitUntil } from './system.ts'
+import { CookieJar, freePort, inTemporaryDirectory, waitUntil } from './system.ts'
 
 const SCHEMA = '/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz'
 const ADMIN_WEBAPP = '/usr/share/glewlwyd/webapp/admin.js'
@@ -77,8 +76,11 @@ function pluginDefaults(): Record<string, unknown> {
 
 const SCOPES = ['openid', 'profile', 'email', 'offline_access', 'api']
 
-export async function startGlewlwyd(): Promise<Glewlwyd> {
-  const dir = mkdtempSync(join(tmpdir(), 'openid-rp-glewlwyd-'))
+export function startGlewlwyd(): Promise<Glewlwyd> {
+  return inTemporaryDirectory('openid-rp-glewlwyd-', (dir, spawned) => launch(dir, spawned))
+}
+
+async function launch(dir: string, spawned: (child: ChildProcess) => void): Promise<Glewlwyd> {
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
   const database = join(dir, 'glewlwyd.db')
@@ -118,6 +120,7 @@ export async function startGlewlwyd(): Promise<Glewlwyd> {
     cwd: dir,
     stdio: ['ignore', process.env.GLEWLWYD_LOG_LEVEL ? 'inherit' : 'ignore', 'pipe'],
   })
+  spawned(child)
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
@@ -129,17 +132,11 @@ export async function startGlewlwyd(): Promise<Glewlwyd> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, password }),
     })
-  try {
-    await waitUntil(
-      async () =>
-        (await login(adminJar, 'admin', 'password').catch(() => undefined))?.status === 200,
-      15_000,
-      () => `Glewlwyd did not answer on ${origin}: ${stderr}`,
-    )
-  } catch (error) {
-    child.kill('SIGKILL')
-    throw error
-  }
+  await waitUntil(
+    async () => (await login(adminJar, 'admin', 'password').catch(() => undefined))?.status === 200,
+    15_000,
+    () => `Glewlwyd did not answer on ${origin}: ${stderr}`,
+  )
 
   const admin = async (method: string, path: string, body?: unknown) => {
     const response = await adminJar.fetch(`${origin}/api${path}`, {

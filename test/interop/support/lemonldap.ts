@@ -2,11 +2,10 @@
 // the interop suite: its portal PSGI app under plackup, a File configuration written per run.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { systemPackage } from '../../support/system.ts'
-import { CookieJar, freePort, waitUntil } from './system.ts'
+import { CookieJar, freePort, inTemporaryDirectory, waitUntil } from './system.ts'
 
 const PSGI = '/usr/share/lemonldap-ng/portal/htdocs/index.psgi'
 
@@ -52,8 +51,17 @@ function hiddenInputs(html: string): Record<string, string> {
   return fields
 }
 
-export async function startLemonldap(clients: LemonldapClient[]): Promise<Lemonldap> {
-  const dir = mkdtempSync(join(tmpdir(), 'openid-rp-lemonldap-'))
+export function startLemonldap(clients: LemonldapClient[]): Promise<Lemonldap> {
+  return inTemporaryDirectory('openid-rp-lemonldap-', (dir, spawned) =>
+    launch(dir, spawned, clients),
+  )
+}
+
+async function launch(
+  dir: string,
+  spawned: (child: ChildProcess) => void,
+  clients: LemonldapClient[],
+): Promise<Lemonldap> {
   for (const sub of ['conf', 'sessions/lock', 'psessions/lock', 'cache', 'notifications']) {
     mkdirSync(join(dir, sub), { recursive: true })
   }
@@ -161,20 +169,16 @@ export async function startLemonldap(clients: LemonldapClient[]): Promise<Lemonl
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   )
+  spawned(child)
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const discoveryUrl = `${origin}/.well-known/openid-configuration`
-  try {
-    await waitUntil(
-      async () => (await fetch(discoveryUrl).catch(() => undefined))?.status === 200,
-      20_000,
-      () => `LemonLDAP::NG did not answer on ${origin}: ${stderr}`,
-    )
-  } catch (error) {
-    child.kill('SIGKILL')
-    throw error
-  }
+  await waitUntil(
+    async () => (await fetch(discoveryUrl).catch(() => undefined))?.status === 200,
+    20_000,
+    () => `LemonLDAP::NG did not answer on ${origin}: ${stderr}`,
+  )
 
   const user: LemonldapUser = { username: 'dwho', password: 'dwho' }
   return {

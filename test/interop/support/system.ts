@@ -1,6 +1,34 @@
 // What the interop suites need to run a provider: free loopback ports, polling until a server
 // answers, and a cookie jar for login pages.
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/**
+ * Starts a server in a new temporary directory (it holds the server's keys and the suite's client
+ * secrets): `launch` reports the process it spawns; if `launch` fails at any step, that process
+ * is killed and awaited and the directory removed before the error propagates.
+ */
+export async function inTemporaryDirectory<T>(
+  prefix: string,
+  launch: (dir: string, spawned: (child: ChildProcess) => void) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  let child: ChildProcess | undefined
+  try {
+    return await launch(dir, (spawned) => (child = spawned))
+  } catch (error) {
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve))
+      child.kill('SIGKILL')
+      await exited
+    }
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
+}
 
 /** A TCP port free on 127.0.0.1 right now. */
 export function freePort(): Promise<number> {
