@@ -1,8 +1,8 @@
 import * as oauth from 'oauth4webapi'
 
 import { argumentError } from './errors.ts'
-import { checkTimeout, DEFAULT_TIMEOUT } from './http.ts'
 import { type CustomFetch, internal, setInternal } from './state.ts'
+import { checkTimeout, DEFAULT_TIMEOUT } from './deadline.ts'
 
 /**
  * Client authentication at the token, PAR, introspection, revocation, device and CIBA

@@ -3,9 +3,10 @@ import * as oauth from 'oauth4webapi'
 import { isURL, ownURL } from './brand.ts'
 import { type Configuration, ownServerMetadata, sharedServerMetadata } from './configuration.ts'
 import { argumentError, clientError, normalizeError } from './errors.ts'
-import { baseHeaders, checkTimeout, DEFAULT_TIMEOUT, Deadline } from './http.ts'
+import { baseHeaders } from './http.ts'
 import { type CustomFetch, internal } from './state.ts'
 import { allowInsecureRequests } from './insecure.ts'
+import { checkTimeout, DEFAULT_TIMEOUT, Deadline } from './deadline.ts'
 
 /**
  * Options of {@link discovery}.

@@ -2,9 +2,9 @@ import * as oauth from 'oauth4webapi'
 
 import { isResponse } from './brand.ts'
 import { clientError, normalizeError } from './errors.ts'
-import { MAX_TIMEOUT, timeoutSignal } from './http.ts'
 import type { State } from './state.ts'
 import { exchange, type TokenRequest, type TokenResponse } from './token-response.ts'
+import { MAX_TIMEOUT, timeoutSignal } from './deadline.ts'
 
 /**
  * @internal Resolves after `seconds`, or rejects with `OAUTH_ABORT` (`OAUTH_TIMEOUT` for a

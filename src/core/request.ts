@@ -1,9 +1,10 @@
 import * as oauth from 'oauth4webapi'
 
 import { argumentError, clientError, missingMetadata, normalizeError } from './errors.ts'
-import { baseHeaders, type Deadline } from './http.ts'
+import { baseHeaders } from './http.ts'
 import type { EndpointAwareClientAuth } from './configuration.ts'
 import type { State } from './state.ts'
+import type { Deadline } from './deadline.ts'
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 

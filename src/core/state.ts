@@ -1,7 +1,7 @@
 import type * as oauth from 'oauth4webapi'
 
 import { argumentError } from './errors.ts'
-import type { Deadline } from './http.ts'
+import type { Deadline } from './deadline.ts'
 
 /**
  * What the library passes to a {@link CustomFetch}.

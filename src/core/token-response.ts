@@ -1,10 +1,10 @@
 import * as oauth from 'oauth4webapi'
 
 import { captureDecryption, rememberDecrypted } from './decrypted.ts'
-import { perform } from './http.ts'
 import { checkIssuedAt } from './id-token.ts'
 import { dpopProofs, formRequest, serverEndpoint } from './request.ts'
 import type { State } from './state.ts'
+import { perform } from './deadline.ts'
 
 /**
  * A DPoP key pair bound to a Configuration; create it with `getDPoPHandle`.

@@ -4,13 +4,13 @@ import { isURL } from '../core/brand.ts'
 import { callbackParameters, isRequest, redirectUriOf } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
-import { perform } from '../core/http.ts'
 import { type AuthResponseValidator, internal } from '../core/state.ts'
 import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
 import type {
   WithDecryptedResponse,
   DecryptedAuthorizationCodeResponses,
 } from '../core/decrypted.ts'
+import { perform } from '../core/deadline.ts'
 
 /**
  * Checks of the authorization response and the ID Token of {@link authorizationCodeGrant}.

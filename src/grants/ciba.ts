@@ -2,12 +2,12 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { perform } from '../core/http.ts'
 import { formRequest, serverEndpoint } from '../core/request.ts'
 import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
 import type { DPoPOptions, TokenResponse } from '../core/token-response.ts'
 import type { WithDecryptedResponse } from '../core/decrypted.ts'
+import { perform } from '../core/deadline.ts'
 
 /**
  * Options of {@link pollBackchannelAuthenticationGrant}.

@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { isJwtResponse, perform } from '../core/http.ts'
+import { isJwtResponse } from '../core/http.ts'
 import { formRequest, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 import {
@@ -10,6 +10,7 @@ import {
   rememberDecrypted,
   type WithDecryptedResponse,
 } from '../core/decrypted.ts'
+import { perform } from '../core/deadline.ts'
 
 /**
  * Asks the authorization server whether a token is active and what it grants. Requests a JWT

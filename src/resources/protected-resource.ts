@@ -3,9 +3,10 @@ import * as oauth from 'oauth4webapi'
 import type { Configuration } from '../core/configuration.ts'
 import { isReadableStream, isURL, ownURL } from '../core/brand.ts'
 import { argumentError } from '../core/errors.ts'
-import { perform, timeoutSignal, userAgentHeaders } from '../core/http.ts'
+import { userAgentHeaders } from '../core/http.ts'
 import { type FetchBody, internal } from '../core/state.ts'
 import type { DPoPOptions } from '../core/token-response.ts'
+import { perform, timeoutSignal } from '../core/deadline.ts'
 
 /**
  * Calls a protected resource with an access token (`Bearer`, or `DPoP` with a proof when a DPoP

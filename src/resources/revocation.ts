@@ -2,9 +2,9 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { perform } from '../core/http.ts'
 import { formRequest, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
+import { perform } from '../core/deadline.ts'
 
 /**
  * Revokes an access or refresh token at the revocation endpoint.

@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
-import { isJwtResponse, perform } from '../core/http.ts'
+import { isJwtResponse } from '../core/http.ts'
 import { bearerGet, dpopProofs, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 import { type DPoPOptions } from '../core/token-response.ts'
@@ -11,6 +11,7 @@ import {
   rememberDecrypted,
   type WithDecryptedResponse,
 } from '../core/decrypted.ts'
+import { perform } from '../core/deadline.ts'
 
 /**
  * Fetches the UserInfo of the user the access token was issued for. The response's `sub` must

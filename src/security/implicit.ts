@@ -4,7 +4,7 @@ import { isURL } from '../core/brand.ts'
 import { callbackParameters, isRequest } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError, normalizeError } from '../core/errors.ts'
-import { Deadline, signatureOptions } from '../core/http.ts'
+import { signatureOptions } from '../core/http.ts'
 import { internal } from '../core/state.ts'
 import {
   captureDecryption,
@@ -12,6 +12,7 @@ import {
   type WithDecryptedResponse,
 } from '../core/decrypted.ts'
 import { checkIssuedAt } from '../core/id-token.ts'
+import { Deadline } from '../core/deadline.ts'
 
 /**
  * Checks of {@link implicitAuthentication}.

@@ -1,8 +1,9 @@
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { Deadline, signatureOptions } from '../core/http.ts'
+import { signatureOptions } from '../core/http.ts'
 import { internal } from '../core/state.ts'
+import { Deadline } from '../core/deadline.ts'
 
 /**
  * Validates the signature of every signed response against the issuer's JWKS: ID Tokens from
