@@ -87,7 +87,7 @@ export type {
   DPoPHandle,
   DPoPOptions,
   TokenEndpointResponseHelpers,
-} from './core/token-response.ts'
+} from './core/token-endpoint.ts'
 
 // Resources
 export { fetchUserInfo } from './resources/userinfo.ts'

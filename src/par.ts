@@ -5,7 +5,7 @@ import type { Configuration, EndpointAwareClientAuth } from './core/configuratio
 import { transport } from './core/http.ts'
 import { serverEndpoint } from './core/request.ts'
 import { internal, type State } from './core/state.ts'
-import type { DPoPOptions } from './core/token-response.ts'
+import type { DPoPOptions } from './core/token-endpoint.ts'
 import { perform } from './core/deadline.ts'
 
 /** Client authentication for the PAR request, told the URL it is sent to. */

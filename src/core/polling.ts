@@ -3,7 +3,7 @@ import * as oauth from 'oauth4webapi'
 import { isResponse } from './brand.ts'
 import { clientError, normalizeError } from './errors.ts'
 import type { State } from './state.ts'
-import { exchange, type TokenRequest, type TokenResponse } from './token-response.ts'
+import { exchange, type TokenRequest, type TokenResponse } from './token-endpoint.ts'
 import { MAX_TIMEOUT, timeoutSignal } from './deadline.ts'
 
 /**

@@ -5,7 +5,7 @@ import { callbackParameters, isRequest, redirectUriOf } from '../core/callback.t
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
 import { type AuthResponseValidator, internal } from '../core/state.ts'
-import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
+import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-endpoint.ts'
 import type {
   WithDecryptedResponse,
   DecryptedAuthorizationCodeResponses,

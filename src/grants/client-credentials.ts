@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { internal } from '../core/state.ts'
-import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
+import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-endpoint.ts'
 
 /**
  * Requests an access token for the client itself (client credentials grant).

@@ -5,7 +5,7 @@ import { argumentError } from '../core/errors.ts'
 import { formRequest, serverEndpoint } from '../core/request.ts'
 import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
-import type { DPoPOptions, TokenResponse } from '../core/token-response.ts'
+import type { DPoPOptions, TokenResponse } from '../core/token-endpoint.ts'
 import type { WithDecryptedResponse } from '../core/decrypted.ts'
 import { perform } from '../core/deadline.ts'
 

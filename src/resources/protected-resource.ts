@@ -5,7 +5,7 @@ import { isReadableStream, isURL, ownURL } from '../core/brand.ts'
 import { argumentError } from '../core/errors.ts'
 import { userAgentHeaders } from '../core/http.ts'
 import { type FetchBody, internal } from '../core/state.ts'
-import type { DPoPOptions } from '../core/token-response.ts'
+import type { DPoPOptions } from '../core/token-endpoint.ts'
 import { perform, timeoutSignal } from '../core/deadline.ts'
 
 /**

@@ -5,7 +5,7 @@ import { argumentError, clientError } from '../core/errors.ts'
 import { isJwtResponse } from '../core/http.ts'
 import { bearerGet, dpopProofs, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
-import { type DPoPOptions } from '../core/token-response.ts'
+import { type DPoPOptions } from '../core/token-endpoint.ts'
 import {
   captureDecryption,
   rememberDecrypted,

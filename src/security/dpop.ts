@@ -4,7 +4,7 @@ import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError, isCryptoKey, normalizeError } from '../core/errors.ts'
 import { dpopHandle } from '../core/request.ts'
 import { internal } from '../core/state.ts'
-import type { DPoPHandle } from '../core/token-response.ts'
+import type { DPoPHandle } from '../core/token-endpoint.ts'
 
 /**
  * Options of {@link randomDPoPKeyPair}.
