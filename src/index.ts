@@ -83,11 +83,8 @@ export type {
   DecryptedAuthorizationCodeResponses,
   WithDecryptedResponse,
 } from './core/decrypted.ts'
-export type {
-  DPoPHandle,
-  DPoPOptions,
-  TokenEndpointResponseHelpers,
-} from './core/token-endpoint.ts'
+export type { DPoPHandle, DPoPOptions } from './core/dpop.ts'
+export type { TokenEndpointResponseHelpers } from './core/token-endpoint.ts'
 
 // Resources
 export { fetchUserInfo } from './resources/userinfo.ts'

@@ -10,7 +10,7 @@ import {
   fetchServerMetadata,
 } from './core/discovery-request.ts'
 import { registerClient } from './core/registration-request.ts'
-import type { DPoPOptions } from './core/token-endpoint.ts'
+import type { DPoPOptions } from './core/dpop.ts'
 
 /**
  * Options of {@link dynamicClientRegistration}.

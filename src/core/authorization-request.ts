@@ -1,6 +1,6 @@
 import { argumentError } from './errors.ts'
-import { serverEndpoint } from './request.ts'
 import type { State } from './state.ts'
+import { serverEndpoint } from './endpoint.ts'
 
 /**
  * @internal The authorization request parameters: `client_id`, the Configuration's default

@@ -1,6 +1,5 @@
-import * as oauth from 'oauth4webapi'
-
-import { argumentError, clientError, missingMetadata, normalizeError } from './errors.ts'
+import { argumentError } from './errors.ts'
+import type { DPoPProofs } from './dpop.ts'
 import { baseHeaders } from './http.ts'
 import type { EndpointAwareClientAuth } from './configuration.ts'
 import type { State } from './state.ts'
@@ -92,99 +91,6 @@ export class RequestHeaders {
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries()
   }
-}
-
-/** @internal The parts of an oauth4webapi DPoP handle that attach proofs and learn nonces. */
-export interface DPoPProofs {
-  addProof(url: URL, headers: RequestHeaders, htm: string, accessToken?: string): Promise<void>
-  cacheNonce(response: Response, url: URL): void
-}
-
-const dpopHandles = new WeakSet<object>()
-
-/**
- * @internal Marks a handle made by `getDPoPHandle`, the only kind the request layer accepts. Its
- * proof methods are not in oauth4webapi's types, so their presence is checked here, once.
- */
-export function dpopHandle<T extends oauth.DPoPHandle>(handle: T): T {
-  const proofs = handle as unknown as Partial<DPoPProofs>
-  if (typeof proofs.addProof !== 'function' || typeof proofs.cacheNonce !== 'function') {
-    throw clientError(
-      'this oauth4webapi version has no DPoP addProof/cacheNonce methods: install the version openid-rp depends on',
-      'OAUTH_UNSUPPORTED_OPERATION',
-    )
-  }
-  dpopHandles.add(handle)
-  return handle
-}
-
-/**
- * @internal The DPoP handle's proof methods; a TypeError for anything but a handle from
- * `getDPoPHandle` (it is given the request URL, so no other object may stand in for one).
- */
-export function dpopProofs(handle: oauth.DPoPHandle | undefined): DPoPProofs | undefined {
-  if (handle === undefined) return undefined
-  if (!dpopHandles.has(handle)) {
-    throw argumentError(
-      '"options.DPoP" is not a valid DPoPHandle: create it with getDPoPHandle()',
-      'ERR_INVALID_ARG_VALUE',
-    )
-  }
-  return handle as unknown as DPoPProofs
-}
-
-/** Parsed endpoint URLs per server metadata document (never mutated once parsed). */
-const endpoints = new WeakMap<object, Map<string, URL>>()
-
-/**
- * @internal A server endpoint as a URL, through `mtls_endpoint_aliases` when the client uses
- * them and `aliased` (false for front-channel endpoints and the JWKS); refuses a missing or
- * invalid value and (by default) plain HTTP. The URL is cached: never change it.
- */
-export function serverEndpoint(
-  state: Pick<State, 'as' | 'c' | 'tlsOnly'>,
-  name: keyof oauth.AuthorizationServer & string,
-  aliased = true,
-): URL {
-  const aliases =
-    aliased && state.c.use_mtls_endpoint_aliases ? state.as.mtls_endpoint_aliases : undefined
-  if (aliases !== undefined && aliases !== null && typeof aliases !== 'object') {
-    throw clientError(
-      'the server metadata "mtls_endpoint_aliases" is not a JSON object: the server\'s metadata is broken',
-      'OAUTH_INVALID_SERVER_METADATA',
-      { attribute: 'mtls_endpoint_aliases' },
-    )
-  }
-  // A null alias object is no aliases, as in oauth4webapi's resolveEndpoint().
-  const alias = aliases != null && name in aliases
-  const attribute = alias ? `mtls_endpoint_aliases.${name}` : name
-  let parsed = endpoints.get(state.as)
-  if (parsed === undefined) endpoints.set(state.as, (parsed = new Map()))
-  let url = parsed.get(attribute)
-  if (url === undefined) {
-    const value = alias ? aliases![name as keyof typeof aliases] : state.as[name]
-    try {
-      url = new URL(value as string)
-    } catch {}
-    if (typeof value !== 'string' || url === undefined) {
-      throw clientError(
-        value === undefined
-          ? missingMetadata(attribute)
-          : `the server metadata "${attribute}" is not a valid URL: the server's metadata is broken`,
-        value === undefined ? 'OAUTH_MISSING_SERVER_METADATA' : 'OAUTH_INVALID_SERVER_METADATA',
-        { attribute },
-      )
-    }
-    parsed.set(attribute, url)
-  }
-  try {
-    oauth.checkProtocol(url, state.tlsOnly)
-  } catch (err) {
-    // oauth4webapi's error carries the URL as its cause: hand out a copy, never the cached one.
-    ;(err as { cause?: unknown }).cause = new URL(url.href)
-    throw normalizeError(err)
-  }
-  return url
 }
 
 /**

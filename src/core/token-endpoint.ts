@@ -2,35 +2,11 @@ import * as oauth from 'oauth4webapi'
 
 import { captureDecryption, rememberDecrypted } from './decrypted.ts'
 import { checkIssuedAt } from './id-token.ts'
-import { dpopProofs, formRequest, serverEndpoint } from './request.ts'
+import { formRequest } from './request.ts'
 import type { State } from './state.ts'
 import { perform } from './deadline.ts'
-
-/**
- * A DPoP key pair bound to a Configuration; create it with `getDPoPHandle`.
- *
- * @example
- * ```ts
- * const DPoP: client.DPoPHandle = client.getDPoPHandle(config, await client.randomDPoPKeyPair())
- * ```
- * @see [RFC 9449 §4](https://www.rfc-editor.org/rfc/rfc9449.html#section-4)
- */
-export interface DPoPHandle extends oauth.DPoPHandle {}
-
-/**
- * The `DPoP` option of operations that can send DPoP proofs.
- *
- * @example
- * ```ts
- * const options: client.DPoPOptions = { DPoP: client.getDPoPHandle(config, keyPair) }
- * const tokens = await client.refreshTokenGrant(config, refreshToken, undefined, options)
- * ```
- * @see [RFC 9449 §5](https://www.rfc-editor.org/rfc/rfc9449.html#section-5)
- */
-export interface DPoPOptions {
-  /** Sender-constrains the request (and the tokens it returns) with this DPoP handle. */
-  DPoP?: DPoPHandle
-}
+import { serverEndpoint } from './endpoint.ts'
+import { dpopProofs } from './dpop.ts'
 
 /**
  * Helpers on every token endpoint response.

@@ -5,12 +5,13 @@ import { callbackParameters, isRequest, redirectUriOf } from '../core/callback.t
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
 import { type AuthResponseValidator, internal } from '../core/state.ts'
-import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-endpoint.ts'
+import { exchange, type TokenResponse } from '../core/token-endpoint.ts'
 import type {
   WithDecryptedResponse,
   DecryptedAuthorizationCodeResponses,
 } from '../core/decrypted.ts'
 import { perform } from '../core/deadline.ts'
+import type { DPoPOptions } from '../core/dpop.ts'
 
 /**
  * Checks of the authorization response and the ID Token of {@link authorizationCodeGrant}.

@@ -2,7 +2,8 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { internal } from '../core/state.ts'
-import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-endpoint.ts'
+import { exchange, type TokenResponse } from '../core/token-endpoint.ts'
+import type { DPoPOptions } from '../core/dpop.ts'
 
 /**
  * Requests an access token for the client itself (client credentials grant).

@@ -2,12 +2,14 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { formRequest, serverEndpoint } from '../core/request.ts'
+import { formRequest } from '../core/request.ts'
 import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
-import type { DPoPOptions, TokenResponse } from '../core/token-endpoint.ts'
+import type { TokenResponse } from '../core/token-endpoint.ts'
 import type { WithDecryptedResponse } from '../core/decrypted.ts'
 import { perform } from '../core/deadline.ts'
+import { serverEndpoint } from '../core/endpoint.ts'
+import type { DPoPOptions } from '../core/dpop.ts'
 
 /**
  * Options of {@link pollDeviceAuthorizationGrant}.

@@ -3,8 +3,9 @@ import * as oauth from 'oauth4webapi'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
-import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-endpoint.ts'
+import { exchange, type TokenResponse } from '../core/token-endpoint.ts'
 import type { WithDecryptedResponse } from '../core/decrypted.ts'
+import type { DPoPOptions } from '../core/dpop.ts'
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 

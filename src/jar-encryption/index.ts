@@ -3,8 +3,8 @@ import { CompactEncrypt } from 'jose/jwe/compact/encrypt'
 import type { Configuration } from '../core/configuration.ts'
 import { clientError } from '../core/errors.ts'
 import { fetchJsonObject } from '../core/http.ts'
-import { serverEndpoint } from '../core/request.ts'
 import { internal, type State } from '../core/state.ts'
+import { serverEndpoint } from '../core/endpoint.ts'
 
 const OAEP_HASH: Record<string, string> = {
   'RSA-OAEP-256': 'SHA-256',

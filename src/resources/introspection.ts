@@ -3,7 +3,7 @@ import * as oauth from 'oauth4webapi'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
 import { isJwtResponse } from '../core/http.ts'
-import { formRequest, serverEndpoint } from '../core/request.ts'
+import { formRequest } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 import {
   captureDecryption,
@@ -11,6 +11,7 @@ import {
   type WithDecryptedResponse,
 } from '../core/decrypted.ts'
 import { perform } from '../core/deadline.ts'
+import { serverEndpoint } from '../core/endpoint.ts'
 
 /**
  * Asks the authorization server whether a token is active and what it grants. Requests a JWT

@@ -5,8 +5,8 @@ import { isReadableStream, isURL, ownURL } from '../core/brand.ts'
 import { argumentError } from '../core/errors.ts'
 import { userAgentHeaders } from '../core/http.ts'
 import { type FetchBody, internal } from '../core/state.ts'
-import type { DPoPOptions } from '../core/token-endpoint.ts'
 import { perform, timeoutSignal } from '../core/deadline.ts'
+import type { DPoPOptions } from '../core/dpop.ts'
 
 /**
  * Calls a protected resource with an access token (`Bearer`, or `DPoP` with a proof when a DPoP

@@ -2,9 +2,10 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { formRequest, serverEndpoint } from '../core/request.ts'
+import { formRequest } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 import { perform } from '../core/deadline.ts'
+import { serverEndpoint } from '../core/endpoint.ts'
 
 /**
  * Revokes an access or refresh token at the revocation endpoint.

@@ -3,15 +3,16 @@ import * as oauth from 'oauth4webapi'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
 import { isJwtResponse } from '../core/http.ts'
-import { bearerGet, dpopProofs, serverEndpoint } from '../core/request.ts'
+import { bearerGet } from '../core/request.ts'
 import { internal } from '../core/state.ts'
-import { type DPoPOptions } from '../core/token-endpoint.ts'
 import {
   captureDecryption,
   rememberDecrypted,
   type WithDecryptedResponse,
 } from '../core/decrypted.ts'
 import { perform } from '../core/deadline.ts'
+import { serverEndpoint } from '../core/endpoint.ts'
+import { dpopProofs, type DPoPOptions } from '../core/dpop.ts'
 
 /**
  * Fetches the UserInfo of the user the access token was issued for. The response's `sub` must

@@ -2,9 +2,8 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError, isCryptoKey, normalizeError } from '../core/errors.ts'
-import { dpopHandle } from '../core/request.ts'
 import { internal } from '../core/state.ts'
-import type { DPoPHandle } from '../core/token-endpoint.ts'
+import { dpopHandle, type DPoPHandle } from '../core/dpop.ts'
 
 /**
  * Options of {@link randomDPoPKeyPair}.
