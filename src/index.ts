@@ -13,7 +13,7 @@ export {
   dynamicClientRegistration,
   type DynamicClientRegistrationRequestOptions,
 } from './registration.ts'
-export type { CustomFetch, CustomFetchOptions, FetchBody } from './core/state.ts'
+export type { CustomFetch, CustomFetchOptions, FetchBody } from './core/http.ts'
 
 // Resource-first discovery and step-up
 export {

@@ -2,11 +2,11 @@ import * as oauth from 'oauth4webapi'
 
 import { authorizationParameters, authorizationUrl } from './core/authorization-request.ts'
 import type { Configuration, EndpointAwareClientAuth } from './core/configuration.ts'
-import { transport } from './core/http.ts'
 import { internal, type State } from './core/state.ts'
 import { perform } from './core/deadline.ts'
 import { serverEndpoint } from './core/endpoint.ts'
 import type { DPoPOptions } from './core/dpop.ts'
+import { transport } from './core/request.ts'
 
 /** Client authentication for the PAR request, told the URL it is sent to. */
 const parAuth =

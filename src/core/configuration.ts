@@ -1,8 +1,9 @@
 import * as oauth from 'oauth4webapi'
 
 import { argumentError } from './errors.ts'
-import { type CustomFetch, internal, setInternal } from './state.ts'
+import { internal, setInternal } from './state.ts'
 import { checkTimeout, DEFAULT_TIMEOUT } from './deadline.ts'
+import type { CustomFetch } from './http.ts'
 
 /**
  * Client authentication at the token, PAR, introspection, revocation, device and CIBA

@@ -2,11 +2,11 @@ import * as oauth from 'oauth4webapi'
 
 import { isURL, ownURL } from './brand.ts'
 import { type Configuration, ownServerMetadata, sharedServerMetadata } from './configuration.ts'
-import { argumentError, clientError, normalizeError } from './errors.ts'
-import { baseHeaders } from './http.ts'
-import { type CustomFetch, internal } from './state.ts'
+import { argumentError, clientError } from './errors.ts'
+import { baseHeaders, type CustomFetch, send } from './http.ts'
+import { internal } from './state.ts'
 import { allowInsecureRequests } from './insecure.ts'
-import { checkTimeout, DEFAULT_TIMEOUT, Deadline } from './deadline.ts'
+import { checkTimeout, DEFAULT_TIMEOUT, perform } from './deadline.ts'
 
 /**
  * Options of {@link discovery}.
@@ -76,11 +76,10 @@ export async function fetchServerMetadata(
   const allowHttp = options?.execute?.includes(allowInsecureRequests) === true
   const timeout = options?.timeout === undefined ? DEFAULT_TIMEOUT : checkTimeout(options.timeout)
   const direct = server.pathname.includes('/.well-known/')
-  const deadline = new Deadline(timeout)
-  try {
+  return perform({ timeout }, undefined, async (deadline) => {
     const url = direct ? server : wellKnown(server, options?.algorithm)
     oauth.checkProtocol(url, !allowHttp)
-    const response = await (options?.[oauth.customFetch] ?? fetch)(url.href, {
+    const response = await send({ fetch: options?.[oauth.customFetch] }, url, {
       body: undefined,
       headers: baseHeaders('application/json'),
       method: 'GET',
@@ -121,11 +120,7 @@ export async function fetchServerMetadata(
       }
     }
     return as
-  } catch (err) {
-    throw normalizeError(err)
-  } finally {
-    deadline.release()
-  }
+  })
 }
 
 /**

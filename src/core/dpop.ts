@@ -4,7 +4,7 @@
 import type * as oauth from 'oauth4webapi'
 
 import { argumentError, clientError } from './errors.ts'
-import type { RequestHeaders } from './request.ts'
+import type { RequestHeaders } from './http.ts'
 
 /**
  * A DPoP key pair bound to a Configuration; create it with `getDPoPHandle`.

@@ -3,9 +3,9 @@ import * as oauth from 'oauth4webapi'
 import { callbackParameters } from './callback.ts'
 import { argumentError, clientError } from './errors.ts'
 import { captureDecryption, rememberDecrypted } from './decrypted.ts'
-import { signatureOptions } from './http.ts'
 import { checkIssuedAt, jwsPayload } from './id-token.ts'
 import type { AuthResponseValidator } from './state.ts'
+import { signatureOptions } from './request.ts'
 
 const frontChannelClaims = new WeakMap<URLSearchParams, Record<string, unknown>>()
 

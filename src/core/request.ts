@@ -1,97 +1,21 @@
-import { argumentError } from './errors.ts'
-import type { DPoPProofs } from './dpop.ts'
-import { baseHeaders } from './http.ts'
+// Requests of one Configuration: client-authenticated form POSTs, Bearer/DPoP GETs, and the
+// options that route oauth4webapi's own requests (JWKS included) through send().
+
+import * as oauth from 'oauth4webapi'
+
 import type { EndpointAwareClientAuth } from './configuration.ts'
+import { Deadline } from './deadline.ts'
+import type { DPoPProofs } from './dpop.ts'
+import {
+  baseHeaders,
+  type CustomFetch,
+  getJson,
+  headerValue,
+  RequestHeaders,
+  send,
+  userAgentHeaders,
+} from './http.ts'
 import type { State } from './state.ts'
-import type { Deadline } from './deadline.ts'
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-
-/** A header name as `Headers` accepts it (an HTTP token), lower-cased. */
-function headerName(name: string): string {
-  const text = String(name)
-  if (!TOKEN.test(text)) {
-    throw argumentError(
-      `${JSON.stringify(text)} is not a valid header name`,
-      'ERR_INVALID_ARG_VALUE',
-    )
-  }
-  return text.toLowerCase()
-}
-
-/** A header value as `Headers` accepts it: no CR, LF or NUL, so nothing can be smuggled in. */
-function headerValue(value: unknown): string {
-  const text = String(value)
-  if (/[\0\r\n]/.test(text)) {
-    throw argumentError(
-      'header values must not contain CR, LF or NUL characters',
-      'ERR_INVALID_ARG_VALUE',
-    )
-  }
-  return text
-}
-
-/**
- * @internal The request headers of one request as a record with the `Headers` methods a client
- * authentication function or a DPoP handle uses (names are case-insensitive), handed to `fetch`
- * as it is. Only own properties count, so a header named like an `Object.prototype` member
- * (`constructor`, `__proto__`) is an ordinary header. (A prototype-less record would do the same,
- * but copying one into the plain object `fetch` expects costs more than the rest of the headers.)
- */
-export class RequestHeaders {
-  readonly record: Record<string, string>
-
-  constructor(init: Record<string, string>) {
-    this.record = init
-  }
-
-  get(name: string): string | null {
-    const key = name.toLowerCase()
-    return Object.hasOwn(this.record, key) ? this.record[key]! : null
-  }
-
-  has(name: string): boolean {
-    return Object.hasOwn(this.record, name.toLowerCase())
-  }
-
-  set(name: string, value: string): void {
-    Object.defineProperty(this.record, headerName(name), {
-      value: headerValue(value),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    })
-  }
-
-  append(name: string, value: string): void {
-    const current = this.get(name)
-    this.set(name, current === null ? value : `${current}, ${value}`)
-  }
-
-  delete(name: string): void {
-    delete this.record[name.toLowerCase()]
-  }
-
-  forEach(callback: (value: string, name: string) => void): void {
-    for (const [name, value] of Object.entries(this.record)) callback(value, name)
-  }
-
-  keys(): IterableIterator<string> {
-    return Object.keys(this.record)[Symbol.iterator]()
-  }
-
-  values(): IterableIterator<string> {
-    return Object.values(this.record)[Symbol.iterator]()
-  }
-
-  entries(): IterableIterator<[string, string]> {
-    return Object.entries(this.record)[Symbol.iterator]()
-  }
-
-  [Symbol.iterator](): IterableIterator<[string, string]> {
-    return this.entries()
-  }
-}
 
 /**
  * @internal POSTs a form to a client-authenticated endpoint (token, introspection, revocation,
@@ -121,7 +45,7 @@ export async function formRequest(
   )
   if (authenticating !== undefined) await authenticating
   headers.record['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8'
-  return send(state, url, 'POST', headers, form, dpop, deadline)
+  return sendWithProof(state, url, 'POST', headers, form, dpop, deadline)
 }
 
 /**
@@ -140,11 +64,11 @@ export async function bearerGet(
   const headers = new RequestHeaders(baseHeaders(accept))
   if (dpop !== undefined) await dpop.addProof(url, headers, 'GET', token)
   headers.record.authorization = `${dpop !== undefined ? 'DPoP' : 'Bearer'} ${token}`
-  return send(state, url, 'GET', headers, undefined, dpop, deadline)
+  return sendWithProof(state, url, 'GET', headers, undefined, dpop, deadline)
 }
 
-/** Sends one request as oauth4webapi would (no redirects followed) and learns its DPoP nonce. */
-async function send(
+/** Sends one request and lets the DPoP handle learn the nonce its response carries. */
+async function sendWithProof(
   state: Pick<State, 'fetch'>,
   url: URL,
   method: 'GET' | 'POST',
@@ -153,7 +77,7 @@ async function send(
   dpop: DPoPProofs | undefined,
   deadline: Deadline,
 ): Promise<Response> {
-  const response = await (state.fetch ?? fetch)(url.href, {
+  const response = await send(state, url, {
     body,
     headers: headers.record,
     method,
@@ -162,4 +86,64 @@ async function send(
   })
   dpop?.cacheNonce(response, url)
   return response
+}
+
+/** @internal The transport settings of one Configuration, in oauth4webapi's option shape. */
+export interface TransportOptions {
+  [oauth.customFetch]: CustomFetch
+  [oauth.allowInsecureRequests]?: boolean
+  headers?: Record<string, string>
+  signal?: (() => AbortSignal) | AbortSignal
+}
+
+/** One `customFetch` per Configuration state, so oauth4webapi sees the same function each time. */
+const senders = new WeakMap<object, CustomFetch>()
+
+/**
+ * @internal Options for one oauth4webapi request (its JWKS fetches included), limited by
+ * `deadline`: oauth4webapi builds the request and processes the response, {@link send} sends it.
+ */
+export function transport(
+  state: Pick<State, 'fetch' | 'tlsOnly'>,
+  deadline: Deadline | undefined,
+): TransportOptions {
+  let sender = senders.get(state)
+  if (sender === undefined) {
+    sender = (url, options) => send(state, url, options)
+    senders.set(state, sender)
+  }
+  return {
+    [oauth.customFetch]: sender,
+    [oauth.allowInsecureRequests]: !state.tlsOnly,
+    headers: userAgentHeaders,
+    signal: deadline?.limited ? () => deadline.signal! : undefined,
+  }
+}
+
+/**
+ * @internal Options for a response whose JWT signature is checked against the issuer JWKS,
+ * fetched (when not cached) within `deadline`.
+ */
+export function signatureOptions(state: State, deadline: Deadline): oauth.ValidateSignatureOptions {
+  return {
+    ...transport(state, deadline),
+    [oauth.jwksCache]: state.jwksCache,
+  } as oauth.ValidateSignatureOptions
+}
+
+/**
+ * @internal GETs a JSON object with a transport's settings (its HTTPS rule and timeout) through
+ * {@link getJson}, within a Deadline of its own; errors are left as they are.
+ */
+export async function fetchJsonObject(
+  state: { fetch?: CustomFetch; tlsOnly: boolean; timeout?: number | undefined },
+  url: URL,
+): Promise<Record<string, unknown>> {
+  oauth.checkProtocol(url, state.tlsOnly)
+  const deadline = new Deadline(state.timeout)
+  try {
+    return await getJson(state, url, deadline)
+  } finally {
+    deadline.release()
+  }
 }

@@ -3,9 +3,10 @@ import * as oauth from 'oauth4webapi'
 import type { Configuration } from '../core/configuration.ts'
 import { isReadableStream, isURL, ownURL } from '../core/brand.ts'
 import { argumentError } from '../core/errors.ts'
-import { userAgentHeaders } from '../core/http.ts'
-import { type FetchBody, internal } from '../core/state.ts'
+import { userAgentHeaders, type FetchBody } from '../core/http.ts'
+import { internal } from '../core/state.ts'
 import { perform, timeoutSignal } from '../core/deadline.ts'
+import { transport } from '../core/request.ts'
 import type { DPoPOptions } from '../core/dpop.ts'
 
 /**
@@ -53,8 +54,7 @@ export async function fetchProtectedResource(
   const replayable = !isReadableStream(body)
   return perform(state, replayable ? options?.DPoP : undefined, () =>
     oauth.protectedResourceRequest(accessToken, method, target, requestHeaders as Headers, body, {
-      [oauth.customFetch]: state.fetch as never,
-      [oauth.allowInsecureRequests]: !state.tlsOnly,
+      ...transport(state, undefined),
       // The caller reads the body after this returns, so no release could clear a plain timer;
       // AbortSignal.timeout() needs none and holds its signal only weakly.
       signal: timeoutSignal(state.timeout),

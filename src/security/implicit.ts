@@ -3,8 +3,7 @@ import * as oauth from 'oauth4webapi'
 import { isURL } from '../core/brand.ts'
 import { callbackParameters, isRequest } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
-import { argumentError, clientError, normalizeError } from '../core/errors.ts'
-import { signatureOptions } from '../core/http.ts'
+import { argumentError, clientError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
 import {
   captureDecryption,
@@ -12,7 +11,8 @@ import {
   type WithDecryptedResponse,
 } from '../core/decrypted.ts'
 import { checkIssuedAt } from '../core/id-token.ts'
-import { Deadline } from '../core/deadline.ts'
+import { perform } from '../core/deadline.ts'
+import { signatureOptions } from '../core/request.ts'
 
 /**
  * Checks of {@link implicitAuthentication}.
@@ -95,8 +95,7 @@ export async function implicitAuthentication(
       'ERR_INVALID_ARG_VALUE',
     )
   }
-  const deadline = new Deadline(state.timeout)
-  try {
+  return perform(state, undefined, async (deadline) => {
     const params = await callbackParameters(currentUrl, true)
     const withoutIdToken = new URLSearchParams(params)
     withoutIdToken.delete('id_token')
@@ -140,9 +139,5 @@ export async function implicitAuthentication(
     const claims = oauth.getValidatedIdTokenClaims(result)!
     checkIssuedAt(claims, state.c)
     return rememberDecrypted(claims, decryption.plaintext())
-  } catch (err) {
-    throw normalizeError(err)
-  } finally {
-    deadline.release()
-  }
+  })
 }

@@ -3,9 +3,9 @@ import * as oauth from 'oauth4webapi'
 import { callbackParameters } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { clientError } from '../core/errors.ts'
-import { signatureOptions } from '../core/http.ts'
 import { internal } from '../core/state.ts'
 import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
+import { signatureOptions } from '../core/request.ts'
 
 /**
  * Switches the Configuration to JWT-secured authorization responses (JARM): `response_mode=jwt`

@@ -1,9 +1,9 @@
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { signatureOptions } from '../core/http.ts'
 import { internal } from '../core/state.ts'
-import { Deadline } from '../core/deadline.ts'
+import { perform } from '../core/deadline.ts'
+import { signatureOptions } from '../core/request.ts'
 
 /**
  * Validates the signature of every signed response against the issuer's JWKS: ID Tokens from
@@ -20,18 +20,18 @@ import { Deadline } from '../core/deadline.ts'
  */
 export function enableNonRepudiationChecks(config: Configuration): void {
   const state = internal(config)
-  state.nonRepudiation = async (response, signal) => {
-    const deadline = new Deadline(state.timeout, signal)
-    try {
-      await oauth.validateApplicationLevelSignature(
-        state.as,
-        response,
-        signatureOptions(state, deadline),
-      )
-    } finally {
-      deadline.release()
-    }
-  }
+  state.nonRepudiation = (response, signal) =>
+    perform(
+      state,
+      undefined,
+      (deadline) =>
+        oauth.validateApplicationLevelSignature(
+          state.as,
+          response,
+          signatureOptions(state, deadline),
+        ),
+      signal,
+    )
 }
 
 /**
