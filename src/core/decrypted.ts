@@ -59,18 +59,23 @@ export function recalledDecrypted(result: object): unknown {
   return decryptedResponses.get(result)
 }
 
-const NO_DECRYPTION = Object.freeze({ options: Object.freeze({}), plaintext: () => undefined })
+const NO_DECRYPTION: oauth.JWEDecryptOptions = Object.freeze({})
 
-/** @internal Wraps the Configuration's decryption to keep the last plaintext it produced. */
-export function captureDecryption(state: State): {
-  options: oauth.JWEDecryptOptions
-  plaintext(): string | undefined
-} {
+/**
+ * @internal Runs `run` with the Configuration's response decryption (oauth4webapi's `jweDecrypt`
+ * option), then remembers the plaintext it produced on the result, as `record(plaintext)`, for
+ * `getDecryptedResponses`.
+ */
+export async function withDecryption<T extends object>(
+  state: Pick<State, 'decrypt'>,
+  run: (options: oauth.JWEDecryptOptions) => Promise<T>,
+  record: (plaintext: string) => unknown = (plaintext) => plaintext,
+): Promise<T> {
   const decrypt = state.decrypt
-  if (decrypt === undefined) return NO_DECRYPTION
+  if (decrypt === undefined) return run(NO_DECRYPTION)
   let plaintext: string | undefined
-  return {
-    options: { [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)) },
-    plaintext: () => plaintext,
-  }
+  const result = await run({
+    [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)),
+  })
+  return plaintext === undefined ? result : rememberDecrypted(result, record(plaintext))
 }

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
-import { captureDecryption, rememberDecrypted } from './decrypted.ts'
+import { withDecryption } from './decrypted.ts'
 import { checkIssuedAt } from './id-token.ts'
 import { formRequest } from './request.ts'
 import type { State } from './state.ts'
@@ -86,17 +86,17 @@ export async function exchange(
   return perform(
     state,
     dpop,
-    async (deadline) => {
-      const decryption = captureDecryption(state)
-      const response = await formRequest(state, url, body, proofs, deadline, 'application/json')
-      const result = await processResponse(response, decryption.options)
-      if (result.id_token !== undefined) {
-        checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
-        if (state.nonRepudiation !== undefined) await state.nonRepudiation(response, signal)
-      }
-      if (after !== undefined) await after(result)
-      return rememberDecrypted(addHelpers(result), decryption.plaintext())
-    },
+    (deadline) =>
+      withDecryption(state, async (decryption) => {
+        const response = await formRequest(state, url, body, proofs, deadline, 'application/json')
+        const result = await processResponse(response, decryption)
+        if (result.id_token !== undefined) {
+          checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
+          if (state.nonRepudiation !== undefined) await state.nonRepudiation(response, signal)
+        }
+        if (after !== undefined) await after(result)
+        return addHelpers(result)
+      }),
     signal,
   )
 }

@@ -5,11 +5,7 @@ import { argumentError } from '../core/errors.ts'
 import { isJwtResponse } from '../core/http.ts'
 import { formRequest } from '../core/request.ts'
 import { internal } from '../core/state.ts'
-import {
-  captureDecryption,
-  rememberDecrypted,
-  type WithDecryptedResponse,
-} from '../core/decrypted.ts'
+import { type WithDecryptedResponse, withDecryption } from '../core/decrypted.ts'
 import { perform } from '../core/deadline.ts'
 import { serverEndpoint } from '../core/endpoint.ts'
 
@@ -50,17 +46,18 @@ export async function tokenIntrospection(
     state.c.introspection_signed_response_alg !== undefined
       ? 'application/token-introspection+jwt'
       : 'application/json'
-  return perform(state, undefined, async (deadline) => {
-    const decryption = captureDecryption(state)
-    const response = await formRequest(state, url, body, undefined, deadline, accept)
-    const jwt = isJwtResponse(response)
-    const result = await oauth.processIntrospectionResponse(
-      state.as,
-      state.c,
-      response,
-      decryption.options,
-    )
-    if (jwt) await state.nonRepudiation?.(response)
-    return rememberDecrypted(result, decryption.plaintext())
-  })
+  return perform(state, undefined, (deadline) =>
+    withDecryption(state, async (decryption) => {
+      const response = await formRequest(state, url, body, undefined, deadline, accept)
+      const jwt = isJwtResponse(response)
+      const result = await oauth.processIntrospectionResponse(
+        state.as,
+        state.c,
+        response,
+        decryption,
+      )
+      if (jwt) await state.nonRepudiation?.(response)
+      return result
+    }),
+  )
 }

@@ -5,11 +5,7 @@ import { argumentError, clientError } from '../core/errors.ts'
 import { isJwtResponse } from '../core/http.ts'
 import { bearerGet } from '../core/request.ts'
 import { internal } from '../core/state.ts'
-import {
-  captureDecryption,
-  rememberDecrypted,
-  type WithDecryptedResponse,
-} from '../core/decrypted.ts'
+import { type WithDecryptedResponse, withDecryption } from '../core/decrypted.ts'
 import { perform } from '../core/deadline.ts'
 import { serverEndpoint } from '../core/endpoint.ts'
 import { dpopProofs, type DPoPOptions } from '../core/dpop.ts'
@@ -51,29 +47,32 @@ export async function fetchUserInfo(
   const accept = state.c.userinfo_signed_response_alg
     ? 'application/jwt'
     : 'application/json, application/jwt'
-  return perform(state, options?.DPoP, async (deadline) => {
-    const decryption = captureDecryption(state)
-    const response = await bearerGet(state, url, accessToken, accept, proofs, deadline)
-    const jwt = isJwtResponse(response)
-    const result = await oauth.processUserInfoResponse(
-      state.as,
-      state.c,
-      expectedSubject,
-      response,
-      decryption.options,
-    )
-    if (jwt && state.nonRepudiation) {
-      await state.nonRepudiation(response)
-      for (const claim of state.userInfoWithoutIssuerAndAudience ? [] : (['iss', 'aud'] as const)) {
-        if (result[claim] === undefined) {
-          throw clientError(
-            `the signed UserInfo response has no "${claim}" claim, which OpenID Connect Core 5.3.2 requires of signed responses: the server must include it`,
-            'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
-            { claim },
-          )
+  return perform(state, options?.DPoP, (deadline) =>
+    withDecryption(state, async (decryption) => {
+      const response = await bearerGet(state, url, accessToken, accept, proofs, deadline)
+      const jwt = isJwtResponse(response)
+      const result = await oauth.processUserInfoResponse(
+        state.as,
+        state.c,
+        expectedSubject,
+        response,
+        decryption,
+      )
+      if (jwt && state.nonRepudiation) {
+        await state.nonRepudiation(response)
+        for (const claim of state.userInfoWithoutIssuerAndAudience
+          ? []
+          : (['iss', 'aud'] as const)) {
+          if (result[claim] === undefined) {
+            throw clientError(
+              `the signed UserInfo response has no "${claim}" claim, which OpenID Connect Core 5.3.2 requires of signed responses: the server must include it`,
+              'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+              { claim },
+            )
+          }
         }
       }
-    }
-    return rememberDecrypted(result, decryption.plaintext())
-  })
+      return result
+    }),
+  )
 }

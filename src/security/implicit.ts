@@ -5,11 +5,7 @@ import { callbackParameters, isRequest } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
-import {
-  captureDecryption,
-  rememberDecrypted,
-  type WithDecryptedResponse,
-} from '../core/decrypted.ts'
+import { type WithDecryptedResponse, withDecryption } from '../core/decrypted.ts'
 import { checkIssuedAt } from '../core/id-token.ts'
 import { perform } from '../core/deadline.ts'
 import { signatureOptions } from '../core/request.ts'
@@ -119,25 +115,21 @@ export async function implicitAuthentication(
       JSON.stringify({ access_token: 'none', token_type: 'bearer', id_token: idToken }),
       { headers: { 'content-type': 'application/json' } },
     )
-    const decryption = captureDecryption(state)
-    const result = await oauth.processAuthorizationCodeResponse(
-      state.as,
-      state.c,
-      asTokenResponse,
-      {
-        ...decryption.options,
-        expectedNonce,
-        maxAge: checks?.maxAge,
-        requireIdToken: true,
-      },
-    )
-    await oauth.validateApplicationLevelSignature(
-      state.as,
-      asTokenResponse,
-      signatureOptions(state, deadline),
-    )
-    const claims = oauth.getValidatedIdTokenClaims(result)!
-    checkIssuedAt(claims, state.c)
-    return rememberDecrypted(claims, decryption.plaintext())
+    return withDecryption(state, async (decryption) => {
+      const result = await oauth.processAuthorizationCodeResponse(
+        state.as,
+        state.c,
+        asTokenResponse,
+        { ...decryption, expectedNonce, maxAge: checks?.maxAge, requireIdToken: true },
+      )
+      await oauth.validateApplicationLevelSignature(
+        state.as,
+        asTokenResponse,
+        signatureOptions(state, deadline),
+      )
+      const claims = oauth.getValidatedIdTokenClaims(result)!
+      checkIssuedAt(claims, state.c)
+      return claims
+    })
   })
 }

@@ -4,7 +4,7 @@ import { callbackParameters } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { clientError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
-import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
+import { withDecryption } from '../core/decrypted.ts'
 import { signatureOptions } from '../core/request.ts'
 
 /**
@@ -31,17 +31,18 @@ export function useJwtResponseMode(config: Configuration): void {
   }
   state.responseMode = 'jwt'
   state.authResponse = async (state, currentUrl, checks, deadline) => {
-    const decryption = captureDecryption(state)
-    const params = await oauth.validateJwtAuthResponse(
-      state.as,
-      state.c,
-      await callbackParameters(currentUrl),
-      checks.expectedState ?? oauth.expectNoState,
-      { ...signatureOptions(state, deadline), ...decryption.options },
+    const params = await callbackParameters(currentUrl)
+    return withDecryption(
+      state,
+      async (decryption) =>
+        oauth.validateJwtAuthResponse(
+          state.as,
+          state.c,
+          params,
+          checks.expectedState ?? oauth.expectNoState,
+          { ...signatureOptions(state, deadline), ...decryption },
+        ),
+      (plaintext) => ({ authorization_response: plaintext }),
     )
-    const plaintext = decryption.plaintext()
-    return plaintext === undefined
-      ? params
-      : rememberDecrypted(params, { authorization_response: plaintext })
   }
 }
