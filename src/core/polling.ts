@@ -102,11 +102,7 @@ export function pollTokenEndpoint(
   state: State,
   grant: { interval?: number; expires_in?: number },
   options: { DPoP?: oauth.DPoPHandle; signal?: AbortSignal } | undefined,
-  request: TokenRequest,
-  processResponse: (
-    response: Response,
-    processing: oauth.ProcessTokenResponseOptions,
-  ) => Promise<oauth.TokenEndpointResponse>,
+  request: Pick<TokenRequest, 'grantType' | 'parameters' | 'processResponse'>,
 ): Promise<TokenResponse> {
   const signal =
     options?.signal ??
@@ -114,6 +110,6 @@ export function pollTokenEndpoint(
       ? timeoutSignal(Math.min(grant.expires_in, MAX_TIMEOUT))
       : undefined)
   return pollGrant(grant.interval, signal, (signal) =>
-    exchange(state, options?.DPoP, request, processResponse, undefined, signal),
+    exchange(state, { ...request, DPoP: options?.DPoP, signal }),
   )
 }

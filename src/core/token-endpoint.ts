@@ -48,10 +48,23 @@ function addHelpers(response: oauth.TokenEndpointResponse): TokenResponse {
   return response as TokenResponse
 }
 
-/** @internal A token endpoint request: the grant type and its parameters. */
+/** @internal One token endpoint request: what to send and how to process the response. */
 export interface TokenRequest {
+  /** The `grant_type` value. */
   grantType: string
+  /** The grant's parameters; `grant_type` is set on them. */
   parameters: URLSearchParams
+  /** oauth4webapi's processing of this grant's response. */
+  processResponse: (
+    response: Response,
+    options: oauth.ProcessTokenResponseOptions,
+  ) => Promise<oauth.TokenEndpointResponse>
+  /** Sender-constrains the request with this handle. */
+  DPoP?: oauth.DPoPHandle | undefined
+  /** A further check of the processed response (the hybrid flow's front-channel comparison). */
+  after?: ((result: oauth.TokenEndpointResponse) => void | Promise<void>) | undefined
+  /** The caller's signal, besides the Configuration's timeout. */
+  signal?: AbortSignal | undefined
 }
 
 /** Grants that send the Configuration's default `resource` (RFC 8707 §2.2). */
@@ -61,17 +74,8 @@ const RESOURCE_GRANTS = new Set(['authorization_code', 'refresh_token', 'client_
  * @internal One token endpoint exchange: request, process (with decryption), signature check
  * when non-repudiation is on, helpers; retried once on a DPoP nonce error.
  */
-export async function exchange(
-  state: State,
-  dpop: oauth.DPoPHandle | undefined,
-  request: TokenRequest,
-  processResponse: (
-    response: Response,
-    options: oauth.ProcessTokenResponseOptions,
-  ) => Promise<oauth.TokenEndpointResponse>,
-  after?: (result: oauth.TokenEndpointResponse) => void | Promise<void>,
-  signal?: AbortSignal,
-): Promise<TokenResponse> {
+export async function exchange(state: State, request: TokenRequest): Promise<TokenResponse> {
+  const { DPoP: dpop, processResponse, after, signal } = request
   const proofs = dpopProofs(dpop)
   const url = serverEndpoint(state, 'token_endpoint')
   const body = request.parameters

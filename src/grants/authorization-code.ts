@@ -153,19 +153,19 @@ export async function authorizationCodeGrant(
   parameters.set('code', code[0]!)
   if (checks?.pkceCodeVerifier) parameters.set('code_verifier', checks.pkceCodeVerifier)
 
-  const result = await exchange(
-    state,
-    options?.DPoP,
-    { grantType: 'authorization_code', parameters },
-    (response, processing) =>
+  const result = await exchange(state, {
+    grantType: 'authorization_code',
+    parameters,
+    processResponse: (response, processing) =>
       oauth.processAuthorizationCodeResponse(state.as, state.c, response, {
         ...processing,
         expectedNonce: checks?.expectedNonce,
         maxAge: checks?.maxAge,
         requireIdToken: checks?.idTokenExpected,
       }),
-    state.frontChannel && ((result) => state.frontChannel!(authResponse, result)),
-  )
+    DPoP: options?.DPoP,
+    after: state.frontChannel && ((result) => state.frontChannel!(authResponse, result)),
+  })
   state.combineDecrypted?.(authResponse, result)
   return result
 }

@@ -89,12 +89,10 @@ export async function pollBackchannelAuthenticationGrant(
   }
   const body = new URLSearchParams(parameters)
   body.set('auth_req_id', authReqId)
-  return pollTokenEndpoint(
-    state,
-    backchannelAuthenticationResponse,
-    options,
-    { grantType: 'urn:openid:params:grant-type:ciba', parameters: body },
-    (response, processing) =>
+  return pollTokenEndpoint(state, backchannelAuthenticationResponse, options, {
+    grantType: 'urn:openid:params:grant-type:ciba',
+    parameters: body,
+    processResponse: (response, processing) =>
       oauth.processBackchannelAuthenticationGrantResponse(state.as, state.c, response, processing),
-  )
+  })
 }

@@ -21,11 +21,11 @@ export async function clientCredentialsGrant(
   options?: DPoPOptions,
 ): Promise<TokenResponse> {
   const state = internal(config)
-  return exchange(
-    state,
-    options?.DPoP,
-    { grantType: 'client_credentials', parameters: new URLSearchParams(parameters) },
-    (response, processing) =>
+  return exchange(state, {
+    grantType: 'client_credentials',
+    parameters: new URLSearchParams(parameters),
+    processResponse: (response, processing) =>
       oauth.processClientCredentialsResponse(state.as, state.c, response, processing),
-  )
+    DPoP: options?.DPoP,
+  })
 }

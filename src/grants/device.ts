@@ -94,12 +94,10 @@ export async function pollDeviceAuthorizationGrant(
   }
   const body = new URLSearchParams(parameters)
   body.set('device_code', deviceCode)
-  return pollTokenEndpoint(
-    state,
-    deviceAuthorizationResponse,
-    options,
-    { grantType: 'urn:ietf:params:oauth:grant-type:device_code', parameters: body },
-    (response, processing) =>
+  return pollTokenEndpoint(state, deviceAuthorizationResponse, options, {
+    grantType: 'urn:ietf:params:oauth:grant-type:device_code',
+    parameters: body,
+    processResponse: (response, processing) =>
       oauth.processDeviceCodeResponse(state.as, state.c, response, processing),
-  )
+  })
 }

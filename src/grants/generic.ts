@@ -45,11 +45,10 @@ export async function genericGrantRequest(
   if (typeof grantType !== 'string' || grantType.length === 0) {
     throw argumentError('"grantType" must be a non-empty string')
   }
-  return exchange(
-    state,
-    options?.DPoP,
-    { grantType, parameters: new URLSearchParams(parameters) },
-    (response, processing) =>
+  return exchange(state, {
+    grantType,
+    parameters: new URLSearchParams(parameters),
+    processResponse: (response, processing) =>
       oauth.processGenericTokenEndpointResponse(
         state.as,
         state.c,
@@ -58,5 +57,6 @@ export async function genericGrantRequest(
           ? { ...processing, recognizedTokenTypes: NOT_APPLICABLE }
           : processing,
       ),
-  )
+    DPoP: options?.DPoP,
+  })
 }

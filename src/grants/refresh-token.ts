@@ -37,11 +37,11 @@ export async function refreshTokenGrant(
   }
   const body = new URLSearchParams(parameters)
   body.set('refresh_token', refreshToken)
-  return exchange(
-    state,
-    options?.DPoP,
-    { grantType: 'refresh_token', parameters: body },
-    (response, processing) =>
+  return exchange(state, {
+    grantType: 'refresh_token',
+    parameters: body,
+    processResponse: (response, processing) =>
       oauth.processRefreshTokenResponse(state.as, state.c, response, processing),
-  )
+    DPoP: options?.DPoP,
+  })
 }
