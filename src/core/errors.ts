@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 
-import { isEntries } from './brand.ts'
+import { redact } from './redact.ts'
 
 /**
  * Every `code` a {@link ClientError} or argument `TypeError` of this library can carry. The
@@ -75,20 +75,6 @@ export function argumentError(
   return err
 }
 
-/** @internal A CryptoKey of the given type, recognised across realms (no `instanceof`). */
-export function isCryptoKey(
-  value: unknown,
-  type: 'private' | 'public' | 'secret',
-): value is CryptoKey {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as CryptoKey).type === type &&
-    typeof (value as CryptoKey).algorithm?.name === 'string' &&
-    typeof (value as CryptoKey).extractable === 'boolean'
-  )
-}
-
 /** @internal */
 export function clientError(message: string, code: ErrorCode, cause?: unknown): ClientError {
   return new ClientError(message, { code, cause })
@@ -128,55 +114,6 @@ function withHint(message: string, code: string | undefined, cause: unknown): st
   const hint = hints[code]
   const text = typeof hint === 'function' ? hint(cause) : hint
   return text ? `${message}: ${text}` : message
-}
-
-const SECRET_KEYS = new Set([
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'client_secret',
-  'code',
-  'device_code',
-  'auth_req_id',
-  'client_assertion',
-  'assertion',
-  'subject_token',
-  'actor_token',
-  'registration_access_token',
-  'authorization',
-  'dpop',
-])
-
-function redactEntries(
-  entries: Iterable<[string, unknown]>,
-  depth: number,
-): Record<string, unknown> {
-  const copy: Record<string, unknown> = {}
-  for (const [key, item] of entries) {
-    copy[key] =
-      SECRET_KEYS.has(key.toLowerCase()) && typeof item === 'string'
-        ? '[redacted]'
-        : redact(item, depth + 1)
-  }
-  return copy
-}
-
-/**
- * @internal A copy of an error cause with credentials replaced, so no error carries a secret:
- * plain objects, arrays, `URLSearchParams` (callback parameters) and `Headers` are copied with
- * credential members redacted; anything nested deeper than the limit is dropped.
- */
-export function redact(value: unknown, depth = 0): unknown {
-  if (typeof value !== 'object' || value === null) return value
-  if (depth > 8) return '[redacted]'
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1))
-  if (isEntries(value)) {
-    return redactEntries(value.entries(), depth)
-  }
-  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
-    return value
-  }
-  return redactEntries(Object.entries(value), depth)
 }
 
 /**

@@ -2,7 +2,7 @@ import type { JWEHeaderParameters } from 'jose'
 import type * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { argumentError, clientError, isCryptoKey, normalizeError } from '../core/errors.ts'
+import { argumentError, clientError, normalizeError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
 import {
   type DecryptedAuthorizationCodeResponses,
@@ -10,6 +10,7 @@ import {
   recalledDecrypted,
   rememberDecrypted,
 } from '../core/decrypted.ts'
+import { isCryptoKey } from '../core/crypto-key.ts'
 
 /**
  * A private key for response decryption, optionally pinned to a JWE `alg` and a `kid`.

@@ -1,9 +1,10 @@
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { argumentError, clientError, isCryptoKey, normalizeError } from '../core/errors.ts'
+import { argumentError, clientError, normalizeError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
 import { dpopHandle, type DPoPHandle } from '../core/dpop.ts'
+import { isCryptoKey } from '../core/crypto-key.ts'
 
 /**
  * Options of {@link randomDPoPKeyPair}.
