@@ -112,7 +112,7 @@ export {
   getDecryptedResponses,
 } from './security/decryption.ts'
 export { getJwksCache, setJwksCache } from './security/jwks-cache.ts'
-export { allowInsecureRequests } from './security/insecure-requests.ts'
+export { allowInsecureRequests } from './core/insecure.ts'
 
 // Errors
 export { ClientError, type ErrorCode } from './core/errors.ts'
