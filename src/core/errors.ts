@@ -2,6 +2,33 @@ import * as oauth from 'oauth4webapi'
 
 import { redact } from './redact.ts'
 
+/** @internal Every code of {@link ErrorCode}, the one list the union is built from. */
+export const ERROR_CODES = [
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_ARG_VALUE',
+  'OAUTH_TIMEOUT',
+  'OAUTH_ABORT',
+  'OAUTH_INVALID_REQUEST',
+  'OAUTH_INVALID_RESPONSE',
+  'OAUTH_RESPONSE_IS_NOT_JSON',
+  'OAUTH_RESPONSE_IS_NOT_CONFORM',
+  'OAUTH_PARSE_ERROR',
+  'OAUTH_HTTP_REQUEST_FORBIDDEN',
+  'OAUTH_REQUEST_PROTOCOL_FORBIDDEN',
+  'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
+  'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+  'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+  'OAUTH_KEY_SELECTION_FAILED',
+  'OAUTH_MISSING_SERVER_METADATA',
+  'OAUTH_INVALID_SERVER_METADATA',
+  'OAUTH_JWT_USERINFO_EXPECTED',
+  'OAUTH_UNSUPPORTED_OPERATION',
+  'OAUTH_DECRYPTION_FAILED',
+  'OAUTH_RESPONSE_BODY_ERROR',
+  'OAUTH_AUTHORIZATION_RESPONSE_ERROR',
+  'OAUTH_WWW_AUTHENTICATE_CHALLENGE',
+] as const
+
 /**
  * Every `code` a {@link ClientError} or argument `TypeError` of this library can carry. The
  * `OAUTH_*` codes are the reference's (most come from `oauth4webapi`).
@@ -13,30 +40,7 @@ import { redact } from './redact.ts'
  * }
  * ```
  */
-export type ErrorCode =
-  | 'ERR_INVALID_ARG_TYPE'
-  | 'ERR_INVALID_ARG_VALUE'
-  | 'OAUTH_TIMEOUT'
-  | 'OAUTH_ABORT'
-  | 'OAUTH_INVALID_REQUEST'
-  | 'OAUTH_INVALID_RESPONSE'
-  | 'OAUTH_RESPONSE_IS_NOT_JSON'
-  | 'OAUTH_RESPONSE_IS_NOT_CONFORM'
-  | 'OAUTH_PARSE_ERROR'
-  | 'OAUTH_HTTP_REQUEST_FORBIDDEN'
-  | 'OAUTH_REQUEST_PROTOCOL_FORBIDDEN'
-  | 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED'
-  | 'OAUTH_JWT_CLAIM_COMPARISON_FAILED'
-  | 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED'
-  | 'OAUTH_KEY_SELECTION_FAILED'
-  | 'OAUTH_MISSING_SERVER_METADATA'
-  | 'OAUTH_INVALID_SERVER_METADATA'
-  | 'OAUTH_JWT_USERINFO_EXPECTED'
-  | 'OAUTH_UNSUPPORTED_OPERATION'
-  | 'OAUTH_DECRYPTION_FAILED'
-  | 'OAUTH_RESPONSE_BODY_ERROR'
-  | 'OAUTH_AUTHORIZATION_RESPONSE_ERROR'
-  | 'OAUTH_WWW_AUTHENTICATE_CHALLENGE'
+export type ErrorCode = (typeof ERROR_CODES)[number]
 
 /**
  * Thrown when a response fails a check, a request cannot be made, or an operation is not
@@ -54,14 +58,14 @@ export type ErrorCode =
  * ```
  */
 export class ClientError extends Error {
-  /** A stable machine-readable identifier of the failure. */
-  code?: string
+  /** A stable machine-readable identifier of the failure, one of {@link ErrorCode}. */
+  code?: ErrorCode
 
   /** @ignore */
   constructor(message?: string, options?: { cause?: unknown; code?: string }) {
     super(message, options)
     this.name = this.constructor.name
-    this.code = options?.code
+    this.code = options?.code as ErrorCode | undefined
   }
 }
 
@@ -133,7 +137,7 @@ export function normalizeError(err: unknown): Error {
     err instanceof oauth.OperationProcessingError ||
     err instanceof oauth.UnsupportedOperationError
   ) {
-    const code = (err as { code?: string }).code
+    const code = (err as { code?: ErrorCode }).code
     return new ClientError(withHint(err.message, code, err.cause), {
       cause: redact(err.cause),
       code,

@@ -11,7 +11,8 @@ async function documentedCodes(): Promise<Set<string>> {
 
 async function declaredCodes(): Promise<string[]> {
   const source = await readFile(new URL('src/core/errors.ts', root), 'utf8')
-  const union = source.slice(source.indexOf('export type ErrorCode'), source.indexOf('/**', source.indexOf('export type ErrorCode')))
+  const start = source.indexOf('export const ERROR_CODES')
+  const union = source.slice(start, source.indexOf('] as const', start))
   return [...union.matchAll(/'([A-Z_]+)'/g)].map((match) => match[1]!)
 }
 
