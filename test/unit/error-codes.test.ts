@@ -21,7 +21,10 @@ describe('error codes', () => {
     const documented = await documentedCodes()
     const declared = await declaredCodes()
     assert.ok(declared.length > 10)
-    assert.deepEqual(declared.filter((code) => !documented.has(code)), [])
+    assert.deepEqual(
+      declared.filter((code) => !documented.has(code)),
+      [],
+    )
   })
 
   it('every code the library source (not the node-only CLI) throws belongs to the ErrorCode union', async () => {
@@ -36,6 +39,9 @@ describe('error codes', () => {
       for (const match of source.matchAll(/'((?:OAUTH|ERR)_[A-Z_]+)'/g)) thrown.add(match[1]!)
     }
     assert.ok(thrown.size > 5)
-    assert.deepEqual([...thrown].filter((code) => !declared.has(code)), [])
+    assert.deepEqual(
+      [...thrown].filter((code) => !declared.has(code)),
+      [],
+    )
   })
 })
