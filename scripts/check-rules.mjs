@@ -7,6 +7,7 @@
 //     other, so unused features leave bundles;
 //   - src/core/ imports only itself, `oauth4webapi` and `jose` (the dependency points one way);
 //   - no import cycle anywhere in src/, type-only imports included;
+//   - each library file starts with a two-line `//` module header saying what it owns;
 //   - src/index.ts only re-exports; src/core/state.ts imports only types (and errors.ts);
 //   - one request path: only src/core/http.ts uses the global `fetch`, and every call of an oauth4webapi
 //     request function (`oauth.*Request(`) passes `...transport(...)`, whose customFetch is send();
@@ -319,6 +320,15 @@ function checkFile(file) {
     }
   }
   if (kind === 'node') return
+
+  if (!/^(?:\/\/ \S[^\n]*\n\/\/ \S[^\n]*\n|\/\*\*?\n(?: \*[^\n]*\n)+ \*\/\n)/.test(source)) {
+    report(
+      file,
+      1,
+      'has no module header: start the file with two `//` lines (or a block comment) saying what it owns',
+      `${file}: header`,
+    )
+  }
 
   if (kind === 'index') {
     for (const statement of sourceFile.statements) {

@@ -1,3 +1,6 @@
+// Plain authorization and end-session URLs: buildAuthorizationUrl() and buildEndSessionUrl()
+// (parameters in the query, nothing sent to the server).
+
 import { authorizationParameters, authorizationUrl } from './core/authorization-request.ts'
 import type { Configuration } from './core/configuration.ts'
 import { normalizeError } from './core/errors.ts'

@@ -1,3 +1,6 @@
+// Client authentication at the token and other client-authenticated endpoints: the ClientAuth
+// functions (client secret, private key JWT, mTLS, none), oauth4webapi's behind checked arguments.
+
 import * as oauth from 'oauth4webapi'
 
 import type { ClientAuth, EndpointAwareClientAuth } from './core/configuration.ts'

@@ -1,3 +1,6 @@
+// discovery(): fetches the server's metadata and returns a Configuration for the client.
+// The request itself lives in core/discovery-request.ts, which registration shares.
+
 import {
   type ClientAuth,
   type ClientMetadata,

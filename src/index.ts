@@ -1,3 +1,6 @@
+// The public entry of openid-rp: the openid-client v6 API, re-exported from the modules that own
+// each part (only re-exports: see ARCHITECTURE.md).
+
 // Configuration
 export {
   type ClientAuth,

@@ -1,3 +1,6 @@
+// JWT-secured authorization requests (JAR): the signed (and, with jar-encryption, encrypted)
+// request object and the authorization URL that carries it.
+
 import * as oauth from 'oauth4webapi'
 
 import { authorizationParameters, authorizationUrl } from './core/authorization-request.ts'

@@ -1,3 +1,6 @@
+// Pushed authorization requests (PAR): the request pushed to the server and the authorization
+// URL that references it by request_uri.
+
 import * as oauth from 'oauth4webapi'
 
 import { authorizationParameters, authorizationUrl } from './core/authorization-request.ts'

@@ -1,3 +1,6 @@
+// Random values for authorization requests (state, nonce, PKCE code verifier) and the PKCE S256
+// code challenge.
+
 import * as oauth from 'oauth4webapi'
 
 /**

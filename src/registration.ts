@@ -1,3 +1,6 @@
+// Dynamic client registration (RFC 7591): discovers the server, registers the client and returns
+// a Configuration for it.
+
 import {
   type ClientAuth,
   type ClientMetadata,

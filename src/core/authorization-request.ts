@@ -1,3 +1,6 @@
+// The parameters of an authorization request (client_id, response_type, response_mode from the
+// Configuration) and the authorization endpoint URL that carries them.
+
 import { argumentError } from './errors.ts'
 import type { State } from './state.ts'
 import { serverEndpoint } from './endpoint.ts'

@@ -1,3 +1,6 @@
+// Configuration, the client's handle on one authorization server: its metadata, the client's
+// metadata and authentication, and the public types that describe them.
+
 import * as oauth from 'oauth4webapi'
 
 import { argumentError } from './errors.ts'

@@ -1,3 +1,6 @@
+// Decrypted responses: withDecryption() runs an operation with the Configuration's decryption
+// and remembers the plaintext JWTs on its result for getDecryptedResponses().
+
 import * as oauth from 'oauth4webapi'
 
 import type { State } from './state.ts'

@@ -1,3 +1,6 @@
+// The discovery request: the well-known metadata URL, its fetch through send(), the issuer
+// check (with the Entra ID / B2C exceptions), and the options a new Configuration takes from it.
+
 import * as oauth from 'oauth4webapi'
 
 import { isURL, ownURL } from './brand.ts'

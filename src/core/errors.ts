@@ -1,3 +1,6 @@
+// The error contract: ClientError and its ErrorCode list, argument TypeErrors, and
+// normalizeError(), which brings any failure to that contract with a hint on what to do.
+
 import * as oauth from 'oauth4webapi'
 
 import { redact } from './redact.ts'

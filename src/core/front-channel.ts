@@ -1,3 +1,6 @@
+// ID Tokens in the authorization response (hybrid, detached signature): their validation before
+// the code is exchanged, and the comparison with the token endpoint's ID Token.
+
 import * as oauth from 'oauth4webapi'
 
 import { callbackParameters } from './callback.ts'

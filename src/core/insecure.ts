@@ -1,3 +1,6 @@
+// allowInsecureRequests(): the one switch that lets a Configuration (and its discovery) use
+// plain http: endpoints.
+
 import { internal } from './state.ts'
 import type { Configuration } from './configuration.ts'
 

@@ -1,3 +1,6 @@
+// Polling the token endpoint for the device and CIBA grants: intervals, slow_down, Retry-After
+// and the grant's expiry.
+
 import * as oauth from 'oauth4webapi'
 
 import { isResponse } from './brand.ts'

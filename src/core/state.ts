@@ -1,3 +1,6 @@
+// The state behind every Configuration, kept in a WeakMap, with the slots that opt-in features
+// fill (decryption, non-repudiation, response modes); imports only types.
+
 import type * as oauth from 'oauth4webapi'
 
 import { argumentError } from './errors.ts'

@@ -1,3 +1,6 @@
+// The symbols of the public API (customFetch, clockSkew, skipStateCheck, ...), oauth4webapi's own
+// re-exported under documented names.
+
 import * as oauth from 'oauth4webapi'
 
 /**

@@ -1,3 +1,6 @@
+// The token endpoint: exchange() sends one grant's request and processes the response (decryption,
+// ID Token checks, non-repudiation, DPoP nonce retry), and the helpers every token response has.
+
 import * as oauth from 'oauth4webapi'
 
 import { withDecryption } from './decrypted.ts'

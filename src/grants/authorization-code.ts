@@ -1,3 +1,6 @@
+// The authorization code grant: validates the authorization response (through the response
+// mode/type slot) and exchanges its code at the token endpoint.
+
 import * as oauth from 'oauth4webapi'
 
 import { isURL } from '../core/brand.ts'

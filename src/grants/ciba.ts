@@ -1,3 +1,6 @@
+// Client-initiated backchannel authentication (CIBA): the backchannel authentication request and
+// the token endpoint polling that follows it.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'

@@ -1,3 +1,6 @@
+// The client credentials grant: an access token for the client itself.
+// One token endpoint exchange.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'

@@ -1,3 +1,6 @@
+// The device authorization grant (RFC 8628): the device authorization request and the token
+// endpoint polling that follows it.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'

@@ -1,3 +1,6 @@
+// genericGrantRequest(): any grant type at the token endpoint (token exchange, JWT bearer, custom
+// grants), processed as a generic token response.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'

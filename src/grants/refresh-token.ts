@@ -1,3 +1,6 @@
+// The refresh token grant: new tokens for a refresh token.
+// One token endpoint exchange.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'

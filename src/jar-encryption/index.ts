@@ -1,3 +1,6 @@
+// openid-rp/jar-encryption, the opt-in entry that encrypts signed request objects to the server's
+// JWKS key; kept apart so the encryption code leaves bundles that do not need it.
+
 import { CompactEncrypt } from 'jose/jwe/compact/encrypt'
 
 import type { Configuration } from '../core/configuration.ts'

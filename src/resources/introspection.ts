@@ -1,3 +1,6 @@
+// Token introspection (RFC 7662, and RFC 9701 JWT responses): whether a token is active and what
+// it grants.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'

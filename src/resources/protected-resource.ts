@@ -1,3 +1,6 @@
+// fetchProtectedResource(): a request to a resource server with a Bearer or DPoP access token,
+// its WWW-Authenticate challenges and the DPoP nonce retry.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'

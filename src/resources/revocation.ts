@@ -1,3 +1,6 @@
+// Token revocation (RFC 7009) at the revocation endpoint.
+// One client-authenticated form POST.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'

@@ -1,3 +1,6 @@
+// The UserInfo request: plain, signed or encrypted responses, checked against the expected
+// subject (and, with non-repudiation, signed by the issuer).
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'

@@ -1,3 +1,6 @@
+// Encrypted responses: enableDecryptingResponses() fills the decryption slot with the client's
+// keys (jose loaded on first use), and getDecryptedResponses() reads what was decrypted.
+
 import type { JWEHeaderParameters } from 'jose'
 import type * as oauth from 'oauth4webapi'
 

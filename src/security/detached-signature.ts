@@ -1,3 +1,6 @@
+// FAPI 1.0 detached signatures: the hybrid response's ID Token as a detached signature of the
+// authorization response (code and state hashes), checked before the code is exchanged.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'

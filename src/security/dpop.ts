@@ -1,3 +1,6 @@
+// DPoP (RFC 9449): the key pair generator and getDPoPHandle(), which binds a key pair to a
+// Configuration for sender-constrained requests.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'

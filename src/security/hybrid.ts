@@ -1,3 +1,6 @@
+// The hybrid response type (code id_token): fills the response validator slot and the
+// front-channel comparison of the two ID Tokens.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'

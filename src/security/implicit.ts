@@ -1,3 +1,6 @@
+// The implicit flow with response_type=id_token: the switch on the Configuration and the
+// validation of the authentication response (signature, nonce, state).
+
 import * as oauth from 'oauth4webapi'
 
 import { isURL } from '../core/brand.ts'

@@ -1,3 +1,6 @@
+// JWT-secured authorization responses (JARM): response_mode=jwt and the validation of the
+// response JWT (signature, iss, aud, exp), decrypted first when it is encrypted.
+
 import * as oauth from 'oauth4webapi'
 
 import { callbackParameters } from '../core/callback.ts'

@@ -1,3 +1,6 @@
+// The issuer JWKS cache of a Configuration: export it with getJwksCache() and restore it with
+// setJwksCache() in a cold process.
+
 import type * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'

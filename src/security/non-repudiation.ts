@@ -1,3 +1,6 @@
+// Non-repudiation: every signed response (token endpoint ID Tokens, JWT UserInfo and
+// introspection) is checked against the issuer JWKS within its own deadline.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'

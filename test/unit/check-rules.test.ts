@@ -19,19 +19,25 @@ const PACKAGE = {
   peerDependenciesMeta: { 'oidc-provider': { optional: true } },
 }
 
+/** The two-line module header every library file starts with. */
+const H = '// A fixture module.\n// It owns nothing.\n'
+
 /** A tree that follows every rule: an entry, a feature, the core, a node-only folder. */
 const CLEAN: Record<string, string> = {
   'src/index.ts':
-    "export { feature } from './feature.ts'\nexport type { State } from './core/state.ts'\n",
+    H + "export { feature } from './feature.ts'\nexport type { State } from './core/state.ts'\n",
   'src/feature.ts':
+    H +
     "import * as oauth from 'oauth4webapi'\nimport { transport } from './core/request.ts'\nimport type { State } from './core/state.ts'\n" +
     'export const feature = (state: State) =>\n  oauth.pushedAuthorizationRequest(state, { ...transport(state) })\n',
-  'src/core/errors.ts': 'export const fail = () => new TypeError()\n',
+  'src/core/errors.ts': H + 'export const fail = () => new TypeError()\n',
   'src/core/state.ts':
+    H +
     "import { fail } from './errors.ts'\nimport type { Sender } from './http.ts'\nexport interface State { send: Sender }\nexport const check = fail\n",
   'src/core/http.ts':
-    'export type Sender = typeof send\nexport const send = (url: string) => fetch(url)\n',
+    H + 'export type Sender = typeof send\nexport const send = (url: string) => fetch(url)\n',
   'src/core/request.ts':
+    H +
     "import { send } from './http.ts'\nimport type { State } from './state.ts'\nexport const transport = (state: State) => ({ fetch: send, state, process: 1 })\n",
   'src/cli/main.ts':
     "import { readFileSync } from 'node:fs'\nexport const read = () => process.argv && readFileSync\n",
@@ -61,6 +67,11 @@ describe('scripts/check-rules.mjs', () => {
   })
 
   const broken: [string, Record<string, string>, RegExp][] = [
+    [
+      'a library file without a module header',
+      { 'src/core/errors.ts': '// One line only.\nexport const fail = () => new TypeError()\n' },
+      /errors\.ts:1: has no module header/,
+    ],
     [
       'a node: import in the core',
       { 'src/core/errors.ts': "import 'node:fs'\n" },
@@ -111,8 +122,10 @@ describe('scripts/check-rules.mjs', () => {
     ],
     [
       'code in src/index.ts',
-      { 'src/index.ts': "import { feature } from './feature.ts'\nexport const main = feature\n" },
-      /index\.ts:1: src\/index\.ts only re-exports[^\n]*\nsrc\/index\.ts:2: src\/index\.ts only re-exports/,
+      {
+        'src/index.ts': H + "import { feature } from './feature.ts'\nexport const main = feature\n",
+      },
+      /index\.ts:3: src\/index\.ts only re-exports[^\n]*\nsrc\/index\.ts:4: src\/index\.ts only re-exports/,
     ],
     [
       'a value import into core/state.ts',
