@@ -15,7 +15,7 @@ import type { CustomFetch } from './http.ts'
  * @example
  * ```ts
  * const auth: client.ClientAuth = client.ClientSecretBasic('my-client-secret')
- * const config = new client.Configuration(server, 'my-client', undefined, auth)
+ * const config = new client.Configuration(serverMetadata, 'my-client', undefined, auth)
  * ```
  * @see [RFC 6749 §2.3](https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3)
  */
@@ -57,7 +57,7 @@ export interface ServerMetadata extends oauth.AuthorizationServer {}
  *   client_secret: 'my-client-secret',
  *   id_token_signed_response_alg: 'ES256',
  * }
- * const config = new client.Configuration(server, 'my-client', metadata)
+ * const config = new client.Configuration(serverMetadata, 'my-client', metadata)
  * ```
  * @see [RFC 7591 §2](https://www.rfc-editor.org/rfc/rfc7591.html#section-2)
  */

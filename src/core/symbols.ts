@@ -55,7 +55,7 @@ export const modifyAssertion: typeof oauth.modifyAssertion = oauth.modifyAsserti
  *
  * @example
  * ```ts
- * new client.Configuration(server, 'id', { [client.clockSkew]: 30 })
+ * new client.Configuration(serverMetadata, 'id', { [client.clockSkew]: 30 })
  * ```
  * @see [RFC 7519 §4.1.4](https://www.rfc-editor.org/rfc/rfc7519.html#section-4.1.4)
  */
@@ -66,7 +66,7 @@ export const clockSkew: typeof oauth.clockSkew = oauth.clockSkew
  *
  * @example
  * ```ts
- * new client.Configuration(server, 'id', { [client.clockTolerance]: 60 })
+ * new client.Configuration(serverMetadata, 'id', { [client.clockTolerance]: 60 })
  * ```
  * @see [RFC 7519 §4.1.4](https://www.rfc-editor.org/rfc/rfc7519.html#section-4.1.4)
  */
