@@ -22,6 +22,7 @@ import { internal } from './core/state.ts'
  * })
  * ```
  * @see [RFC 6749 §4.1.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.1)
+ * @group Authorization requests
  */
 export function buildAuthorizationUrl(
   config: Configuration,
@@ -46,6 +47,7 @@ export function buildAuthorizationUrl(
  * })
  * ```
  * @see [OpenID Connect RP-Initiated Logout §2](https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout)
+ * @group Authorization requests
  */
 export function buildEndSessionUrl(
   config: Configuration,

@@ -112,6 +112,7 @@ function checkSecretArgument(clientSecret: unknown): void {
  * const config = await client.discovery(issuer, 'id', undefined, client.ClientSecretPost('secret'))
  * ```
  * @see [RFC 6749 §2.3.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1)
+ * @group Client authentication
  */
 export function ClientSecretPost(clientSecret?: string): ClientAuth {
   checkSecretArgument(clientSecret)
@@ -128,6 +129,7 @@ export function ClientSecretPost(clientSecret?: string): ClientAuth {
  * const config = await client.discovery(issuer, 'id', 'secret', client.ClientSecretBasic())
  * ```
  * @see [RFC 6749 §2.3.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1)
+ * @group Client authentication
  */
 export function ClientSecretBasic(
   clientSecret?: string,
@@ -164,6 +166,7 @@ export function ClientSecretBasic(
  * const config = await client.discovery(issuer, 'id', 'secret', client.ClientSecretJwt())
  * ```
  * @see [OpenID Connect Core §9](https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication)
+ * @group Client authentication
  */
 export function ClientSecretJwt(
   clientSecret?: string,
@@ -194,6 +197,7 @@ export function ClientSecretJwt(
  *   client.PrivateKeyJwt({ key: privateKey, kid: 'k1' }))
  * ```
  * @see [RFC 7523 §2.2](https://www.rfc-editor.org/rfc/rfc7523.html#section-2.2)
+ * @group Client authentication
  */
 export function PrivateKeyJwt(
   clientPrivateKey: oauth.CryptoKey | oauth.PrivateKey,
@@ -221,6 +225,7 @@ export function PrivateKeyJwt(
  * const config = await client.discovery(issuer, 'spa', undefined, client.None())
  * ```
  * @see [RFC 7591 §2](https://www.rfc-editor.org/rfc/rfc7591.html#section-2)
+ * @group Client authentication
  */
 export function None(): ClientAuth {
   return oauth.None() as ClientAuth
@@ -236,6 +241,7 @@ export function None(): ClientAuth {
  *   client.TlsClientAuth(), { [client.customFetch]: mtlsFetch })
  * ```
  * @see [RFC 8705 §2](https://www.rfc-editor.org/rfc/rfc8705.html#section-2)
+ * @group Client authentication
  */
 export function TlsClientAuth(): ClientAuth {
   return oauth.TlsClientAuth() as ClientAuth

@@ -143,6 +143,7 @@ export async function clientSecretSigningKey(
  * }, { key: privateKey, kid: 'rp-signing-1' })
  * ```
  * @see [RFC 9101 §4](https://www.rfc-editor.org/rfc/rfc9101.html#section-4)
+ * @group Authorization requests
  */
 export async function buildAuthorizationUrlWithJAR(
   config: Configuration,

@@ -36,6 +36,7 @@ const parAuth =
  * }, { DPoP: dpopHandle })
  * ```
  * @see [RFC 9126 §2](https://www.rfc-editor.org/rfc/rfc9126.html#section-2)
+ * @group Authorization requests
  */
 export async function buildAuthorizationUrlWithPAR(
   config: Configuration,

@@ -23,6 +23,7 @@ import type { DPoPOptions } from './core/dpop.ts'
  * const options: client.DynamicClientRegistrationRequestOptions = { initialAccessToken, timeout: 10 }
  * ```
  * @see [RFC 7591 §3](https://www.rfc-editor.org/rfc/rfc7591.html#section-3)
+ * @group Configuration
  */
 export interface DynamicClientRegistrationRequestOptions
   extends DiscoveryRequestOptions, DPoPOptions {
@@ -45,6 +46,7 @@ export interface DynamicClientRegistrationRequestOptions
  * }, undefined, { initialAccessToken })
  * ```
  * @see [RFC 7591 §3](https://www.rfc-editor.org/rfc/rfc7591.html#section-3)
+ * @group Configuration
  */
 export async function dynamicClientRegistration(
   server: URL,

@@ -18,6 +18,7 @@ import type { CustomFetch } from './http.ts'
  * const config = new client.Configuration(serverMetadata, 'my-client', undefined, auth)
  * ```
  * @see [RFC 6749 §2.3](https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3)
+ * @group Configuration
  */
 export type ClientAuth = (
   as: ServerMetadata,
@@ -45,6 +46,7 @@ export type EndpointAwareClientAuth = (
  * }
  * ```
  * @see [RFC 8414 §2](https://www.rfc-editor.org/rfc/rfc8414.html#section-2)
+ * @group Configuration
  */
 export interface ServerMetadata extends oauth.AuthorizationServer {}
 
@@ -60,6 +62,7 @@ export interface ServerMetadata extends oauth.AuthorizationServer {}
  * const config = new client.Configuration(serverMetadata, 'my-client', metadata)
  * ```
  * @see [RFC 7591 §2](https://www.rfc-editor.org/rfc/rfc7591.html#section-2)
+ * @group Configuration
  */
 export interface ClientMetadata extends oauth.Client {
   /** The client secret, used by the secret-based authentication methods. */
@@ -76,6 +79,7 @@ export interface ClientMetadata extends oauth.Client {
  * const pkce = config.serverMetadata().supportsPKCE()
  * ```
  * @see [RFC 8414 §2](https://www.rfc-editor.org/rfc/rfc8414.html#section-2)
+ * @group Configuration
  */
 export interface ServerMetadataHelpers {
   /**
@@ -98,6 +102,7 @@ export interface ServerMetadataHelpers {
  * ```ts
  * const methods: client.ConfigurationMethods = config
  * ```
+ * @group Configuration
  */
 export interface ConfigurationMethods {
   /** A copy of the server metadata, with {@link ServerMetadataHelpers}. */
@@ -114,6 +119,7 @@ export interface ConfigurationMethods {
  * const properties: client.ConfigurationProperties = { timeout: 10 }
  * Object.assign(config, properties)
  * ```
+ * @group Configuration
  */
 export interface ConfigurationProperties {
   /** A `fetch` replacement used for every request of the Configuration. */
@@ -218,6 +224,7 @@ function defaultClientAuth(client: ClientMetadata): oauth.ClientAuth {
  * ```
  * @see [RFC 8414 §2](https://www.rfc-editor.org/rfc/rfc8414.html#section-2)
  * @see [RFC 7591 §2](https://www.rfc-editor.org/rfc/rfc7591.html#section-2)
+ * @group Configuration
  */
 export class Configuration implements ConfigurationMethods, ConfigurationProperties {
   /**

@@ -15,6 +15,7 @@ import type { State } from './state.ts'
  * if (typeof decrypted === 'object') console.log(decrypted.id_token?.token_endpoint)
  * ```
  * @see [OpenID Connect Core §16.14](https://openid.net/specs/openid-connect-core-1_0.html#SigningOrder)
+ * @group Grants
  */
 export interface DecryptedAuthorizationCodeResponses {
   /** The signed ID Tokens inside encrypted ones, by the endpoint that returned them. */

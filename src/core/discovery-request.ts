@@ -23,6 +23,7 @@ import { checkTimeout, DEFAULT_TIMEOUT, perform } from './deadline.ts'
  * }
  * ```
  * @see [RFC 8414 §3](https://www.rfc-editor.org/rfc/rfc8414.html#section-3)
+ * @group Configuration
  */
 export interface DiscoveryRequestOptions {
   /** A `fetch` replacement for the discovery request and the resulting Configuration. */

@@ -14,6 +14,7 @@ import type { RequestHeaders } from './http.ts'
  * const DPoP: client.DPoPHandle = client.getDPoPHandle(config, await client.randomDPoPKeyPair())
  * ```
  * @see [RFC 9449 §4](https://www.rfc-editor.org/rfc/rfc9449.html#section-4)
+ * @group Grants
  */
 export interface DPoPHandle extends oauth.DPoPHandle {}
 
@@ -26,6 +27,7 @@ export interface DPoPHandle extends oauth.DPoPHandle {}
  * const tokens = await client.refreshTokenGrant(config, refreshToken, undefined, options)
  * ```
  * @see [RFC 9449 §5](https://www.rfc-editor.org/rfc/rfc9449.html#section-5)
+ * @group Grants
  */
 export interface DPoPOptions {
   /** Sender-constrains the request (and the tokens it returns) with this DPoP handle. */

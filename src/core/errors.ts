@@ -42,6 +42,8 @@ export const ERROR_CODES = [
  *   return code === 'OAUTH_TIMEOUT'
  * }
  * ```
+ * @useDeclaredType
+ * @group Errors
  */
 export type ErrorCode = (typeof ERROR_CODES)[number]
 
@@ -59,6 +61,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number]
  *   }
  * }
  * ```
+ * @group Errors
  */
 export class ClientError extends Error {
   /** A stable machine-readable identifier of the failure, one of {@link ErrorCode}. */

@@ -15,6 +15,7 @@ import { VERSION } from './version.ts'
  *   return fetch(url, options as RequestInit)
  * }
  * ```
+ * @group Configuration
  */
 export interface CustomFetchOptions {
   /** The request body. */
@@ -41,6 +42,7 @@ export interface CustomFetchOptions {
  *   return fetch(url, options as RequestInit)
  * }
  * ```
+ * @group Configuration
  */
 export type CustomFetch = (url: string, options: CustomFetchOptions) => Promise<Response>
 
@@ -52,6 +54,7 @@ export type CustomFetch = (url: string, options: CustomFetchOptions) => Promise<
  * const body: client.FetchBody = JSON.stringify({ amount: 10 })
  * await client.fetchProtectedResource(config, accessToken, url, 'POST', body)
  * ```
+ * @group Configuration
  */
 export type FetchBody =
   ArrayBuffer | null | ReadableStream | string | Uint8Array | undefined | URLSearchParams

@@ -11,6 +11,7 @@ import * as oauth from 'oauth4webapi'
  * await client.authorizationCodeGrant(config, currentUrl, { expectedState: client.skipStateCheck })
  * ```
  * @see [RFC 6749 §10.12](https://www.rfc-editor.org/rfc/rfc6749.html#section-10.12)
+ * @group Symbols
  */
 export const skipStateCheck: typeof oauth.skipStateCheck = oauth.skipStateCheck
 
@@ -22,6 +23,7 @@ export const skipStateCheck: typeof oauth.skipStateCheck = oauth.skipStateCheck
  * await client.fetchUserInfo(config, accessToken, client.skipSubjectCheck)
  * ```
  * @see [OpenID Connect Core §5.3.2](https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse)
+ * @group Symbols
  */
 export const skipSubjectCheck: typeof oauth.skipSubjectCheck = oauth.skipSubjectCheck
 
@@ -34,6 +36,7 @@ export const skipSubjectCheck: typeof oauth.skipSubjectCheck = oauth.skipSubject
  * config[client.customFetch] = (url, options) =>
  *   fetch(url, { ...options, dispatcher } as RequestInit)
  * ```
+ * @group Symbols
  */
 export const customFetch: typeof oauth.customFetch = oauth.customFetch
 
@@ -46,6 +49,7 @@ export const customFetch: typeof oauth.customFetch = oauth.customFetch
  * client.PrivateKeyJwt(key, { [client.modifyAssertion]: (header) => { header.kid = 'k1' } })
  * ```
  * @see [RFC 7523 §3](https://www.rfc-editor.org/rfc/rfc7523.html#section-3)
+ * @group Symbols
  */
 export const modifyAssertion: typeof oauth.modifyAssertion = oauth.modifyAssertion
 
@@ -58,6 +62,7 @@ export const modifyAssertion: typeof oauth.modifyAssertion = oauth.modifyAsserti
  * new client.Configuration(serverMetadata, 'id', { [client.clockSkew]: 30 })
  * ```
  * @see [RFC 7519 §4.1.4](https://www.rfc-editor.org/rfc/rfc7519.html#section-4.1.4)
+ * @group Symbols
  */
 export const clockSkew: typeof oauth.clockSkew = oauth.clockSkew
 
@@ -69,5 +74,6 @@ export const clockSkew: typeof oauth.clockSkew = oauth.clockSkew
  * new client.Configuration(serverMetadata, 'id', { [client.clockTolerance]: 60 })
  * ```
  * @see [RFC 7519 §4.1.4](https://www.rfc-editor.org/rfc/rfc7519.html#section-4.1.4)
+ * @group Symbols
  */
 export const clockTolerance: typeof oauth.clockTolerance = oauth.clockTolerance

@@ -21,6 +21,7 @@ import { dpopProofs } from './dpop.ts'
  * const seconds = tokens.expiresIn()
  * ```
  * @see [RFC 6749 §5.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-5.1)
+ * @group Grants
  */
 export interface TokenEndpointResponseHelpers {
   /** The validated claims of the response's ID Token, if it has one. */

@@ -29,6 +29,7 @@ import type { DPoPOptions } from '../core/dpop.ts'
  * }
  * ```
  * @see [OpenID Connect Core §3.1.3.7](https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation)
+ * @group Grants
  */
 export interface AuthorizationCodeGrantChecks {
   /** The `nonce` sent in the authorization request; required when one was sent. */
@@ -51,6 +52,7 @@ export interface AuthorizationCodeGrantChecks {
  * const options: client.AuthorizationCodeGrantOptions = { DPoP: client.getDPoPHandle(config, keyPair) }
  * ```
  * @see [RFC 9449 §5](https://www.rfc-editor.org/rfc/rfc9449.html#section-5)
+ * @group Grants
  */
 export interface AuthorizationCodeGrantOptions extends DPoPOptions {}
 
@@ -85,6 +87,7 @@ function checkOptionalString(value: unknown, name: string): void {
  * console.log(tokens.access_token, tokens.claims()?.sub)
  * ```
  * @see [RFC 6749 §4.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1)
+ * @group Grants
  */
 export async function authorizationCodeGrant<
   R extends TokenResponse = WithDecryptedResponse<

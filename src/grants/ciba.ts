@@ -24,6 +24,7 @@ import type { DPoPOptions } from '../core/dpop.ts'
  * }
  * ```
  * @see [CIBA Core §10.1](https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#token_request)
+ * @group Grants
  */
 export interface BackchannelAuthenticationGrantPollOptions extends DPoPOptions {
   /** Stops polling (rejecting with `OAUTH_ABORT`) when aborted. */
@@ -41,6 +42,7 @@ export interface BackchannelAuthenticationGrantPollOptions extends DPoPOptions {
  * })
  * ```
  * @see [CIBA Core §7](https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#auth_request)
+ * @group Grants
  */
 export async function initiateBackchannelAuthentication(
   config: Configuration,
@@ -68,6 +70,7 @@ export async function initiateBackchannelAuthentication(
  * const tokens = await client.pollBackchannelAuthenticationGrant(config, response)
  * ```
  * @see [CIBA Core §10.1](https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#token_request)
+ * @group Grants
  */
 export async function pollBackchannelAuthenticationGrant<
   R extends TokenResponse = WithDecryptedResponse<TokenResponse, string>,

@@ -17,6 +17,7 @@ import type { DPoPOptions } from '../core/dpop.ts'
  * const { access_token } = await client.clientCredentialsGrant(config, { scope: 'api:read' })
  * ```
  * @see [RFC 6749 §4.4](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.4)
+ * @group Grants
  */
 export async function clientCredentialsGrant(
   config: Configuration,

@@ -24,13 +24,17 @@ import type { DPoPOptions } from '../core/dpop.ts'
  * }
  * ```
  * @see [RFC 8628 §3.4](https://www.rfc-editor.org/rfc/rfc8628.html#section-3.4)
+ * @group Grants
  */
 export interface DeviceAuthorizationGrantPollOptions extends DPoPOptions {
   /** Stops polling (rejecting with `OAUTH_ABORT`) when aborted. */
   signal?: AbortSignal
 }
 
-/** @deprecated The reference's misspelled name of {@link DeviceAuthorizationGrantPollOptions}. */
+/**
+ * @deprecated The reference's misspelled name of {@link DeviceAuthorizationGrantPollOptions}.
+ * @group Grants
+ */
 export interface DeviceAutorizationGrantPollOptions extends DeviceAuthorizationGrantPollOptions {}
 
 /**
@@ -43,6 +47,7 @@ export interface DeviceAutorizationGrantPollOptions extends DeviceAuthorizationG
  * console.log(`visit ${response.verification_uri} and enter ${response.user_code}`)
  * ```
  * @see [RFC 8628 §3.1](https://www.rfc-editor.org/rfc/rfc8628.html#section-3.1)
+ * @group Grants
  */
 export async function initiateDeviceAuthorization(
   config: Configuration,
@@ -73,6 +78,7 @@ export async function initiateDeviceAuthorization(
  * })
  * ```
  * @see [RFC 8628 §3.4](https://www.rfc-editor.org/rfc/rfc8628.html#section-3.4)
+ * @group Grants
  */
 export async function pollDeviceAuthorizationGrant<
   R extends TokenResponse = WithDecryptedResponse<TokenResponse, string>,

@@ -29,6 +29,7 @@ const NOT_APPLICABLE: oauth.RecognizedTokenTypes = Object.freeze({ n_a: () => {}
  *   { subject_token: token, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token' })
  * ```
  * @see [RFC 6749 §4.5](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.5)
+ * @group Grants
  */
 export async function genericGrantRequest<
   R extends TokenResponse = WithDecryptedResponse<TokenResponse, string>,

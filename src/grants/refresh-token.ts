@@ -19,6 +19,7 @@ import type { DPoPOptions } from '../core/dpop.ts'
  * const tokens = await client.refreshTokenGrant(config, refreshToken, { scope: 'openid' })
  * ```
  * @see [RFC 6749 §6](https://www.rfc-editor.org/rfc/rfc6749.html#section-6)
+ * @group Grants
  */
 export async function refreshTokenGrant<
   R extends TokenResponse = WithDecryptedResponse<TokenResponse, string>,

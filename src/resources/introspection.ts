@@ -22,6 +22,7 @@ import { serverEndpoint } from '../core/endpoint.ts'
  * const { active, scope } = await client.tokenIntrospection(config, accessToken)
  * ```
  * @see [RFC 7662 §2](https://www.rfc-editor.org/rfc/rfc7662.html#section-2)
+ * @group Resources
  */
 export async function tokenIntrospection<
   R extends oauth.IntrospectionResponse = WithDecryptedResponse<

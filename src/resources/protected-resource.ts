@@ -24,6 +24,7 @@ import type { DPoPOptions } from '../core/dpop.ts'
  * const accounts = await response.json()
  * ```
  * @see [RFC 6750 §2.1](https://www.rfc-editor.org/rfc/rfc6750.html#section-2.1)
+ * @group Resources
  */
 export async function fetchProtectedResource(
   config: Configuration,

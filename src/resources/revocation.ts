@@ -19,6 +19,7 @@ import { serverEndpoint } from '../core/endpoint.ts'
  * await client.tokenRevocation(config, tokens.refresh_token!, { token_type_hint: 'refresh_token' })
  * ```
  * @see [RFC 7009 §2](https://www.rfc-editor.org/rfc/rfc7009.html#section-2)
+ * @group Resources
  */
 export async function tokenRevocation(
   config: Configuration,

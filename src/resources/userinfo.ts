@@ -23,6 +23,7 @@ import { dpopProofs, type DPoPOptions } from '../core/dpop.ts'
  * const userinfo = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub)
  * ```
  * @see [OpenID Connect Core §5.3](https://openid.net/specs/openid-connect-core-1_0.html#UserInfo)
+ * @group Resources
  */
 export async function fetchUserInfo<
   R extends oauth.UserInfoResponse = WithDecryptedResponse<oauth.UserInfoResponse, string>,

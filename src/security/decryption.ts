@@ -24,6 +24,7 @@ import { isCryptoKey } from '../core/crypto-key.ts'
  * client.enableDecryptingResponses(config, undefined, key)
  * ```
  * @see [RFC 7516 §4.1](https://www.rfc-editor.org/rfc/rfc7516.html#section-4.1)
+ * @group Advanced security
  */
 export interface DecryptionKey {
   /** The private key (RSA-OAEP, ECDH P-256/P-384/P-521, or X25519). */
@@ -146,6 +147,7 @@ function selectKey(keys: NormalizedKey[], header: JWEHeaderParameters): CryptoKe
  * client.enableDecryptingResponses(config, ['A256GCM'], { key: privateKey, kid: 'enc-1' })
  * ```
  * @see [RFC 7516](https://www.rfc-editor.org/rfc/rfc7516.html)
+ * @group Advanced security
  */
 export function enableDecryptingResponses(
   config: Configuration,
@@ -227,6 +229,7 @@ function isJoseError(err: unknown): err is Error & { code: string } {
  * const signedUserinfo = client.getDecryptedResponses(userinfo)
  * ```
  * @see [OpenID Connect Core §16.14](https://openid.net/specs/openid-connect-core-1_0.html#SigningOrder)
+ * @group Advanced security
  */
 export function getDecryptedResponses<S extends string | DecryptedAuthorizationCodeResponses>(
   result: WithDecryptedResponse<object, S>,

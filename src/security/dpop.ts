@@ -16,6 +16,7 @@ import { isCryptoKey } from '../core/crypto-key.ts'
  * ```ts
  * const keyPair = await client.randomDPoPKeyPair('PS256', { modulusLength: 3072 })
  * ```
+ * @group Types
  */
 export interface GenerateKeyPairOptions {
   /** Make the private key extractable (default `false`: it cannot leave the runtime). */
@@ -72,6 +73,7 @@ function keyAlgorithm(
  * const DPoP = client.getDPoPHandle(config, keyPair)
  * ```
  * @see [RFC 9449 §2](https://www.rfc-editor.org/rfc/rfc9449.html#section-2)
+ * @group Advanced security
  */
 export async function randomDPoPKeyPair(
   alg = 'ES256',
@@ -109,6 +111,7 @@ export async function randomDPoPKeyPair(
  * tokens.token_type // 'dpop'
  * ```
  * @see [RFC 9449](https://www.rfc-editor.org/rfc/rfc9449.html)
+ * @group Advanced security
  */
 export function getDPoPHandle(
   config: Configuration,

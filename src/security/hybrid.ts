@@ -21,6 +21,7 @@ import { internal } from '../core/state.ts'
  * })
  * ```
  * @see [OpenID Connect Core §3.3](https://openid.net/specs/openid-connect-core-1_0.html#HybridFlowAuth)
+ * @group Advanced security
  */
 export function useCodeIdTokenResponseType(config: Configuration): void {
   const state = internal(config)

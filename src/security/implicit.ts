@@ -21,6 +21,7 @@ import { signatureOptions } from '../core/request.ts'
  * const checks: client.ImplicitAuthenticationResponseChecks = { expectedState: state, maxAge: 300 }
  * ```
  * @see [OpenID Connect Core §3.2.2.11](https://openid.net/specs/openid-connect-core-1_0.html#ImplicitIDTValidation)
+ * @group Advanced security
  */
 export interface ImplicitAuthenticationResponseChecks {
   /** The `state` sent in the authorization request, or `skipStateCheck`. */
@@ -41,6 +42,7 @@ export interface ImplicitAuthenticationResponseChecks {
  * })
  * ```
  * @see [OpenID Connect Core §3.2](https://openid.net/specs/openid-connect-core-1_0.html#ImplicitFlowAuth)
+ * @group Advanced security
  */
 export function useIdTokenResponseType(config: Configuration): void {
   const state = internal(config)
@@ -66,6 +68,7 @@ export function useIdTokenResponseType(config: Configuration): void {
  * })
  * ```
  * @see [OpenID Connect Core §3.2.2.11](https://openid.net/specs/openid-connect-core-1_0.html#ImplicitIDTValidation)
+ * @group Advanced security
  */
 export async function implicitAuthentication<
   R extends oauth.IDToken = WithDecryptedResponse<oauth.IDToken, string>,

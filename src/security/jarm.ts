@@ -23,6 +23,7 @@ import { signatureOptions } from '../core/request.ts'
  * })
  * ```
  * @see [JARM §2](https://openid.net/specs/oauth-v2-jarm.html#section-2)
+ * @group Advanced security
  */
 export function useJwtResponseMode(config: Configuration): void {
   const state = internal(config)

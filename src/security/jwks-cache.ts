@@ -18,6 +18,7 @@ import { internal } from '../core/state.ts'
  * if (cache) await kv.put('jwks', JSON.stringify(cache))
  * ```
  * @see [OpenID Connect Core §10.1.1](https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys)
+ * @group Advanced security
  */
 export function getJwksCache(config: Configuration): oauth.ExportedJWKSCache | undefined {
   const cache = internal(config).jwksCache
@@ -35,6 +36,7 @@ export function getJwksCache(config: Configuration): oauth.ExportedJWKSCache | u
  * if (stored) client.setJwksCache(config, JSON.parse(stored))
  * ```
  * @see [OpenID Connect Core §10.1.1](https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys)
+ * @group Advanced security
  */
 export function setJwksCache(config: Configuration, jwksCache: oauth.ExportedJWKSCache): void {
   const state = internal(config)

@@ -20,6 +20,7 @@ import { signatureOptions } from '../core/request.ts'
  * })
  * ```
  * @see [OpenID Connect Core §3.1.3.7](https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation)
+ * @group Advanced security
  */
 export function enableNonRepudiationChecks(config: Configuration): void {
   const state = internal(config)
