@@ -15,6 +15,7 @@ import { argumentError, clientError } from './core/errors.ts'
  * const options: client.ClientSecretBasicOptions = { encoding: 'none' }
  * const auth = client.ClientSecretBasic('my-client-secret', options)
  * ```
+ * @group Client authentication
  */
 export interface ClientSecretBasicOptions {
   /**
@@ -35,6 +36,7 @@ export interface ClientSecretBasicOptions {
  * const options: client.ClientAssertionOptions = { assertionAudience: 'endpoint' }
  * const auth = client.ClientSecretJwt('my-client-secret', options)
  * ```
+ * @group Client authentication
  */
 export interface ClientAssertionOptions extends oauth.ModifyAssertionOptions {
   /**

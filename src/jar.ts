@@ -25,6 +25,7 @@ async function encryptRequestObject(state: State, requestObject: string): Promis
 }
 
 const hmacAlgorithms = { 'SHA-256': 'HS256', 'SHA-384': 'HS384', 'SHA-512': 'HS512' } as const
+/** The HMAC JWS algorithms a client secret signs with. @inline @useDeclaredType */
 type HmacAlgorithm = (typeof hmacAlgorithms)[keyof typeof hmacAlgorithms]
 
 const keyOf = (signingKey: oauth.CryptoKey | oauth.PrivateKey) =>
@@ -99,6 +100,7 @@ async function hmacRequestObject(
  * }, key)
  * ```
  * @see [OpenID Connect Core §10.1](https://openid.net/specs/openid-connect-core-1_0.html#Signing)
+ * @group Authorization requests
  */
 export async function clientSecretSigningKey(
   config: Configuration,

@@ -44,6 +44,7 @@ declare const decryptedResponseType: unique symbol
  * const jws: string | undefined = client.getDecryptedResponses(userinfo)
  * ```
  * @see [OpenID Connect Core §16.14](https://openid.net/specs/openid-connect-core-1_0.html#SigningOrder)
+ * @group Grants
  */
 export type WithDecryptedResponse<T, S extends string | DecryptedAuthorizationCodeResponses> = T & {
   /** Type-level marker only: no such property exists at run time. */

@@ -52,6 +52,7 @@ export function enableNonRepudiationChecks(config: Configuration): void {
  * })
  * ```
  * @see [OpenID Connect Core §5.3.2](https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse)
+ * @group Advanced security
  */
 export function acceptSignedUserInfoWithoutIssuerAndAudience(config: Configuration): void {
   internal(config).userInfoWithoutIssuerAndAudience = true
