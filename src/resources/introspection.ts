@@ -1,15 +1,16 @@
+// Token introspection (RFC 7662, and RFC 9701 JWT responses): whether a token is active and what
+// it grants.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { isJwtResponse, perform } from '../core/http.ts'
-import { formRequest, serverEndpoint } from '../core/request.ts'
+import { isJwtResponse } from '../core/http.ts'
+import { formRequest } from '../core/request.ts'
 import { internal } from '../core/state.ts'
-import {
-  captureDecryption,
-  rememberDecrypted,
-  type WithDecryptedResponse,
-} from '../core/decrypted.ts'
+import { type WithDecryptedResponse, withDecryption } from '../core/decrypted.ts'
+import { perform } from '../core/deadline.ts'
+import { serverEndpoint } from '../core/endpoint.ts'
 
 /**
  * Asks the authorization server whether a token is active and what it grants. Requests a JWT
@@ -21,6 +22,7 @@ import {
  * const { active, scope } = await client.tokenIntrospection(config, accessToken)
  * ```
  * @see [RFC 7662 §2](https://www.rfc-editor.org/rfc/rfc7662.html#section-2)
+ * @group Resources
  */
 export async function tokenIntrospection<
   R extends oauth.IntrospectionResponse = WithDecryptedResponse<
@@ -48,17 +50,18 @@ export async function tokenIntrospection(
     state.c.introspection_signed_response_alg !== undefined
       ? 'application/token-introspection+jwt'
       : 'application/json'
-  return perform(state, undefined, async (deadline) => {
-    const decryption = captureDecryption(state)
-    const response = await formRequest(state, url, body, undefined, deadline, accept)
-    const jwt = isJwtResponse(response)
-    const result = await oauth.processIntrospectionResponse(
-      state.as,
-      state.c,
-      response,
-      decryption.options,
-    )
-    if (jwt) await state.nonRepudiation?.(response)
-    return rememberDecrypted(result, decryption.plaintext())
-  })
+  return perform(state, undefined, (deadline) =>
+    withDecryption(state, async (decryption) => {
+      const response = await formRequest(state, url, body, undefined, deadline, accept)
+      const jwt = isJwtResponse(response)
+      const result = await oauth.processIntrospectionResponse(
+        state.as,
+        state.c,
+        response,
+        decryption,
+      )
+      if (jwt) await state.nonRepudiation?.(response)
+      return result
+    }),
+  )
 }

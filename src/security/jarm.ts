@@ -1,11 +1,14 @@
+// JWT-secured authorization responses (JARM): response_mode=jwt and the validation of the
+// response JWT (signature, iss, aud, exp), decrypted first when it is encrypted.
+
 import * as oauth from 'oauth4webapi'
 
 import { callbackParameters } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { clientError } from '../core/errors.ts'
-import { signatureOptions } from '../core/http.ts'
 import { internal } from '../core/state.ts'
-import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
+import { withDecryption } from '../core/decrypted.ts'
+import { signatureOptions } from '../core/request.ts'
 
 /**
  * Switches the Configuration to JWT-secured authorization responses (JARM): `response_mode=jwt`
@@ -20,6 +23,7 @@ import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
  * })
  * ```
  * @see [JARM §2](https://openid.net/specs/oauth-v2-jarm.html#section-2)
+ * @group Advanced security
  */
 export function useJwtResponseMode(config: Configuration): void {
   const state = internal(config)
@@ -31,17 +35,18 @@ export function useJwtResponseMode(config: Configuration): void {
   }
   state.responseMode = 'jwt'
   state.authResponse = async (state, currentUrl, checks, deadline) => {
-    const decryption = captureDecryption(state)
-    const params = await oauth.validateJwtAuthResponse(
-      state.as,
-      state.c,
-      await callbackParameters(currentUrl),
-      checks.expectedState ?? oauth.expectNoState,
-      { ...signatureOptions(state, deadline), ...decryption.options },
+    const params = await callbackParameters(currentUrl)
+    return withDecryption(
+      state,
+      async (decryption) =>
+        oauth.validateJwtAuthResponse(
+          state.as,
+          state.c,
+          params,
+          checks.expectedState ?? oauth.expectNoState,
+          { ...signatureOptions(state, deadline), ...decryption },
+        ),
+      (plaintext) => ({ authorization_response: plaintext }),
     )
-    const plaintext = decryption.plaintext()
-    return plaintext === undefined
-      ? params
-      : rememberDecrypted(params, { authorization_response: plaintext })
   }
 }

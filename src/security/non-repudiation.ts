@@ -1,8 +1,12 @@
+// Non-repudiation: every signed response (token endpoint ID Tokens, JWT UserInfo and
+// introspection) is checked against the issuer JWKS within its own deadline.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { Deadline, signatureOptions } from '../core/http.ts'
 import { internal } from '../core/state.ts'
+import { perform } from '../core/deadline.ts'
+import { signatureOptions } from '../core/request.ts'
 
 /**
  * Validates the signature of every signed response against the issuer's JWKS: ID Tokens from
@@ -16,21 +20,22 @@ import { internal } from '../core/state.ts'
  * })
  * ```
  * @see [OpenID Connect Core §3.1.3.7](https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation)
+ * @group Advanced security
  */
 export function enableNonRepudiationChecks(config: Configuration): void {
   const state = internal(config)
-  state.nonRepudiation = async (response, signal) => {
-    const deadline = new Deadline(state.timeout, signal)
-    try {
-      await oauth.validateApplicationLevelSignature(
-        state.as,
-        response,
-        signatureOptions(state, deadline),
-      )
-    } finally {
-      deadline.release()
-    }
-  }
+  state.nonRepudiation = (response, signal) =>
+    perform(
+      state,
+      undefined,
+      (deadline) =>
+        oauth.validateApplicationLevelSignature(
+          state.as,
+          response,
+          signatureOptions(state, deadline),
+        ),
+      signal,
+    )
 }
 
 /**
@@ -47,6 +52,7 @@ export function enableNonRepudiationChecks(config: Configuration): void {
  * })
  * ```
  * @see [OpenID Connect Core §5.3.2](https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse)
+ * @group Advanced security
  */
 export function acceptSignedUserInfoWithoutIssuerAndAudience(config: Configuration): void {
   internal(config).userInfoWithoutIssuerAndAudience = true

@@ -1,36 +1,15 @@
+// The token endpoint: exchange() sends one grant's request and processes the response (decryption,
+// ID Token checks, non-repudiation, DPoP nonce retry), and the helpers every token response has.
+
 import * as oauth from 'oauth4webapi'
 
-import { captureDecryption, rememberDecrypted } from './decrypted.ts'
-import { perform } from './http.ts'
+import { withDecryption } from './decrypted.ts'
 import { checkIssuedAt } from './id-token.ts'
-import { dpopProofs, formRequest, serverEndpoint } from './request.ts'
+import { formRequest } from './request.ts'
 import type { State } from './state.ts'
-
-/**
- * A DPoP key pair bound to a Configuration; create it with `getDPoPHandle`.
- *
- * @example
- * ```ts
- * const DPoP: client.DPoPHandle = client.getDPoPHandle(config, await client.randomDPoPKeyPair())
- * ```
- * @see [RFC 9449 §4](https://www.rfc-editor.org/rfc/rfc9449.html#section-4)
- */
-export interface DPoPHandle extends oauth.DPoPHandle {}
-
-/**
- * The `DPoP` option of operations that can send DPoP proofs.
- *
- * @example
- * ```ts
- * const options: client.DPoPOptions = { DPoP: client.getDPoPHandle(config, keyPair) }
- * const tokens = await client.refreshTokenGrant(config, refreshToken, undefined, options)
- * ```
- * @see [RFC 9449 §5](https://www.rfc-editor.org/rfc/rfc9449.html#section-5)
- */
-export interface DPoPOptions {
-  /** Sender-constrains the request (and the tokens it returns) with this DPoP handle. */
-  DPoP?: DPoPHandle
-}
+import { perform } from './deadline.ts'
+import { serverEndpoint } from './endpoint.ts'
+import { dpopProofs } from './dpop.ts'
 
 /**
  * Helpers on every token endpoint response.
@@ -42,6 +21,7 @@ export interface DPoPOptions {
  * const seconds = tokens.expiresIn()
  * ```
  * @see [RFC 6749 §5.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-5.1)
+ * @group Grants
  */
 export interface TokenEndpointResponseHelpers {
   /** The validated claims of the response's ID Token, if it has one. */
@@ -72,10 +52,23 @@ function addHelpers(response: oauth.TokenEndpointResponse): TokenResponse {
   return response as TokenResponse
 }
 
-/** @internal A token endpoint request: the grant type and its parameters. */
+/** @internal One token endpoint request: what to send and how to process the response. */
 export interface TokenRequest {
+  /** The `grant_type` value. */
   grantType: string
+  /** The grant's parameters; `grant_type` is set on them. */
   parameters: URLSearchParams
+  /** oauth4webapi's processing of this grant's response. */
+  processResponse: (
+    response: Response,
+    options: oauth.ProcessTokenResponseOptions,
+  ) => Promise<oauth.TokenEndpointResponse>
+  /** Sender-constrains the request with this handle. */
+  DPoP?: oauth.DPoPHandle | undefined
+  /** A further check of the processed response (the hybrid flow's front-channel comparison). */
+  after?: ((result: oauth.TokenEndpointResponse) => void | Promise<void>) | undefined
+  /** The caller's signal, besides the Configuration's timeout. */
+  signal?: AbortSignal | undefined
 }
 
 /** Grants that send the Configuration's default `resource` (RFC 8707 §2.2). */
@@ -85,17 +78,8 @@ const RESOURCE_GRANTS = new Set(['authorization_code', 'refresh_token', 'client_
  * @internal One token endpoint exchange: request, process (with decryption), signature check
  * when non-repudiation is on, helpers; retried once on a DPoP nonce error.
  */
-export async function exchange(
-  state: State,
-  dpop: oauth.DPoPHandle | undefined,
-  request: TokenRequest,
-  processResponse: (
-    response: Response,
-    options: oauth.ProcessTokenResponseOptions,
-  ) => Promise<oauth.TokenEndpointResponse>,
-  after?: (result: oauth.TokenEndpointResponse) => void | Promise<void>,
-  signal?: AbortSignal,
-): Promise<TokenResponse> {
+export async function exchange(state: State, request: TokenRequest): Promise<TokenResponse> {
+  const { DPoP: dpop, processResponse, after, signal } = request
   const proofs = dpopProofs(dpop)
   const url = serverEndpoint(state, 'token_endpoint')
   const body = request.parameters
@@ -110,17 +94,17 @@ export async function exchange(
   return perform(
     state,
     dpop,
-    async (deadline) => {
-      const decryption = captureDecryption(state)
-      const response = await formRequest(state, url, body, proofs, deadline, 'application/json')
-      const result = await processResponse(response, decryption.options)
-      if (result.id_token !== undefined) {
-        checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
-        if (state.nonRepudiation !== undefined) await state.nonRepudiation(response, signal)
-      }
-      if (after !== undefined) await after(result)
-      return rememberDecrypted(addHelpers(result), decryption.plaintext())
-    },
+    (deadline) =>
+      withDecryption(state, async (decryption) => {
+        const response = await formRequest(state, url, body, proofs, deadline, 'application/json')
+        const result = await processResponse(response, decryption)
+        if (result.id_token !== undefined) {
+          checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
+          if (state.nonRepudiation !== undefined) await state.nonRepudiation(response, signal)
+        }
+        if (after !== undefined) await after(result)
+        return addHelpers(result)
+      }),
     signal,
   )
 }
