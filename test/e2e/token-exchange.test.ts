@@ -71,7 +71,9 @@ for (const impl of implementations) {
         assert.equal(tokens.access_token, 'exchanged-token-value')
         assert.equal(tokens.token_type, 'n_a')
         assert.equal(tokens.issued_token_type, ID_TOKEN_TYPE)
-        assert.equal(tokens.expiresIn(), 60)
+        // expiresIn() counts down from the response's arrival; a loaded machine may pass a second.
+        const expiresIn = tokens.expiresIn()!
+        assert.ok(expiresIn <= 60 && expiresIn >= 58, `expiresIn() ${expiresIn}`)
       })
     }
 
