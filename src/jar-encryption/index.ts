@@ -3,6 +3,7 @@ import { CompactEncrypt } from 'jose/jwe/compact/encrypt'
 import type { Configuration } from '../core/configuration.ts'
 import { clientError } from '../core/errors.ts'
 import { fetchJsonObject } from '../core/http.ts'
+import { checkPublicKey } from '../core/public-key-validation.ts'
 import { serverEndpoint } from '../core/request.ts'
 import { internal, type State } from '../core/state.ts'
 
@@ -71,6 +72,7 @@ async function loadServerKey(state: State, alg: string): Promise<ServerKey> {
       { alg },
     )
   }
+  checkPublicKey(jwk, `${alg} request object encryption`)
   const key = await crypto.subtle.importKey(
     'jwk',
     jwk as JsonWebKey,
