@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { argumentError } from '../core/errors.ts'
+import { argumentError, clientError } from '../core/errors.ts'
 import { isJwtResponse, perform } from '../core/http.ts'
 import { formRequest, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
@@ -58,6 +58,16 @@ export async function tokenIntrospection(
       response,
       decryption.options,
     )
+    if (!jwt && state.c.introspection_signed_response_alg !== undefined) {
+      throw clientError(
+        'the introspection response is plain JSON, but the client registered "introspection_signed_response_alg": a signed JWT introspection response (RFC 9701) was expected; the server must sign it',
+        'OAUTH_JWT_USERINFO_EXPECTED',
+        {
+          attribute: 'introspection_signed_response_alg',
+          contentType: response.headers.get('content-type'),
+        },
+      )
+    }
     if (jwt) await state.nonRepudiation?.(response)
     return rememberDecrypted(result, decryption.plaintext())
   })
