@@ -4,7 +4,7 @@ import { callbackParameters } from './callback.ts'
 import { argumentError, clientError } from './errors.ts'
 import { captureDecryption, rememberDecrypted } from './decrypted.ts'
 import { signatureOptions } from './http.ts'
-import { checkIssuedAt, jwsPayload } from './id-token.ts'
+import { checkIdToken, jwsPayload } from './id-token.ts'
 import type { AuthResponseValidator } from './state.ts'
 
 const frontChannelClaims = new WeakMap<URLSearchParams, Record<string, unknown>>()
@@ -43,8 +43,9 @@ export function idTokenResponseValidator(
       { ...signatureOptions(state, deadline), ...decryption.options },
     )
     const plaintext = decryption.plaintext()
-    const claims = jwsPayload(plaintext ?? received.get('id_token'))
-    checkIssuedAt(claims, state.c)
+    const jws = plaintext ?? received.get('id_token')
+    const claims = jwsPayload(jws)
+    checkIdToken(claims, state.c, jws)
     if (claims) frontChannelClaims.set(params, claims)
     if (plaintext !== undefined) {
       rememberDecrypted(params, { id_token: { authorization_endpoint: plaintext } })

@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import { captureDecryption, rememberDecrypted } from './decrypted.ts'
 import { perform } from './http.ts'
-import { checkIssuedAt } from './id-token.ts'
+import { checkIdToken } from './id-token.ts'
 import { dpopProofs, formRequest, serverEndpoint } from './request.ts'
 import type { State } from './state.ts'
 
@@ -115,7 +115,11 @@ export async function exchange(
       const response = await formRequest(state, url, body, proofs, deadline, 'application/json')
       const result = await processResponse(response, decryption.options)
       if (result.id_token !== undefined) {
-        checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
+        checkIdToken(
+          oauth.getValidatedIdTokenClaims(result),
+          state.c,
+          decryption.plaintext() ?? result.id_token,
+        )
         if (state.nonRepudiation !== undefined) await state.nonRepudiation(response, signal)
       }
       if (after !== undefined) await after(result)

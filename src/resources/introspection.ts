@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
-import { isJwtResponse, perform } from '../core/http.ts'
+import { perform } from '../core/http.ts'
 import { formRequest, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 import {
@@ -10,6 +10,9 @@ import {
   rememberDecrypted,
   type WithDecryptedResponse,
 } from '../core/decrypted.ts'
+import { checkResponseSignature, mediaType } from '../core/response-signature.ts'
+
+const INTROSPECTION_JWT = 'application/token-introspection+jwt'
 
 /**
  * Asks the authorization server whether a token is active and what it grants. Requests a JWT
@@ -45,20 +48,20 @@ export async function tokenIntrospection(
   const body = new URLSearchParams(parameters)
   body.set('token', token)
   const accept =
-    state.c.introspection_signed_response_alg !== undefined
-      ? 'application/token-introspection+jwt'
-      : 'application/json'
+    state.c.introspection_signed_response_alg !== undefined ? INTROSPECTION_JWT : 'application/json'
   return perform(state, undefined, async (deadline) => {
     const decryption = captureDecryption(state)
     const response = await formRequest(state, url, body, undefined, deadline, accept)
-    const jwt = isJwtResponse(response)
+    // oauth4webapi reads a JWT from application/token-introspection+jwt bodies only.
+    const jwt = mediaType(response) === INTROSPECTION_JWT ? response.clone().text() : undefined
+    jwt?.catch(() => {})
     const result = await oauth.processIntrospectionResponse(
       state.as,
       state.c,
       response,
       decryption.options,
     )
-    if (!jwt && state.c.introspection_signed_response_alg !== undefined) {
+    if (jwt === undefined && state.c.introspection_signed_response_alg !== undefined) {
       throw clientError(
         'the introspection response is plain JSON, but the client registered "introspection_signed_response_alg": a signed JWT introspection response (RFC 9701) was expected; the server must sign it',
         'OAUTH_JWT_USERINFO_EXPECTED',
@@ -68,7 +71,18 @@ export async function tokenIntrospection(
         },
       )
     }
-    if (jwt) await state.nonRepudiation?.(response)
+    if (jwt !== undefined) {
+      if (state.nonRepudiation === undefined) {
+        await checkResponseSignature(
+          state,
+          response,
+          decryption.plaintext() ?? (await jwt),
+          deadline,
+        )
+      } else {
+        await state.nonRepudiation(response)
+      }
+    }
     return rememberDecrypted(result, decryption.plaintext())
   })
 }

@@ -2,7 +2,8 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
-import { isJwtResponse, perform } from '../core/http.ts'
+import { checkExplicitType } from '../core/explicit-typing.ts'
+import { perform } from '../core/http.ts'
 import { bearerGet, dpopProofs, serverEndpoint } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 import { type DPoPOptions } from '../core/token-response.ts'
@@ -11,6 +12,7 @@ import {
   rememberDecrypted,
   type WithDecryptedResponse,
 } from '../core/decrypted.ts'
+import { checkResponseSignature, mediaType } from '../core/response-signature.ts'
 
 /**
  * Fetches the UserInfo of the user the access token was issued for. The response's `sub` must
@@ -52,7 +54,9 @@ export async function fetchUserInfo(
   return perform(state, options?.DPoP, async (deadline) => {
     const decryption = captureDecryption(state)
     const response = await bearerGet(state, url, accessToken, accept, proofs, deadline)
-    const jwt = isJwtResponse(response)
+    // The JWT oauth4webapi validates (it reads application/jwt bodies only), for the checks below.
+    const body = mediaType(response) === 'application/jwt' ? response.clone().text() : undefined
+    body?.catch(() => {})
     const result = await oauth.processUserInfoResponse(
       state.as,
       state.c,
@@ -60,7 +64,12 @@ export async function fetchUserInfo(
       response,
       decryption.options,
     )
-    if (jwt && state.nonRepudiation) {
+    const jws = body === undefined ? undefined : (decryption.plaintext() ?? (await body))
+    if (jws === undefined) return result
+    checkExplicitType(jws, 'UserInfo response')
+    if (state.nonRepudiation === undefined) {
+      await checkResponseSignature(state, response, jws, deadline)
+    } else {
       await state.nonRepudiation(response)
       for (const claim of state.userInfoWithoutIssuerAndAudience ? [] : (['iss', 'aud'] as const)) {
         if (result[claim] === undefined) {

@@ -10,7 +10,7 @@ import {
   rememberDecrypted,
   type WithDecryptedResponse,
 } from '../core/decrypted.ts'
-import { checkIssuedAt } from '../core/id-token.ts'
+import { checkIdToken } from '../core/id-token.ts'
 
 /**
  * Checks of {@link implicitAuthentication}.
@@ -137,7 +137,7 @@ export async function implicitAuthentication(
       signatureOptions(state, deadline),
     )
     const claims = oauth.getValidatedIdTokenClaims(result)!
-    checkIssuedAt(claims, state.c)
+    checkIdToken(claims, state.c, decryption.plaintext() ?? idToken)
     return rememberDecrypted(claims, decryption.plaintext())
   } catch (err) {
     throw normalizeError(err)

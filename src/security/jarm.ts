@@ -3,6 +3,7 @@ import * as oauth from 'oauth4webapi'
 import { callbackParameters } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { clientError } from '../core/errors.ts'
+import { checkExplicitType } from '../core/explicit-typing.ts'
 import { signatureOptions } from '../core/http.ts'
 import { internal } from '../core/state.ts'
 import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
@@ -32,14 +33,16 @@ export function useJwtResponseMode(config: Configuration): void {
   state.responseMode = 'jwt'
   state.authResponse = async (state, currentUrl, checks, deadline) => {
     const decryption = captureDecryption(state)
+    const received = await callbackParameters(currentUrl)
     const params = await oauth.validateJwtAuthResponse(
       state.as,
       state.c,
-      await callbackParameters(currentUrl),
+      received,
       checks.expectedState ?? oauth.expectNoState,
       { ...signatureOptions(state, deadline), ...decryption.options },
     )
     const plaintext = decryption.plaintext()
+    checkExplicitType(plaintext ?? received.get('response'), 'JARM response')
     return plaintext === undefined
       ? params
       : rememberDecrypted(params, { authorization_response: plaintext })
