@@ -117,6 +117,7 @@ export {
 } from './security/decryption.ts'
 export { getJwksCache, setJwksCache } from './security/jwks-cache.ts'
 export { allowInsecureRequests } from './security/insecure-requests.ts'
+export { allowStringExpiresIn } from './core/expires-in.ts'
 
 // Logout
 export {

@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import { authorizationParameters, authorizationUrl } from './core/authorization-request.ts'
 import type { Configuration, EndpointAwareClientAuth } from './core/configuration.ts'
+import { withStrictExpiresIn } from './core/expires-in.ts'
 import { perform, transport } from './core/http.ts'
 import { serverEndpoint } from './core/request.ts'
 import { internal, type State } from './core/state.ts'
@@ -41,13 +42,14 @@ export async function buildAuthorizationUrlWithPAR(
   const state = internal(config)
   const pushed = await perform(state, options?.DPoP, async (deadline) => {
     const params = authorizationParameters(state, parameters)
-    return oauth.processPushedAuthorizationResponse(
-      state.as,
-      state.c,
+    return withStrictExpiresIn(
+      state,
       await oauth.pushedAuthorizationRequest(state.as, state.c, parAuth(state), params, {
         ...transport(state, deadline),
         DPoP: options?.DPoP,
       }),
+      'pushed authorization',
+      (response) => oauth.processPushedAuthorizationResponse(state.as, state.c, response),
     )
   })
   return perform(state, undefined, async () =>

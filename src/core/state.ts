@@ -98,6 +98,8 @@ export interface State {
    * credentials requests (set by `discoverProtectedResource`).
    */
   resource?: string
+  /** `expires_in` may be a string of digits (`allowStringExpiresIn`). */
+  stringExpiresIn?: boolean
   /** Encrypts a signed request object (`openid-rp/jar-encryption`). */
   encryptRequestObject?: (state: State, requestObject: string) => Promise<string>
 }

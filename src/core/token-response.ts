@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import { captureDecryption, rememberDecrypted } from './decrypted.ts'
 import { perform } from './http.ts'
+import { withStrictExpiresIn } from './expires-in.ts'
 import { checkIdToken } from './id-token.ts'
 import { dpopProofs, formRequest, serverEndpoint } from './request.ts'
 import type { State } from './state.ts'
@@ -113,7 +114,9 @@ export async function exchange(
     async (deadline) => {
       const decryption = captureDecryption(state)
       const response = await formRequest(state, url, body, proofs, deadline, 'application/json')
-      const result = await processResponse(response, decryption.options)
+      const result = await withStrictExpiresIn(state, response, 'token endpoint', (response) =>
+        processResponse(response, decryption.options),
+      )
       if (result.id_token !== undefined) {
         checkIdToken(
           oauth.getValidatedIdTokenClaims(result),

@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
+import { withStrictExpiresIn } from '../core/expires-in.ts'
 import { perform } from '../core/http.ts'
 import { formRequest, serverEndpoint } from '../core/request.ts'
 import { pollTokenEndpoint } from '../core/polling.ts'
@@ -46,10 +47,11 @@ export async function initiateBackchannelAuthentication(
   const body = new URLSearchParams(parameters)
   body.set('client_id', state.c.client_id)
   return perform(state, undefined, async (deadline) =>
-    oauth.processBackchannelAuthenticationResponse(
-      state.as,
-      state.c,
+    withStrictExpiresIn(
+      state,
       await formRequest(state, url, body, undefined, deadline, 'application/json'),
+      'backchannel authentication',
+      (response) => oauth.processBackchannelAuthenticationResponse(state.as, state.c, response),
     ),
   )
 }

@@ -16,6 +16,7 @@ const ref: Record<string, unknown> = { ...reference }
  */
 const DOCUMENTED_EXTRAS: readonly string[] = [
   'acceptSignedUserInfoWithoutIssuerAndAudience',
+  'allowStringExpiresIn',
   'clientSecretSigningKey',
   // docs/mcp.md: resource-first discovery, step-up, Client ID Metadata Documents
   'clientIdMetadataDocument',
