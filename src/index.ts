@@ -111,6 +111,11 @@ export {
   enableNonRepudiationChecks,
 } from './security/non-repudiation.ts'
 export {
+  type FAPI2SecurityProfileOptions,
+  useFAPI2MessageSigning,
+  useFAPI2SecurityProfile,
+} from './security/fapi2.ts'
+export {
   type DecryptionKey,
   enableDecryptingResponses,
   getDecryptedResponses,

@@ -42,6 +42,7 @@ export async function buildAuthorizationUrlWithPAR(
   const state = internal(config)
   const pushed = await perform(state, options?.DPoP, async (deadline) => {
     const params = authorizationParameters(state, parameters)
+    state.profile?.authorizationRequest(state, params, 'par')
     return withStrictExpiresIn(
       state,
       await oauth.pushedAuthorizationRequest(state.as, state.c, parAuth(state), params, {

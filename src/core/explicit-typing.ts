@@ -5,8 +5,8 @@ import { clientError } from './errors.ts'
 /** @internal The kinds of JWT a relying party validates that have no explicit type of their own. */
 export type UntypedJwtKind = 'ID Token' | 'UserInfo response' | 'JARM response'
 
-/** The protected header of a compact JWS, or undefined when it cannot be read. */
-function protectedHeader(jws: string): Record<string, unknown> | undefined {
+/** @internal The protected header of a compact JWS or JWE, or undefined when it cannot be read. */
+export function protectedHeader(jws: string): Record<string, unknown> | undefined {
   const encoded = jws.split('.')[0]
   if (encoded === undefined) return undefined
   try {

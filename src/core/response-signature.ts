@@ -3,7 +3,7 @@
 import * as oauth from 'oauth4webapi'
 
 import { clientError } from './errors.ts'
-import { type Deadline, signatureOptions } from './http.ts'
+import { Deadline, signatureOptions } from './http.ts'
 import type { State } from './state.ts'
 
 const HMAC_HASH: Record<string, string> = {
@@ -80,6 +80,26 @@ export async function checkResponseSignature(
     response,
     signatureOptions(state, deadline),
   )
+}
+
+/**
+ * @internal The non-repudiation check: the signature of a processed JWT response (an ID Token's
+ * token response, a UserInfo or introspection JWT) verified against the issuer's JWKS, fetched
+ * (when not cached) within its own request timeout and the caller's `signal`.
+ */
+export function nonRepudiationCheck(state: State): NonNullable<State['nonRepudiation']> {
+  return async (response, signal) => {
+    const deadline = new Deadline(state.timeout, signal)
+    try {
+      await oauth.validateApplicationLevelSignature(
+        state.as,
+        response,
+        signatureOptions(state, deadline),
+      )
+    } finally {
+      deadline.release()
+    }
+  }
 }
 
 /** @internal The media type of a response, lower-cased, without parameters. */

@@ -108,6 +108,7 @@ export async function exchange(
   ) {
     body.set('resource', state.resource)
   }
+  state.profile?.tokenRequest(state, request.grantType, body, proofs !== undefined)
   return perform(
     state,
     dpop,
@@ -118,13 +119,12 @@ export async function exchange(
         processResponse(response, decryption.options),
       )
       if (result.id_token !== undefined) {
-        checkIdToken(
-          oauth.getValidatedIdTokenClaims(result),
-          state.c,
-          decryption.plaintext() ?? result.id_token,
-        )
+        const jws = decryption.plaintext() ?? result.id_token
+        checkIdToken(oauth.getValidatedIdTokenClaims(result), state.c, jws)
+        state.profile?.jwt(jws, 'ID Token')
         if (state.nonRepudiation !== undefined) await state.nonRepudiation(response, signal)
       }
+      state.profile?.tokenResponse(state, result, proofs !== undefined)
       if (after !== undefined) await after(result)
       return rememberDecrypted(addHelpers(result), decryption.plaintext())
     },

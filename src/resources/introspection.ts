@@ -49,6 +49,7 @@ export async function tokenIntrospection(
   body.set('token', token)
   const accept =
     state.c.introspection_signed_response_alg !== undefined ? INTROSPECTION_JWT : 'application/json'
+  state.profile?.introspectionRequest(state)
   return perform(state, undefined, async (deadline) => {
     const decryption = captureDecryption(state)
     const response = await formRequest(state, url, body, undefined, deadline, accept)
@@ -72,13 +73,10 @@ export async function tokenIntrospection(
       )
     }
     if (jwt !== undefined) {
+      const jws = decryption.plaintext() ?? (await jwt)
+      state.profile?.jwt(jws, 'introspection response')
       if (state.nonRepudiation === undefined) {
-        await checkResponseSignature(
-          state,
-          response,
-          decryption.plaintext() ?? (await jwt),
-          deadline,
-        )
+        await checkResponseSignature(state, response, jws, deadline)
       } else {
         await state.nonRepudiation(response)
       }

@@ -67,6 +67,7 @@ export async function fetchUserInfo(
     const jws = body === undefined ? undefined : (decryption.plaintext() ?? (await body))
     if (jws === undefined) return result
     checkExplicitType(jws, 'UserInfo response')
+    state.profile?.jwt(jws, 'UserInfo response')
     if (state.nonRepudiation === undefined) {
       await checkResponseSignature(state, response, jws, deadline)
     } else {

@@ -42,7 +42,9 @@ export function useJwtResponseMode(config: Configuration): void {
       { ...signatureOptions(state, deadline), ...decryption.options },
     )
     const plaintext = decryption.plaintext()
-    checkExplicitType(plaintext ?? received.get('response'), 'JARM response')
+    const jws = plaintext ?? received.get('response')!
+    checkExplicitType(jws, 'JARM response')
+    state.profile?.jwt(jws, 'JARM response')
     return plaintext === undefined
       ? params
       : rememberDecrypted(params, { authorization_response: plaintext })

@@ -1,7 +1,5 @@
-import * as oauth from 'oauth4webapi'
-
 import type { Configuration } from '../core/configuration.ts'
-import { Deadline, signatureOptions } from '../core/http.ts'
+import { nonRepudiationCheck } from '../core/response-signature.ts'
 import { internal } from '../core/state.ts'
 
 /**
@@ -19,18 +17,7 @@ import { internal } from '../core/state.ts'
  */
 export function enableNonRepudiationChecks(config: Configuration): void {
   const state = internal(config)
-  state.nonRepudiation = async (response, signal) => {
-    const deadline = new Deadline(state.timeout, signal)
-    try {
-      await oauth.validateApplicationLevelSignature(
-        state.as,
-        response,
-        signatureOptions(state, deadline),
-      )
-    } finally {
-      deadline.release()
-    }
-  }
+  state.nonRepudiation = nonRepudiationCheck(state)
 }
 
 /**

@@ -68,7 +68,7 @@ for (const impl of implementations) {
     describe('a signature that is there is checked (no enableNonRepudiationChecks)', () => {
       async function userinfo(jwt: string, metadata: Claims = {}) {
         as.on(ROUTES.userinfo, () => reply.jwt(jwt))
-        const config = await as.configure(client, { client: metadata })
+        const config = await as.configure(client, { client: metadata as never })
         return client.fetchUserInfo(config, 'access-token-1', 'user-1')
       }
 

@@ -31,6 +31,8 @@ const DOCUMENTED_EXTRAS: readonly string[] = [
   'frontchannelLogoutResponse',
   'validateFrontchannelLogout',
   'validateLogoutToken',
+  'useFAPI2MessageSigning',
+  'useFAPI2SecurityProfile',
 ]
 
 /** These are oauth4webapi's own classes in openid-client, so `instanceof` holds across both. */
