@@ -75,12 +75,26 @@ export async function checkResponseSignature(
   if (alg === 'none') return
   const hash = typeof alg === 'string' ? HMAC_HASH[alg] : undefined
   if (hash !== undefined) return checkHmac(state, jws, hash)
-  await oauth.validateApplicationLevelSignature(
+  // Parallel first calls wait for one JWKS fetch instead of each fetching it.
+  const loading = firstFetches.get(state)
+  if (loading !== undefined) await loading
+  const verifying = oauth.validateApplicationLevelSignature(
     state.as,
     response,
     signatureOptions(state, deadline),
   )
+  if (!('uat' in state.jwksCache) && !firstFetches.has(state)) {
+    const settled = verifying.then(
+      () => firstFetches.delete(state),
+      () => firstFetches.delete(state),
+    )
+    firstFetches.set(state, settled)
+  }
+  await verifying
 }
+
+/** The first JWKS fetch of a Configuration whose cache is empty, while it is in flight. */
+const firstFetches = new WeakMap<State, Promise<unknown>>()
 
 /**
  * @internal The non-repudiation check: the signature of a processed JWT response (an ID Token's

@@ -14,6 +14,7 @@ import {
   callback,
   CLIENT_ID,
   CLIENT_SECRET,
+  HANG,
   HostileServer,
   reply,
   rejects,
@@ -79,6 +80,46 @@ for (const impl of implementations) {
         assert.equal((await client.fetchUserInfo(config, 'at', 'user-1')).email, 'user@example.com')
         assert.equal((await client.fetchUserInfo(config, 'at', 'user-1')).email, 'user@example.com')
         assert.equal(as.count(ROUTES.jwks), rp ? 1 : 0)
+      })
+
+      it('fetchUserInfo() called 5 times at once on a fresh Configuration verifies each signed response', async () => {
+        const jwt = await sign(as.userinfoClaims(), as.keys.rsa)
+        as.on(ROUTES.userinfo, () => reply.jwt(jwt))
+        const config = await as.configure(client)
+        const results = await Promise.all(
+          Array.from({ length: 5 }, () => client.fetchUserInfo(config, 'at', 'user-1')),
+        )
+        assert.deepEqual(
+          results.map((result) => result.sub),
+          Array(5).fill('user-1'),
+        )
+        assert.equal(as.count(ROUTES.jwks), rp ? 1 : 0, 'parallel callers share one JWKS fetch')
+      })
+
+      it('fetchUserInfo() rejects with a typed error while the JWKS answers 500, then verifies once it recovers', async () => {
+        const jwt = await sign(as.userinfoClaims(), as.keys.rsa)
+        as.on(ROUTES.userinfo, () => reply.jwt(jwt))
+        as.on(ROUTES.jwks, () => reply.json({ error: 'unavailable' }, 500))
+        const config = await as.configure(client)
+        const attempt = client.fetchUserInfo(config, 'at', 'user-1')
+        if (rp) {
+          await rejects(client, attempt, 'ClientError', 'OAUTH_RESPONSE_IS_NOT_CONFORM')
+          as.on(ROUTES.jwks, (_, server) => reply.json({ keys: server.jwks }))
+          assert.equal((await client.fetchUserInfo(config, 'at', 'user-1')).sub, 'user-1')
+        } else {
+          assert.equal((await attempt).sub, 'user-1')
+        }
+      })
+
+      it('fetchUserInfo() rejects with OAUTH_TIMEOUT when the JWKS never answers', async () => {
+        const jwt = await sign(as.userinfoClaims(), as.keys.rsa)
+        as.on(ROUTES.userinfo, () => reply.jwt(jwt))
+        as.on(ROUTES.jwks, () => HANG)
+        const config = await as.configure(client)
+        config.timeout = 0.5
+        const attempt = client.fetchUserInfo(config, 'at', 'user-1')
+        if (rp) await rejects(client, attempt, 'ClientError', 'OAUTH_TIMEOUT')
+        else assert.equal((await attempt).sub, 'user-1')
       })
 
       it('fetchUserInfo() accepts signed UserInfo without iss and aud (no claim is added by default)', async () => {
