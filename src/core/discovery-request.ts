@@ -29,6 +29,12 @@ export interface DiscoveryRequestOptions {
   execute?: Array<(config: Configuration) => void>
   /** Request timeout in seconds (default 30), kept on the Configuration. */
   timeout?: number
+  /**
+   * With a `.well-known` metadata URL given as the server, compare the document's `issuer` with
+   * the issuer that URL was derived from (default `true`). `false` only for a server known to
+   * publish another issuer there, such as an MCP 2025-03-26 server's authorization base URL.
+   */
+  checkDerivedIssuer?: boolean
 }
 
 /**
@@ -107,7 +113,11 @@ export async function fetchServerMetadata(
         { attribute: 'issuer' },
       )
     }
-    const derived = direct ? issuerOfMetadataUrl(server) : { issuer: server, algorithm }
+    const derived = !direct
+      ? { issuer: server, algorithm }
+      : options?.checkDerivedIssuer === false
+        ? undefined
+        : issuerOfMetadataUrl(server)
     if (derived !== undefined && !sameIssuer(as.issuer, derived.issuer)) {
       if (!acceptsIssuerMismatch(derived.issuer, derived.algorithm)) {
         const expected = derived.issuer.href

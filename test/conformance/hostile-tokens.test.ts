@@ -391,6 +391,18 @@ for (const impl of implementations) {
         }
       })
 
+      it('discovery() of a .well-known URL with checkDerivedIssuer: false accepts a document of another issuer (the named opt-out)', async () => {
+        as.metadataOverrides = { issuer: `${as.issuer}/oauth` }
+        const config = await client.discovery(
+          new URL(as.url(ROUTES.discovery)),
+          CLIENT_ID,
+          CLIENT_SECRET,
+          undefined,
+          { execute: [client.allowInsecureRequests], checkDerivedIssuer: false } as never,
+        )
+        assert.equal(config.serverMetadata().issuer, `${as.issuer}/oauth`)
+      })
+
       it('discovery() of a .well-known/openid-configuration URL accepts the issuer it was derived from (control)', async () => {
         const config = await discover(as.url(ROUTES.discovery))
         assert.equal(config.serverMetadata().issuer, as.issuer)
