@@ -1,3 +1,6 @@
+// Plain authorization and end-session URLs: buildAuthorizationUrl() and buildEndSessionUrl()
+// (parameters in the query, nothing sent to the server).
+
 import { authorizationParameters, authorizationUrl } from './core/authorization-request.ts'
 import type { Configuration } from './core/configuration.ts'
 import { normalizeError } from './core/errors.ts'
@@ -19,6 +22,7 @@ import { internal } from './core/state.ts'
  * })
  * ```
  * @see [RFC 6749 §4.1.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.1)
+ * @group Authorization requests
  */
 export function buildAuthorizationUrl(
   config: Configuration,
@@ -45,6 +49,7 @@ export function buildAuthorizationUrl(
  * })
  * ```
  * @see [OpenID Connect RP-Initiated Logout §2](https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout)
+ * @group Authorization requests
  */
 export function buildEndSessionUrl(
   config: Configuration,

@@ -1,3 +1,6 @@
+// Client authentication at the token and other client-authenticated endpoints: the ClientAuth
+// functions (client secret, private key JWT, mTLS, none), oauth4webapi's behind checked arguments.
+
 import * as oauth from 'oauth4webapi'
 
 import type { ClientAuth, EndpointAwareClientAuth } from './core/configuration.ts'
@@ -12,6 +15,7 @@ import { argumentError, clientError } from './core/errors.ts'
  * const options: client.ClientSecretBasicOptions = { encoding: 'none' }
  * const auth = client.ClientSecretBasic('my-client-secret', options)
  * ```
+ * @group Client authentication
  */
 export interface ClientSecretBasicOptions {
   /**
@@ -32,6 +36,7 @@ export interface ClientSecretBasicOptions {
  * const options: client.ClientAssertionOptions = { assertionAudience: 'endpoint' }
  * const auth = client.ClientSecretJwt('my-client-secret', options)
  * ```
+ * @group Client authentication
  */
 export interface ClientAssertionOptions extends oauth.ModifyAssertionOptions {
   /**
@@ -109,6 +114,7 @@ function checkSecretArgument(clientSecret: unknown): void {
  * const config = await client.discovery(issuer, 'id', undefined, client.ClientSecretPost('secret'))
  * ```
  * @see [RFC 6749 §2.3.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1)
+ * @group Client authentication
  */
 export function ClientSecretPost(clientSecret?: string): ClientAuth {
   checkSecretArgument(clientSecret)
@@ -125,6 +131,7 @@ export function ClientSecretPost(clientSecret?: string): ClientAuth {
  * const config = await client.discovery(issuer, 'id', 'secret', client.ClientSecretBasic())
  * ```
  * @see [RFC 6749 §2.3.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3.1)
+ * @group Client authentication
  */
 export function ClientSecretBasic(
   clientSecret?: string,
@@ -161,6 +168,7 @@ export function ClientSecretBasic(
  * const config = await client.discovery(issuer, 'id', 'secret', client.ClientSecretJwt())
  * ```
  * @see [OpenID Connect Core §9](https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication)
+ * @group Client authentication
  */
 export function ClientSecretJwt(
   clientSecret?: string,
@@ -191,6 +199,7 @@ export function ClientSecretJwt(
  *   client.PrivateKeyJwt({ key: privateKey, kid: 'k1' }))
  * ```
  * @see [RFC 7523 §2.2](https://www.rfc-editor.org/rfc/rfc7523.html#section-2.2)
+ * @group Client authentication
  */
 export function PrivateKeyJwt(
   clientPrivateKey: oauth.CryptoKey | oauth.PrivateKey,
@@ -218,6 +227,7 @@ export function PrivateKeyJwt(
  * const config = await client.discovery(issuer, 'spa', undefined, client.None())
  * ```
  * @see [RFC 7591 §2](https://www.rfc-editor.org/rfc/rfc7591.html#section-2)
+ * @group Client authentication
  */
 export function None(): ClientAuth {
   return oauth.None() as ClientAuth
@@ -233,6 +243,7 @@ export function None(): ClientAuth {
  *   client.TlsClientAuth(), { [client.customFetch]: mtlsFetch })
  * ```
  * @see [RFC 8705 §2](https://www.rfc-editor.org/rfc/rfc8705.html#section-2)
+ * @group Client authentication
  */
 export function TlsClientAuth(): ClientAuth {
   return oauth.TlsClientAuth() as ClientAuth

@@ -1,3 +1,6 @@
+// discovery(): fetches the server's metadata and returns a Configuration for the client.
+// The request itself lives in core/discovery-request.ts, which registration shares.
+
 import {
   type ClientAuth,
   type ClientMetadata,
@@ -26,6 +29,7 @@ export type { DiscoveryRequestOptions }
  * const config = await client.discovery(new URL('https://op.example.com'), 'id', 'secret')
  * ```
  * @see [OpenID Connect Discovery §4](https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig)
+ * @group Configuration
  */
 export async function discovery(
   server: URL,

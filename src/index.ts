@@ -1,3 +1,6 @@
+// The public entry of openid-rp: the openid-client v6 API, re-exported from the modules that own
+// each part (only re-exports: see ARCHITECTURE.md).
+
 // Configuration
 export {
   type ClientAuth,
@@ -13,7 +16,7 @@ export {
   dynamicClientRegistration,
   type DynamicClientRegistrationRequestOptions,
 } from './registration.ts'
-export type { CustomFetch, CustomFetchOptions, FetchBody } from './core/state.ts'
+export type { CustomFetch, CustomFetchOptions, FetchBody } from './core/http.ts'
 
 // Resource-first discovery and step-up
 export {
@@ -84,11 +87,8 @@ export type {
   DecryptedAuthorizationCodeResponses,
   WithDecryptedResponse,
 } from './core/decrypted.ts'
-export type {
-  DPoPHandle,
-  DPoPOptions,
-  TokenEndpointResponseHelpers,
-} from './core/token-response.ts'
+export type { DPoPHandle, DPoPOptions } from './core/dpop.ts'
+export type { TokenEndpointResponseHelpers } from './core/token-endpoint.ts'
 
 // Resources
 export { fetchUserInfo } from './resources/userinfo.ts'
@@ -121,8 +121,8 @@ export {
   getDecryptedResponses,
 } from './security/decryption.ts'
 export { getJwksCache, setJwksCache } from './security/jwks-cache.ts'
-export { allowInsecureRequests } from './security/insecure-requests.ts'
 export { allowStringExpiresIn } from './core/expires-in.ts'
+export { allowInsecureRequests } from './core/insecure.ts'
 
 // Logout
 export {

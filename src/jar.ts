@@ -1,3 +1,6 @@
+// JWT-secured authorization requests (JAR): the signed (and, with jar-encryption, encrypted)
+// request object and the authorization URL that carries it.
+
 import * as oauth from 'oauth4webapi'
 
 import { authorizationParameters, authorizationUrl } from './core/authorization-request.ts'
@@ -113,6 +116,7 @@ async function hmacRequestObject(
  * }, key)
  * ```
  * @see [OpenID Connect Core §10.1](https://openid.net/specs/openid-connect-core-1_0.html#Signing)
+ * @group Authorization requests
  */
 export async function clientSecretSigningKey(
   config: Configuration,
@@ -153,6 +157,7 @@ export async function clientSecretSigningKey(
  * }, { key: privateKey, kid: 'rp-signing-1' })
  * ```
  * @see [RFC 9101 §4](https://www.rfc-editor.org/rfc/rfc9101.html#section-4)
+ * @group Authorization requests
  */
 export async function buildAuthorizationUrlWithJAR(
   config: Configuration,

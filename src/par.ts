@@ -1,12 +1,16 @@
+// Pushed authorization requests (PAR): the request pushed to the server and the authorization
+// URL that references it by request_uri.
+
 import * as oauth from 'oauth4webapi'
 
 import { authorizationParameters, authorizationUrl } from './core/authorization-request.ts'
 import type { Configuration, EndpointAwareClientAuth } from './core/configuration.ts'
 import { withStrictExpiresIn } from './core/expires-in.ts'
-import { perform, transport } from './core/http.ts'
-import { serverEndpoint } from './core/request.ts'
 import { internal, type State } from './core/state.ts'
-import type { DPoPOptions } from './core/token-response.ts'
+import { perform } from './core/deadline.ts'
+import { serverEndpoint } from './core/endpoint.ts'
+import type { DPoPOptions } from './core/dpop.ts'
+import { transport } from './core/request.ts'
 
 /** Client authentication for the PAR request, told the URL it is sent to. */
 const parAuth =
@@ -33,6 +37,7 @@ const parAuth =
  * }, { DPoP: dpopHandle })
  * ```
  * @see [RFC 9126 §2](https://www.rfc-editor.org/rfc/rfc9126.html#section-2)
+ * @group Authorization requests
  */
 export async function buildAuthorizationUrlWithPAR(
   config: Configuration,

@@ -1,3 +1,6 @@
+// Random values for authorization requests (state, nonce, PKCE code verifier) and the PKCE S256
+// code challenge.
+
 import * as oauth from 'oauth4webapi'
 
 /**
@@ -8,6 +11,7 @@ import * as oauth from 'oauth4webapi'
  * const codeVerifier = client.randomPKCECodeVerifier()
  * ```
  * @see [RFC 7636 §4.1](https://www.rfc-editor.org/rfc/rfc7636.html#section-4.1)
+ * @group Random values and PKCE
  */
 export function randomPKCECodeVerifier(): string {
   return oauth.generateRandomCodeVerifier()
@@ -21,6 +25,7 @@ export function randomPKCECodeVerifier(): string {
  * const nonce = client.randomNonce()
  * ```
  * @see [OpenID Connect Core §15.5.2](https://openid.net/specs/openid-connect-core-1_0.html#NonceNotes)
+ * @group Random values and PKCE
  */
 export function randomNonce(): string {
   return oauth.generateRandomNonce()
@@ -34,6 +39,7 @@ export function randomNonce(): string {
  * const state = client.randomState()
  * ```
  * @see [RFC 6749 §10.12](https://www.rfc-editor.org/rfc/rfc6749.html#section-10.12)
+ * @group Random values and PKCE
  */
 export function randomState(): string {
   return oauth.generateRandomState()
@@ -47,6 +53,7 @@ export function randomState(): string {
  * const codeChallenge = await client.calculatePKCECodeChallenge(codeVerifier)
  * ```
  * @see [RFC 7636 §4.2](https://www.rfc-editor.org/rfc/rfc7636.html#section-4.2)
+ * @group Random values and PKCE
  */
 export function calculatePKCECodeChallenge(codeVerifier: string): Promise<string> {
   return oauth.calculatePKCECodeChallenge(codeVerifier)

@@ -1,3 +1,6 @@
+// Dynamic client registration (RFC 7591): discovers the server, registers the client and returns
+// a Configuration for it.
+
 import {
   type ClientAuth,
   type ClientMetadata,
@@ -10,7 +13,7 @@ import {
   fetchServerMetadata,
 } from './core/discovery-request.ts'
 import { registerClient } from './core/registration-request.ts'
-import type { DPoPOptions } from './core/token-response.ts'
+import type { DPoPOptions } from './core/dpop.ts'
 
 /**
  * Options of {@link dynamicClientRegistration}.
@@ -20,6 +23,7 @@ import type { DPoPOptions } from './core/token-response.ts'
  * const options: client.DynamicClientRegistrationRequestOptions = { initialAccessToken, timeout: 10 }
  * ```
  * @see [RFC 7591 §3](https://www.rfc-editor.org/rfc/rfc7591.html#section-3)
+ * @group Configuration
  */
 export interface DynamicClientRegistrationRequestOptions
   extends DiscoveryRequestOptions, DPoPOptions {
@@ -42,6 +46,7 @@ export interface DynamicClientRegistrationRequestOptions
  * }, undefined, { initialAccessToken })
  * ```
  * @see [RFC 7591 §3](https://www.rfc-editor.org/rfc/rfc7591.html#section-3)
+ * @group Configuration
  */
 export async function dynamicClientRegistration(
   server: URL,

@@ -17,11 +17,12 @@ import {
   fetchServerMetadata,
 } from './core/discovery-request.ts'
 import { argumentError, clientError, ClientError, normalizeError } from './core/errors.ts'
-import { checkTimeout, DEFAULT_TIMEOUT, fetchJsonObject } from './core/http.ts'
 import { internal } from './core/state.ts'
 import { checkDocumentUrl } from './core/client-id-document.ts'
 import { registerClient } from './core/registration-request.ts'
 import { allowInsecureRequests } from './core/insecure.ts'
+import { checkTimeout, DEFAULT_TIMEOUT } from './core/deadline.ts'
+import { fetchJsonObject } from './core/request.ts'
 
 /**
  * Protected resource metadata (RFC 9728 §2).

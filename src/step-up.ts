@@ -14,7 +14,7 @@ import { argumentError, clientError } from './core/errors.ts'
  * @example
  * ```ts
  * const stepUp: client.StepUp = client.stepUpAuthorization(challengeError)
- * const url = client.buildAuthorizationUrl(config, { ...request, ...stepUp.parameters })
+ * const url = client.buildAuthorizationUrl(config, { ...parameters, ...stepUp.parameters })
  * ```
  * @see [RFC 9470 §3](https://www.rfc-editor.org/rfc/rfc9470.html#section-3)
  */
@@ -80,7 +80,7 @@ function stepUpChallenge(
  * } catch (err) {
  *   if (!(err instanceof client.WWWAuthenticateChallengeError)) throw err
  *   const stepUp = client.stepUpAuthorization(err, undefined, { scope: 'files:read' })
- *   redirectTo(client.buildAuthorizationUrl(config, { ...request, ...stepUp.parameters }))
+ *   redirectTo(client.buildAuthorizationUrl(config, { ...parameters, ...stepUp.parameters }))
  * }
  * ```
  * @see [RFC 6750 §3.1](https://www.rfc-editor.org/rfc/rfc6750.html#section-3.1)

@@ -1,6 +1,9 @@
+// The parameters of an authorization request (client_id, response_type, response_mode from the
+// Configuration) and the authorization endpoint URL that carries them.
+
 import { argumentError } from './errors.ts'
-import { serverEndpoint } from './request.ts'
 import type { State } from './state.ts'
+import { serverEndpoint } from './endpoint.ts'
 
 /**
  * @internal The authorization request parameters: `client_id`, the Configuration's default

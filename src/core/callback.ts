@@ -1,3 +1,6 @@
+// The redirect back from the authorization server: its parameters from a URL (query or fragment)
+// or a form_post Request, and the redirect_uri it was sent to.
+
 import { hasBrand, isURL, ownURL } from './brand.ts'
 import { argumentError } from './errors.ts'
 

@@ -1,8 +1,12 @@
+// Configuration, the client's handle on one authorization server: its metadata, the client's
+// metadata and authentication, and the public types that describe them.
+
 import * as oauth from 'oauth4webapi'
 
 import { argumentError } from './errors.ts'
-import { checkTimeout, DEFAULT_TIMEOUT } from './http.ts'
-import { type CustomFetch, internal, setInternal } from './state.ts'
+import { internal, setInternal } from './state.ts'
+import { checkTimeout, DEFAULT_TIMEOUT } from './deadline.ts'
+import type { CustomFetch } from './http.ts'
 
 /**
  * Client authentication at the token, PAR, introspection, revocation, device and CIBA
@@ -11,9 +15,10 @@ import { type CustomFetch, internal, setInternal } from './state.ts'
  * @example
  * ```ts
  * const auth: client.ClientAuth = client.ClientSecretBasic('my-client-secret')
- * const config = new client.Configuration(server, 'my-client', undefined, auth)
+ * const config = new client.Configuration(serverMetadata, 'my-client', undefined, auth)
  * ```
  * @see [RFC 6749 §2.3](https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3)
+ * @group Configuration
  */
 export type ClientAuth = (
   as: ServerMetadata,
@@ -41,6 +46,7 @@ export type EndpointAwareClientAuth = (
  * }
  * ```
  * @see [RFC 8414 §2](https://www.rfc-editor.org/rfc/rfc8414.html#section-2)
+ * @group Configuration
  */
 export interface ServerMetadata extends oauth.AuthorizationServer {}
 
@@ -53,9 +59,10 @@ export interface ServerMetadata extends oauth.AuthorizationServer {}
  *   client_secret: 'my-client-secret',
  *   id_token_signed_response_alg: 'ES256',
  * }
- * const config = new client.Configuration(server, 'my-client', metadata)
+ * const config = new client.Configuration(serverMetadata, 'my-client', metadata)
  * ```
  * @see [RFC 7591 §2](https://www.rfc-editor.org/rfc/rfc7591.html#section-2)
+ * @group Configuration
  */
 export interface ClientMetadata extends oauth.Client {
   /** The client secret, used by the secret-based authentication methods. */
@@ -80,6 +87,7 @@ export interface ClientMetadata extends oauth.Client {
  * const pkce = config.serverMetadata().supportsPKCE()
  * ```
  * @see [RFC 8414 §2](https://www.rfc-editor.org/rfc/rfc8414.html#section-2)
+ * @group Configuration
  */
 export interface ServerMetadataHelpers {
   /**
@@ -102,6 +110,7 @@ export interface ServerMetadataHelpers {
  * ```ts
  * const methods: client.ConfigurationMethods = config
  * ```
+ * @group Configuration
  */
 export interface ConfigurationMethods {
   /** A copy of the server metadata, with {@link ServerMetadataHelpers}. */
@@ -118,6 +127,7 @@ export interface ConfigurationMethods {
  * const properties: client.ConfigurationProperties = { timeout: 10 }
  * Object.assign(config, properties)
  * ```
+ * @group Configuration
  */
 export interface ConfigurationProperties {
   /** A `fetch` replacement used for every request of the Configuration. */
@@ -222,6 +232,7 @@ function defaultClientAuth(client: ClientMetadata): oauth.ClientAuth {
  * ```
  * @see [RFC 8414 §2](https://www.rfc-editor.org/rfc/rfc8414.html#section-2)
  * @see [RFC 7591 §2](https://www.rfc-editor.org/rfc/rfc7591.html#section-2)
+ * @group Configuration
  */
 export class Configuration implements ConfigurationMethods, ConfigurationProperties {
   /**

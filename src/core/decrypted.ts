@@ -1,3 +1,6 @@
+// Decrypted responses: withDecryption() runs an operation with the Configuration's decryption
+// and remembers the plaintext JWTs on its result for getDecryptedResponses().
+
 import * as oauth from 'oauth4webapi'
 
 import type { State } from './state.ts'
@@ -12,6 +15,7 @@ import type { State } from './state.ts'
  * if (typeof decrypted === 'object') console.log(decrypted.id_token?.token_endpoint)
  * ```
  * @see [OpenID Connect Core §16.14](https://openid.net/specs/openid-connect-core-1_0.html#SigningOrder)
+ * @group Grants
  */
 export interface DecryptedAuthorizationCodeResponses {
   /** The signed ID Tokens inside encrypted ones, by the endpoint that returned them. */
@@ -40,6 +44,7 @@ declare const decryptedResponseType: unique symbol
  * const jws: string | undefined = client.getDecryptedResponses(userinfo)
  * ```
  * @see [OpenID Connect Core §16.14](https://openid.net/specs/openid-connect-core-1_0.html#SigningOrder)
+ * @group Grants
  */
 export type WithDecryptedResponse<T, S extends string | DecryptedAuthorizationCodeResponses> = T & {
   /** Type-level marker only: no such property exists at run time. */
@@ -59,18 +64,24 @@ export function recalledDecrypted(result: object): unknown {
   return decryptedResponses.get(result)
 }
 
-const NO_DECRYPTION = Object.freeze({ options: Object.freeze({}), plaintext: () => undefined })
+const NO_DECRYPTION: oauth.JWEDecryptOptions = Object.freeze({})
 
-/** @internal Wraps the Configuration's decryption to keep the last plaintext it produced. */
-export function captureDecryption(state: State): {
-  options: oauth.JWEDecryptOptions
-  plaintext(): string | undefined
-} {
+/**
+ * @internal Runs `run` with the Configuration's response decryption (oauth4webapi's `jweDecrypt`
+ * option) and a reader of the plaintext decrypted so far (for checks on the JWS inside), then
+ * remembers the plaintext on the result, as `record(plaintext)`, for `getDecryptedResponses`.
+ */
+export async function withDecryption<T extends object>(
+  state: Pick<State, 'decrypt'>,
+  run: (options: oauth.JWEDecryptOptions, plaintext: () => string | undefined) => Promise<T>,
+  record: (plaintext: string) => unknown = (plaintext) => plaintext,
+): Promise<T> {
   const decrypt = state.decrypt
-  if (decrypt === undefined) return NO_DECRYPTION
+  if (decrypt === undefined) return run(NO_DECRYPTION, () => undefined)
   let plaintext: string | undefined
-  return {
-    options: { [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)) },
-    plaintext: () => plaintext,
-  }
+  const result = await run(
+    { [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)) },
+    () => plaintext,
+  )
+  return plaintext === undefined ? result : rememberDecrypted(result, record(plaintext))
 }

@@ -1,11 +1,15 @@
+// The discovery request: the well-known metadata URL, its fetch through send(), the issuer
+// check (with the Entra ID / B2C exceptions), and the options a new Configuration takes from it.
+
 import * as oauth from 'oauth4webapi'
 
 import { isURL, ownURL } from './brand.ts'
 import { type Configuration, ownServerMetadata, sharedServerMetadata } from './configuration.ts'
-import { argumentError, clientError, normalizeError } from './errors.ts'
-import { baseHeaders, checkTimeout, DEFAULT_TIMEOUT, Deadline } from './http.ts'
-import { type CustomFetch, internal } from './state.ts'
+import { argumentError, clientError } from './errors.ts'
+import { baseHeaders, type CustomFetch, send } from './http.ts'
+import { internal } from './state.ts'
 import { allowInsecureRequests } from './insecure.ts'
+import { checkTimeout, DEFAULT_TIMEOUT, perform } from './deadline.ts'
 
 /**
  * Options of {@link discovery}.
@@ -19,6 +23,7 @@ import { allowInsecureRequests } from './insecure.ts'
  * }
  * ```
  * @see [RFC 8414 §3](https://www.rfc-editor.org/rfc/rfc8414.html#section-3)
+ * @group Configuration
  */
 export interface DiscoveryRequestOptions {
   /** A `fetch` replacement for the discovery request and the resulting Configuration. */
@@ -82,11 +87,10 @@ export async function fetchServerMetadata(
   const timeout = options?.timeout === undefined ? DEFAULT_TIMEOUT : checkTimeout(options.timeout)
   const direct = server.pathname.includes('/.well-known/')
   const algorithm = options?.algorithm
-  const deadline = new Deadline(timeout)
-  try {
+  return perform({ timeout }, undefined, async (deadline) => {
     const url = direct ? server : wellKnown(server, options?.algorithm)
     oauth.checkProtocol(url, !allowHttp)
-    const response = await (options?.[oauth.customFetch] ?? fetch)(url.href, {
+    const response = await send({ fetch: options?.[oauth.customFetch] }, url, {
       body: undefined,
       headers: baseHeaders('application/json'),
       method: 'GET',
@@ -135,11 +139,7 @@ export async function fetchServerMetadata(
       }
     }
     return as
-  } catch (err) {
-    throw normalizeError(err)
-  } finally {
-    deadline.release()
-  }
+  })
 }
 
 const OIDC_SUFFIX = '/.well-known/openid-configuration'

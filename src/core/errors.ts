@@ -1,6 +1,36 @@
+// The error contract: ClientError and its ErrorCode list, argument TypeErrors, and
+// normalizeError(), which brings any failure to that contract with a hint on what to do.
+
 import * as oauth from 'oauth4webapi'
 
-import { isEntries } from './brand.ts'
+import { redact } from './redact.ts'
+
+/** @internal Every code of {@link ErrorCode}, the one list the union is built from. */
+export const ERROR_CODES = [
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_ARG_VALUE',
+  'OAUTH_TIMEOUT',
+  'OAUTH_ABORT',
+  'OAUTH_INVALID_REQUEST',
+  'OAUTH_INVALID_RESPONSE',
+  'OAUTH_RESPONSE_IS_NOT_JSON',
+  'OAUTH_RESPONSE_IS_NOT_CONFORM',
+  'OAUTH_PARSE_ERROR',
+  'OAUTH_HTTP_REQUEST_FORBIDDEN',
+  'OAUTH_REQUEST_PROTOCOL_FORBIDDEN',
+  'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
+  'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+  'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+  'OAUTH_KEY_SELECTION_FAILED',
+  'OAUTH_MISSING_SERVER_METADATA',
+  'OAUTH_INVALID_SERVER_METADATA',
+  'OAUTH_JWT_USERINFO_EXPECTED',
+  'OAUTH_UNSUPPORTED_OPERATION',
+  'OAUTH_DECRYPTION_FAILED',
+  'OAUTH_RESPONSE_BODY_ERROR',
+  'OAUTH_AUTHORIZATION_RESPONSE_ERROR',
+  'OAUTH_WWW_AUTHENTICATE_CHALLENGE',
+] as const
 
 /**
  * Every `code` a {@link ClientError} or argument `TypeError` of this library can carry. The
@@ -12,31 +42,10 @@ import { isEntries } from './brand.ts'
  *   return code === 'OAUTH_TIMEOUT'
  * }
  * ```
+ * @useDeclaredType
+ * @group Errors
  */
-export type ErrorCode =
-  | 'ERR_INVALID_ARG_TYPE'
-  | 'ERR_INVALID_ARG_VALUE'
-  | 'OAUTH_TIMEOUT'
-  | 'OAUTH_ABORT'
-  | 'OAUTH_INVALID_REQUEST'
-  | 'OAUTH_INVALID_RESPONSE'
-  | 'OAUTH_RESPONSE_IS_NOT_JSON'
-  | 'OAUTH_RESPONSE_IS_NOT_CONFORM'
-  | 'OAUTH_PARSE_ERROR'
-  | 'OAUTH_HTTP_REQUEST_FORBIDDEN'
-  | 'OAUTH_REQUEST_PROTOCOL_FORBIDDEN'
-  | 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED'
-  | 'OAUTH_JWT_CLAIM_COMPARISON_FAILED'
-  | 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED'
-  | 'OAUTH_KEY_SELECTION_FAILED'
-  | 'OAUTH_MISSING_SERVER_METADATA'
-  | 'OAUTH_INVALID_SERVER_METADATA'
-  | 'OAUTH_JWT_USERINFO_EXPECTED'
-  | 'OAUTH_UNSUPPORTED_OPERATION'
-  | 'OAUTH_DECRYPTION_FAILED'
-  | 'OAUTH_RESPONSE_BODY_ERROR'
-  | 'OAUTH_AUTHORIZATION_RESPONSE_ERROR'
-  | 'OAUTH_WWW_AUTHENTICATE_CHALLENGE'
+export type ErrorCode = (typeof ERROR_CODES)[number]
 
 /**
  * Thrown when a response fails a check, a request cannot be made, or an operation is not
@@ -52,16 +61,17 @@ export type ErrorCode =
  *   }
  * }
  * ```
+ * @group Errors
  */
 export class ClientError extends Error {
-  /** A stable machine-readable identifier of the failure. */
-  code?: string
+  /** A stable machine-readable identifier of the failure, one of {@link ErrorCode}. */
+  code?: ErrorCode
 
   /** @ignore */
   constructor(message?: string, options?: { cause?: unknown; code?: string }) {
     super(message, options)
     this.name = this.constructor.name
-    this.code = options?.code
+    this.code = options?.code as ErrorCode | undefined
   }
 }
 
@@ -73,20 +83,6 @@ export function argumentError(
   const err = new TypeError(message, { cause: { code } })
   ;(err as TypeError & { code: string }).code = code
   return err
-}
-
-/** @internal A CryptoKey of the given type, recognised across realms (no `instanceof`). */
-export function isCryptoKey(
-  value: unknown,
-  type: 'private' | 'public' | 'secret',
-): value is CryptoKey {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as CryptoKey).type === type &&
-    typeof (value as CryptoKey).algorithm?.name === 'string' &&
-    typeof (value as CryptoKey).extractable === 'boolean'
-  )
 }
 
 /** @internal */
@@ -130,61 +126,6 @@ function withHint(message: string, code: string | undefined, cause: unknown): st
   return text ? `${message}: ${text}` : message
 }
 
-const SECRET_KEYS = new Set([
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'client_secret',
-  'code',
-  'device_code',
-  'auth_req_id',
-  'client_assertion',
-  'assertion',
-  'subject_token',
-  'actor_token',
-  'registration_access_token',
-  'authorization',
-  'dpop',
-])
-
-function redactEntries(
-  entries: Iterable<[string, unknown]>,
-  depth: number,
-): Record<string, unknown> {
-  const copy: Record<string, unknown> = {}
-  for (const [key, item] of entries) {
-    // Defined, not assigned: a member named `__proto__` in a hostile body stays a member.
-    Object.defineProperty(copy, key, {
-      value:
-        SECRET_KEYS.has(key.toLowerCase()) && typeof item === 'string'
-          ? '[redacted]'
-          : redact(item, depth + 1),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    })
-  }
-  return copy
-}
-
-/**
- * @internal A copy of an error cause with credentials replaced, so no error carries a secret:
- * plain objects, arrays, `URLSearchParams` (callback parameters) and `Headers` are copied with
- * credential members redacted; anything nested deeper than the limit is dropped.
- */
-export function redact(value: unknown, depth = 0): unknown {
-  if (typeof value !== 'object' || value === null) return value
-  if (depth > 8) return '[redacted]'
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1))
-  if (isEntries(value)) {
-    return redactEntries(value.entries(), depth)
-  }
-  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
-    return value
-  }
-  return redactEntries(Object.entries(value), depth)
-}
-
 /**
  * @internal Brings any failure to the reference's contract: the three response errors and
  * argument TypeErrors pass through; everything else becomes a ClientError with a code.
@@ -202,7 +143,7 @@ export function normalizeError(err: unknown): Error {
     err instanceof oauth.OperationProcessingError ||
     err instanceof oauth.UnsupportedOperationError
   ) {
-    const code = (err as { code?: string }).code
+    const code = (err as { code?: ErrorCode }).code
     return new ClientError(withHint(err.message, code, err.cause), {
       cause: redact(err.cause),
       code,

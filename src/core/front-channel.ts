@@ -1,11 +1,18 @@
+// ID Tokens in the authorization response (hybrid, detached signature): their validation before
+// the code is exchanged, and the comparison with the token endpoint's ID Token.
+
 import * as oauth from 'oauth4webapi'
 
 import { callbackParameters } from './callback.ts'
 import { argumentError, clientError } from './errors.ts'
-import { captureDecryption, rememberDecrypted } from './decrypted.ts'
-import { signatureOptions } from './http.ts'
+import {
+  type DecryptedAuthorizationCodeResponses,
+  recalledDecrypted,
+  withDecryption,
+} from './decrypted.ts'
 import { checkIdToken, jwsPayload } from './id-token.ts'
 import type { AuthResponseValidator } from './state.ts'
+import { signatureOptions } from './request.ts'
 
 const frontChannelClaims = new WeakMap<URLSearchParams, Record<string, unknown>>()
 
@@ -31,25 +38,23 @@ export function idTokenResponseValidator(
         'ERR_INVALID_ARG_VALUE',
       )
     }
-    const decryption = captureDecryption(state)
     const received = await callbackParameters(currentUrl, true)
-    const params = await validate(
-      state.as,
-      state.c,
-      received,
-      checks.expectedNonce,
-      checks.expectedState ?? oauth.expectNoState,
-      checks.maxAge,
-      { ...signatureOptions(state, deadline), ...decryption.options },
+    const expectedNonce = checks.expectedNonce
+    const expectedState = checks.expectedState ?? oauth.expectNoState
+    const params = await withDecryption(
+      state,
+      (decryption) =>
+        validate(state.as, state.c, received, expectedNonce, expectedState, checks.maxAge, {
+          ...signatureOptions(state, deadline),
+          ...decryption,
+        }),
+      (plaintext) => ({ id_token: { authorization_endpoint: plaintext } }),
     )
-    const plaintext = decryption.plaintext()
-    const jws = plaintext ?? received.get('id_token')
+    const decrypted = recalledDecrypted(params) as DecryptedAuthorizationCodeResponses | undefined
+    const jws = decrypted?.id_token?.authorization_endpoint ?? received.get('id_token')
     const claims = jwsPayload(jws)
     checkIdToken(claims, state.c, jws)
     if (claims) frontChannelClaims.set(params, claims)
-    if (plaintext !== undefined) {
-      rememberDecrypted(params, { id_token: { authorization_endpoint: plaintext } })
-    }
     return params
   }
 }

@@ -1,8 +1,151 @@
-import * as oauth from 'oauth4webapi'
+// HTTP as the library speaks it: the public customFetch types, request header records, and
+// send(), the one function every request goes through, with getJson() on top of it.
 
-import { argumentError, clientError, normalizeError } from './errors.ts'
-import type { State } from './state.ts'
+import { argumentError, clientError } from './errors.ts'
+import type { Deadline } from './deadline.ts'
 import { VERSION } from './version.ts'
+
+/**
+ * What the library passes to a {@link CustomFetch}.
+ *
+ * @example
+ * ```ts
+ * config[client.customFetch] = (url: string, options: client.CustomFetchOptions) => {
+ *   console.log(options.method, url, options.headers['content-type'])
+ *   return fetch(url, options as RequestInit)
+ * }
+ * ```
+ * @group Configuration
+ */
+export interface CustomFetchOptions {
+  /** The request body. */
+  body: FetchBody
+  /** `half` when the body is a stream. */
+  duplex?: 'half'
+  /** The request headers. */
+  headers: Record<string, string>
+  /** The HTTP method. */
+  method: string
+  /** Always `manual`: redirects are never followed. */
+  redirect: 'manual'
+  /** Aborts the request on timeout or when the caller aborts. */
+  signal?: AbortSignal
+}
+
+/**
+ * A `fetch` replacement, see `customFetch`.
+ *
+ * @example
+ * ```ts
+ * const logging: client.CustomFetch = (url, options) => {
+ *   console.log(options.method, url)
+ *   return fetch(url, options as RequestInit)
+ * }
+ * ```
+ * @group Configuration
+ */
+export type CustomFetch = (url: string, options: CustomFetchOptions) => Promise<Response>
+
+/**
+ * A request body the library may send.
+ *
+ * @example
+ * ```ts
+ * const body: client.FetchBody = JSON.stringify({ amount: 10 })
+ * await client.fetchProtectedResource(config, accessToken, url, 'POST', body)
+ * ```
+ * @group Configuration
+ */
+export type FetchBody =
+  ArrayBuffer | null | ReadableStream | string | Uint8Array | undefined | URLSearchParams
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** A header name as `Headers` accepts it (an HTTP token), lower-cased. */
+function headerName(name: string): string {
+  const text = String(name)
+  if (!TOKEN.test(text)) {
+    throw argumentError(
+      `${JSON.stringify(text)} is not a valid header name`,
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  return text.toLowerCase()
+}
+
+/** A header value as `Headers` accepts it: no CR, LF or NUL, so nothing can be smuggled in. */
+export function headerValue(value: unknown): string {
+  const text = String(value)
+  if (/[\0\r\n]/.test(text)) {
+    throw argumentError(
+      'header values must not contain CR, LF or NUL characters',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  return text
+}
+
+/**
+ * @internal The request headers of one request as a record with the `Headers` methods a client
+ * authentication function or a DPoP handle uses (names are case-insensitive), handed to `fetch`
+ * as it is. Only own properties count, so a header named like an `Object.prototype` member
+ * (`constructor`, `__proto__`) is an ordinary header. (A prototype-less record would do the same,
+ * but copying one into the plain object `fetch` expects costs more than the rest of the headers.)
+ */
+export class RequestHeaders {
+  readonly record: Record<string, string>
+
+  constructor(init: Record<string, string>) {
+    this.record = init
+  }
+
+  get(name: string): string | null {
+    const key = name.toLowerCase()
+    return Object.hasOwn(this.record, key) ? this.record[key]! : null
+  }
+
+  has(name: string): boolean {
+    return Object.hasOwn(this.record, name.toLowerCase())
+  }
+
+  set(name: string, value: string): void {
+    Object.defineProperty(this.record, headerName(name), {
+      value: headerValue(value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
+  }
+
+  append(name: string, value: string): void {
+    const current = this.get(name)
+    this.set(name, current === null ? value : `${current}, ${value}`)
+  }
+
+  delete(name: string): void {
+    delete this.record[name.toLowerCase()]
+  }
+
+  forEach(callback: (value: string, name: string) => void): void {
+    for (const [name, value] of Object.entries(this.record)) callback(value, name)
+  }
+
+  keys(): IterableIterator<string> {
+    return Object.keys(this.record)[Symbol.iterator]()
+  }
+
+  values(): IterableIterator<string> {
+    return Object.values(this.record)[Symbol.iterator]()
+  }
+
+  entries(): IterableIterator<[string, string]> {
+    return Object.entries(this.record)[Symbol.iterator]()
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries()
+  }
+}
 
 const isBrowser =
   typeof navigator !== 'undefined' && navigator.userAgent?.startsWith?.('Mozilla/5.0 ') === true
@@ -24,160 +167,35 @@ export function baseHeaders(accept?: string): Record<string, string> {
   return headers
 }
 
-/** @internal Default request timeout in seconds, as in the reference. */
-export const DEFAULT_TIMEOUT = 30
-
-/** @internal The transport settings of one Configuration, in oauth4webapi's option shape. */
-export interface TransportOptions {
-  [oauth.customFetch]?: State['fetch']
-  [oauth.allowInsecureRequests]?: boolean
-  headers?: Record<string, string>
-  signal?: () => AbortSignal
-}
-
-/**
- * @internal The time limit of one request: its `signal` aborts with a `TimeoutError` once the
- * Configuration's timeout has passed, or with the caller's signal. The timer starts when the
- * signal is first read (so nothing is armed when no request is made) and `release()` clears it
- * once the response has been read. One plain timer instead of `AbortSignal.timeout()`, whose
- * weak-reference bookkeeping costs about 16 µs a request in Node 20 and leaves its timer pending
- * for the whole timeout.
- */
-export class Deadline {
-  readonly #ms: number
-  readonly #caller: AbortSignal | undefined
-  #controller: AbortController | undefined
-  #timer: ReturnType<typeof setTimeout> | undefined
-  #forward: (() => void) | undefined
-
-  constructor(seconds: number | undefined, caller?: AbortSignal) {
-    this.#ms = seconds ? Math.ceil(seconds * 1000) : 0
-    this.#caller = caller
-  }
-
-  /** Whether the operation has a limit at all. */
-  get limited(): boolean {
-    return this.#ms !== 0 || this.#caller !== undefined
-  }
-
-  /** The signal to pass to `fetch`, or none when there is no limit. */
-  get signal(): AbortSignal | undefined {
-    if (this.#ms === 0) return this.#caller
-    if (this.#controller === undefined) {
-      const controller = (this.#controller = new AbortController())
-      const timer = setTimeout(() => controller.abort(timeoutReason()), this.#ms)
-      ;(timer as { unref?: () => void }).unref?.()
-      this.#timer = timer
-      const caller = this.#caller
-      if (caller?.aborted) {
-        controller.abort(caller.reason)
-      } else if (caller !== undefined) {
-        this.#forward = () => controller.abort(caller.reason)
-        caller.addEventListener('abort', this.#forward, { once: true })
-      }
-    }
-    return this.#controller.signal
-  }
-
-  /** Clears the timer and stops following the caller's signal. */
-  release(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
-    if (this.#forward !== undefined) this.#caller!.removeEventListener('abort', this.#forward)
-  }
-}
-
-/** @internal Options for one oauth4webapi request limited by `deadline`. */
-export function transport(
-  state: Pick<State, 'fetch' | 'tlsOnly'>,
-  deadline: Deadline,
-): TransportOptions {
-  return {
-    [oauth.customFetch]: state.fetch as TransportOptions[typeof oauth.customFetch],
-    [oauth.allowInsecureRequests]: !state.tlsOnly,
-    headers: userAgentHeaders,
-    signal: deadline.limited ? () => deadline.signal! : undefined,
-  }
-}
-
-/** The largest timeout a timer can hold, in seconds (2^31 - 1 ms). */
-export const MAX_TIMEOUT = 2_147_483
-
-/**
- * @internal Checks a timeout in seconds: a finite number from 0 (no timeout) to about 24 days;
- * `undefined` and `null` mean no timeout.
- */
-export function checkTimeout(value: unknown): number | undefined {
-  if (value === undefined || value === null) return undefined
-  if (typeof value !== 'number' || !(value >= 0) || value > MAX_TIMEOUT) {
-    throw argumentError(
-      `"timeout" must be a number of seconds from 0 (no timeout) to ${MAX_TIMEOUT}`,
-      'ERR_INVALID_ARG_VALUE',
-    )
-  }
-  return value
-}
-
-/** @internal A fresh AbortSignal for one request, or none when the timeout is 0 or unset. */
-export function timeoutSignal(seconds: number | undefined): AbortSignal | undefined {
-  return seconds ? AbortSignal.timeout(Math.ceil(seconds * 1000)) : undefined
-}
-
-const timeoutReason = () =>
-  new DOMException('The operation was aborted due to timeout', 'TimeoutError')
-
-/**
- * @internal Runs one protocol operation within a fresh {@link Deadline}, released when it
- * settles; when a DPoP handle is in use and the server asks for a fresh nonce, runs it once more
- * (the handle has learned the nonce by then).
- */
-export async function perform<T>(
-  state: Pick<State, 'timeout'>,
-  dpop: oauth.DPoPHandle | undefined,
-  operation: (deadline: Deadline) => Promise<T>,
-  signal?: AbortSignal,
-): Promise<T> {
-  let deadline = new Deadline(state.timeout, signal)
-  try {
-    return await operation(deadline)
-  } catch (err) {
-    if (dpop === undefined || !oauth.isDPoPNonceError(err)) throw normalizeError(err)
-    deadline.release()
-    deadline = new Deadline(state.timeout, signal)
-    try {
-      return await operation(deadline)
-    } catch (retryErr) {
-      throw normalizeError(retryErr)
-    }
-  } finally {
-    deadline.release()
-  }
-}
-
 /** @internal Whether a response body is a JWT (`application/jwt`, `application/*+jwt`). */
 export function isJwtResponse(response: Response): boolean {
   return /^application\/(?:[^;]+\+)?jwt\s*(?:;|$)/i.test(response.headers.get('content-type') ?? '')
 }
 
-/** @internal GETs a JSON object (e.g. the issuer's JWKS) with the Configuration's transport. */
-export async function fetchJsonObject(
-  state: Pick<State, 'fetch' | 'tlsOnly' | 'timeout'>,
-  url: URL,
-): Promise<Record<string, unknown>> {
-  oauth.checkProtocol(url, state.tlsOnly)
-  const deadline = new Deadline(state.timeout)
-  try {
-    return await getJsonObject(state, url, deadline)
-  } finally {
-    deadline.release()
-  }
+/**
+ * @internal Sends one request: the only place the library calls `fetch` (the Configuration's
+ * `customFetch` when set). Redirects are never followed (`redirect: 'manual'`).
+ */
+export function send(
+  client: { fetch?: CustomFetch },
+  url: URL | string,
+  options: CustomFetchOptions,
+): Promise<Response> {
+  const href = typeof url === 'string' ? url : url.href
+  const custom = client.fetch
+  return custom !== undefined ? custom(href, options) : fetch(href, options as RequestInit)
 }
 
-async function getJsonObject(
-  state: Pick<State, 'fetch'>,
+/**
+ * @internal GETs a JSON object (a JWKS, a metadata document) through {@link send} within
+ * `deadline`: anything but a 200 answer with a JSON object rejects with a `ClientError`.
+ */
+export async function getJson(
+  client: { fetch?: CustomFetch },
   url: URL,
   deadline: Deadline,
 ): Promise<Record<string, unknown>> {
-  const response = await (state.fetch ?? fetch)(url.href, {
+  const response = await send(client, url, {
     body: undefined,
     headers: baseHeaders('application/json'),
     method: 'GET',
@@ -201,15 +219,4 @@ async function getJsonObject(
     throw clientError(`${url.href} did not answer with a JSON object`, 'OAUTH_INVALID_RESPONSE')
   }
   return body as Record<string, unknown>
-}
-
-/**
- * @internal Options for a response whose JWT signature is checked against the issuer JWKS,
- * fetched (when not cached) within `deadline`.
- */
-export function signatureOptions(state: State, deadline: Deadline): oauth.ValidateSignatureOptions {
-  return {
-    ...transport(state, deadline),
-    [oauth.jwksCache]: state.jwksCache,
-  } as oauth.ValidateSignatureOptions
 }

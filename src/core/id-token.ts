@@ -1,3 +1,6 @@
+// ID Token checks the reference leaves out: the payload of a JWS without verifying it, and an
+// `iat` too far in the future.
+
 import * as oauth from 'oauth4webapi'
 
 import { CLOCK_HINT, clientError } from './errors.ts'

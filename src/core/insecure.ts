@@ -1,3 +1,6 @@
+// allowInsecureRequests(): the one switch that lets a Configuration (and its discovery) use
+// plain http: endpoints.
+
 import { internal } from './state.ts'
 import type { Configuration } from './configuration.ts'
 
@@ -12,6 +15,7 @@ import type { Configuration } from './configuration.ts'
  *   undefined, { execute: [client.allowInsecureRequests] })
  * ```
  * @see [RFC 6749 §3.2](https://www.rfc-editor.org/rfc/rfc6749.html#section-3.2)
+ * @group Advanced security
  */
 export function allowInsecureRequests(config: Configuration): void {
   internal(config).tlsOnly = false

@@ -1,10 +1,13 @@
+// Polling the token endpoint for the device and CIBA grants: intervals, slow_down, Retry-After
+// and the grant's expiry.
+
 import * as oauth from 'oauth4webapi'
 
 import { isResponse } from './brand.ts'
 import { clientError, normalizeError } from './errors.ts'
-import { MAX_TIMEOUT, timeoutSignal } from './http.ts'
 import type { State } from './state.ts'
-import { exchange, type TokenRequest, type TokenResponse } from './token-response.ts'
+import { exchange, type TokenRequest, type TokenResponse } from './token-endpoint.ts'
+import { MAX_TIMEOUT, timeoutSignal } from './deadline.ts'
 
 /**
  * @internal Resolves after `seconds`, or rejects with `OAUTH_ABORT` (`OAUTH_TIMEOUT` for a
@@ -102,11 +105,7 @@ export function pollTokenEndpoint(
   state: State,
   grant: { interval?: number; expires_in?: number },
   options: { DPoP?: oauth.DPoPHandle; signal?: AbortSignal } | undefined,
-  request: TokenRequest,
-  processResponse: (
-    response: Response,
-    processing: oauth.ProcessTokenResponseOptions,
-  ) => Promise<oauth.TokenEndpointResponse>,
+  request: Pick<TokenRequest, 'grantType' | 'parameters' | 'processResponse'>,
 ): Promise<TokenResponse> {
   const signal =
     options?.signal ??
@@ -114,6 +113,6 @@ export function pollTokenEndpoint(
       ? timeoutSignal(Math.min(grant.expires_in, MAX_TIMEOUT))
       : undefined)
   return pollGrant(grant.interval, signal, (signal) =>
-    exchange(state, options?.DPoP, request, processResponse, undefined, signal),
+    exchange(state, { ...request, DPoP: options?.DPoP, signal }),
   )
 }

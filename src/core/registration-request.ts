@@ -5,9 +5,10 @@
 import * as oauth from 'oauth4webapi'
 
 import { type ClientAuth, type ClientMetadata, Configuration } from './configuration.ts'
-import { DEFAULT_TIMEOUT, perform, transport } from './http.ts'
 import { allowInsecureRequests } from './insecure.ts'
-import type { CustomFetch } from './state.ts'
+import { DEFAULT_TIMEOUT, perform } from './deadline.ts'
+import { transport } from './request.ts'
+import type { CustomFetch } from './http.ts'
 
 /** @internal The request options registration reads. */
 export interface RegistrationSettings {

@@ -1,190 +1,21 @@
+// Requests of one Configuration: client-authenticated form POSTs, Bearer/DPoP GETs, and the
+// options that route oauth4webapi's own requests (JWKS included) through send().
+
 import * as oauth from 'oauth4webapi'
 
-import { argumentError, clientError, missingMetadata, normalizeError } from './errors.ts'
-import { baseHeaders, type Deadline } from './http.ts'
 import type { EndpointAwareClientAuth } from './configuration.ts'
+import { Deadline } from './deadline.ts'
+import type { DPoPProofs } from './dpop.ts'
+import {
+  baseHeaders,
+  type CustomFetch,
+  getJson,
+  headerValue,
+  RequestHeaders,
+  send,
+  userAgentHeaders,
+} from './http.ts'
 import type { State } from './state.ts'
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-
-/** A header name as `Headers` accepts it (an HTTP token), lower-cased. */
-function headerName(name: string): string {
-  const text = String(name)
-  if (!TOKEN.test(text)) {
-    throw argumentError(
-      `${JSON.stringify(text)} is not a valid header name`,
-      'ERR_INVALID_ARG_VALUE',
-    )
-  }
-  return text.toLowerCase()
-}
-
-/** A header value as `Headers` accepts it: no CR, LF or NUL, so nothing can be smuggled in. */
-function headerValue(value: unknown): string {
-  const text = String(value)
-  if (/[\0\r\n]/.test(text)) {
-    throw argumentError(
-      'header values must not contain CR, LF or NUL characters',
-      'ERR_INVALID_ARG_VALUE',
-    )
-  }
-  return text
-}
-
-/**
- * @internal The request headers of one request as a record with the `Headers` methods a client
- * authentication function or a DPoP handle uses (names are case-insensitive), handed to `fetch`
- * as it is. Only own properties count, so a header named like an `Object.prototype` member
- * (`constructor`, `__proto__`) is an ordinary header. (A prototype-less record would do the same,
- * but copying one into the plain object `fetch` expects costs more than the rest of the headers.)
- */
-export class RequestHeaders {
-  readonly record: Record<string, string>
-
-  constructor(init: Record<string, string>) {
-    this.record = init
-  }
-
-  get(name: string): string | null {
-    const key = name.toLowerCase()
-    return Object.hasOwn(this.record, key) ? this.record[key]! : null
-  }
-
-  has(name: string): boolean {
-    return Object.hasOwn(this.record, name.toLowerCase())
-  }
-
-  set(name: string, value: string): void {
-    Object.defineProperty(this.record, headerName(name), {
-      value: headerValue(value),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    })
-  }
-
-  append(name: string, value: string): void {
-    const current = this.get(name)
-    this.set(name, current === null ? value : `${current}, ${value}`)
-  }
-
-  delete(name: string): void {
-    delete this.record[name.toLowerCase()]
-  }
-
-  forEach(callback: (value: string, name: string) => void): void {
-    for (const [name, value] of Object.entries(this.record)) callback(value, name)
-  }
-
-  keys(): IterableIterator<string> {
-    return Object.keys(this.record)[Symbol.iterator]()
-  }
-
-  values(): IterableIterator<string> {
-    return Object.values(this.record)[Symbol.iterator]()
-  }
-
-  entries(): IterableIterator<[string, string]> {
-    return Object.entries(this.record)[Symbol.iterator]()
-  }
-
-  [Symbol.iterator](): IterableIterator<[string, string]> {
-    return this.entries()
-  }
-}
-
-/** @internal The parts of an oauth4webapi DPoP handle that attach proofs and learn nonces. */
-export interface DPoPProofs {
-  addProof(url: URL, headers: RequestHeaders, htm: string, accessToken?: string): Promise<void>
-  cacheNonce(response: Response, url: URL): void
-}
-
-const dpopHandles = new WeakSet<object>()
-
-/**
- * @internal Marks a handle made by `getDPoPHandle`, the only kind the request layer accepts. Its
- * proof methods are not in oauth4webapi's types, so their presence is checked here, once.
- */
-export function dpopHandle<T extends oauth.DPoPHandle>(handle: T): T {
-  const proofs = handle as unknown as Partial<DPoPProofs>
-  if (typeof proofs.addProof !== 'function' || typeof proofs.cacheNonce !== 'function') {
-    throw clientError(
-      'this oauth4webapi version has no DPoP addProof/cacheNonce methods: install the version openid-rp depends on',
-      'OAUTH_UNSUPPORTED_OPERATION',
-    )
-  }
-  dpopHandles.add(handle)
-  return handle
-}
-
-/**
- * @internal The DPoP handle's proof methods; a TypeError for anything but a handle from
- * `getDPoPHandle` (it is given the request URL, so no other object may stand in for one).
- */
-export function dpopProofs(handle: oauth.DPoPHandle | undefined): DPoPProofs | undefined {
-  if (handle === undefined) return undefined
-  if (!dpopHandles.has(handle)) {
-    throw argumentError(
-      '"options.DPoP" is not a valid DPoPHandle: create it with getDPoPHandle()',
-      'ERR_INVALID_ARG_VALUE',
-    )
-  }
-  return handle as unknown as DPoPProofs
-}
-
-/** Parsed endpoint URLs per server metadata document (never mutated once parsed). */
-const endpoints = new WeakMap<object, Map<string, URL>>()
-
-/**
- * @internal A server endpoint as a URL, through `mtls_endpoint_aliases` when the client uses
- * them and `aliased` (false for front-channel endpoints and the JWKS); refuses a missing or
- * invalid value and (by default) plain HTTP. The URL is cached: never change it.
- */
-export function serverEndpoint(
-  state: Pick<State, 'as' | 'c' | 'tlsOnly'>,
-  name: keyof oauth.AuthorizationServer & string,
-  aliased = true,
-): URL {
-  const aliases =
-    aliased && state.c.use_mtls_endpoint_aliases ? state.as.mtls_endpoint_aliases : undefined
-  if (aliases !== undefined && aliases !== null && typeof aliases !== 'object') {
-    throw clientError(
-      'the server metadata "mtls_endpoint_aliases" is not a JSON object: the server\'s metadata is broken',
-      'OAUTH_INVALID_SERVER_METADATA',
-      { attribute: 'mtls_endpoint_aliases' },
-    )
-  }
-  // A null alias object is no aliases, as in oauth4webapi's resolveEndpoint().
-  const alias = aliases != null && name in aliases
-  const attribute = alias ? `mtls_endpoint_aliases.${name}` : name
-  let parsed = endpoints.get(state.as)
-  if (parsed === undefined) endpoints.set(state.as, (parsed = new Map()))
-  let url = parsed.get(attribute)
-  if (url === undefined) {
-    const value = alias ? aliases![name as keyof typeof aliases] : state.as[name]
-    try {
-      url = new URL(value as string)
-    } catch {}
-    if (typeof value !== 'string' || url === undefined) {
-      throw clientError(
-        value === undefined
-          ? missingMetadata(attribute)
-          : `the server metadata "${attribute}" is not a valid URL: the server's metadata is broken`,
-        value === undefined ? 'OAUTH_MISSING_SERVER_METADATA' : 'OAUTH_INVALID_SERVER_METADATA',
-        { attribute },
-      )
-    }
-    parsed.set(attribute, url)
-  }
-  try {
-    oauth.checkProtocol(url, state.tlsOnly)
-  } catch (err) {
-    // oauth4webapi's error carries the URL as its cause: hand out a copy, never the cached one.
-    ;(err as { cause?: unknown }).cause = new URL(url.href)
-    throw normalizeError(err)
-  }
-  return url
-}
 
 /**
  * @internal POSTs a form to a client-authenticated endpoint (token, introspection, revocation,
@@ -214,7 +45,7 @@ export async function formRequest(
   )
   if (authenticating !== undefined) await authenticating
   headers.record['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8'
-  return send(state, url, 'POST', headers, form, dpop, deadline)
+  return sendWithProof(state, url, 'POST', headers, form, dpop, deadline)
 }
 
 /**
@@ -233,11 +64,11 @@ export async function bearerGet(
   const headers = new RequestHeaders(baseHeaders(accept))
   if (dpop !== undefined) await dpop.addProof(url, headers, 'GET', token)
   headers.record.authorization = `${dpop !== undefined ? 'DPoP' : 'Bearer'} ${token}`
-  return send(state, url, 'GET', headers, undefined, dpop, deadline)
+  return sendWithProof(state, url, 'GET', headers, undefined, dpop, deadline)
 }
 
-/** Sends one request as oauth4webapi would (no redirects followed) and learns its DPoP nonce. */
-async function send(
+/** Sends one request and lets the DPoP handle learn the nonce its response carries. */
+async function sendWithProof(
   state: Pick<State, 'fetch'>,
   url: URL,
   method: 'GET' | 'POST',
@@ -246,7 +77,7 @@ async function send(
   dpop: DPoPProofs | undefined,
   deadline: Deadline,
 ): Promise<Response> {
-  const response = await (state.fetch ?? fetch)(url.href, {
+  const response = await send(state, url, {
     body,
     headers: headers.record,
     method,
@@ -255,4 +86,64 @@ async function send(
   })
   dpop?.cacheNonce(response, url)
   return response
+}
+
+/** @internal The transport settings of one Configuration, in oauth4webapi's option shape. */
+export interface TransportOptions {
+  [oauth.customFetch]: CustomFetch
+  [oauth.allowInsecureRequests]?: boolean
+  headers?: Record<string, string>
+  signal?: (() => AbortSignal) | AbortSignal
+}
+
+/** One `customFetch` per Configuration state, so oauth4webapi sees the same function each time. */
+const senders = new WeakMap<object, CustomFetch>()
+
+/**
+ * @internal Options for one oauth4webapi request (its JWKS fetches included), limited by
+ * `deadline`: oauth4webapi builds the request and processes the response, {@link send} sends it.
+ */
+export function transport(
+  state: Pick<State, 'fetch' | 'tlsOnly'>,
+  deadline: Deadline | undefined,
+): TransportOptions {
+  let sender = senders.get(state)
+  if (sender === undefined) {
+    sender = (url, options) => send(state, url, options)
+    senders.set(state, sender)
+  }
+  return {
+    [oauth.customFetch]: sender,
+    [oauth.allowInsecureRequests]: !state.tlsOnly,
+    headers: userAgentHeaders,
+    signal: deadline?.limited ? () => deadline.signal! : undefined,
+  }
+}
+
+/**
+ * @internal Options for a response whose JWT signature is checked against the issuer JWKS,
+ * fetched (when not cached) within `deadline`.
+ */
+export function signatureOptions(state: State, deadline: Deadline): oauth.ValidateSignatureOptions {
+  return {
+    ...transport(state, deadline),
+    [oauth.jwksCache]: state.jwksCache,
+  } as oauth.ValidateSignatureOptions
+}
+
+/**
+ * @internal GETs a JSON object with a transport's settings (its HTTPS rule and timeout) through
+ * {@link getJson}, within a Deadline of its own; errors are left as they are.
+ */
+export async function fetchJsonObject(
+  state: { fetch?: CustomFetch; tlsOnly: boolean; timeout?: number | undefined },
+  url: URL,
+): Promise<Record<string, unknown>> {
+  oauth.checkProtocol(url, state.tlsOnly)
+  const deadline = new Deadline(state.timeout)
+  try {
+    return await getJson(state, url, deadline)
+  } finally {
+    deadline.release()
+  }
 }

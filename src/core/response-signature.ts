@@ -3,7 +3,8 @@
 import * as oauth from 'oauth4webapi'
 
 import { clientError } from './errors.ts'
-import { Deadline, signatureOptions } from './http.ts'
+import { Deadline } from './deadline.ts'
+import { signatureOptions } from './request.ts'
 import type { State } from './state.ts'
 
 const HMAC_HASH: Record<string, string> = {

@@ -1,58 +1,11 @@
+// The state behind every Configuration, kept in a WeakMap, with the slots that opt-in features
+// fill (decryption, non-repudiation, response modes); imports only types.
+
 import type * as oauth from 'oauth4webapi'
 
 import { argumentError } from './errors.ts'
-import type { Deadline } from './http.ts'
-
-/**
- * What the library passes to a {@link CustomFetch}.
- *
- * @example
- * ```ts
- * config[client.customFetch] = (url: string, options: client.CustomFetchOptions) => {
- *   console.log(options.method, url, options.headers['content-type'])
- *   return fetch(url, options as RequestInit)
- * }
- * ```
- */
-export interface CustomFetchOptions {
-  /** The request body. */
-  body: FetchBody
-  /** `half` when the body is a stream. */
-  duplex?: 'half'
-  /** The request headers. */
-  headers: Record<string, string>
-  /** The HTTP method. */
-  method: string
-  /** Always `manual`: redirects are never followed. */
-  redirect: 'manual'
-  /** Aborts the request on timeout or when the caller aborts. */
-  signal?: AbortSignal
-}
-
-/**
- * A `fetch` replacement, see `customFetch`.
- *
- * @example
- * ```ts
- * const logging: client.CustomFetch = (url, options) => {
- *   console.log(options.method, url)
- *   return fetch(url, options as RequestInit)
- * }
- * ```
- */
-export type CustomFetch = (url: string, options: CustomFetchOptions) => Promise<Response>
-
-/**
- * A request body the library may send.
- *
- * @example
- * ```ts
- * const body: client.FetchBody = JSON.stringify({ amount: 10 })
- * await client.fetchProtectedResource(config, accessToken, url, 'POST', body)
- * ```
- */
-export type FetchBody =
-  ArrayBuffer | null | ReadableStream | string | Uint8Array | undefined | URLSearchParams
+import type { Deadline } from './deadline.ts'
+import type { CustomFetch } from './http.ts'
 
 /** Checks applied to an authorization response before its code is exchanged. */
 export interface AuthResponseChecks {

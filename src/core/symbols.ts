@@ -1,3 +1,6 @@
+// The symbols of the public API (customFetch, clockSkew, skipStateCheck, ...), oauth4webapi's own
+// re-exported under documented names.
+
 import * as oauth from 'oauth4webapi'
 
 /**
@@ -8,6 +11,7 @@ import * as oauth from 'oauth4webapi'
  * await client.authorizationCodeGrant(config, currentUrl, { expectedState: client.skipStateCheck })
  * ```
  * @see [RFC 6749 §10.12](https://www.rfc-editor.org/rfc/rfc6749.html#section-10.12)
+ * @group Symbols
  */
 export const skipStateCheck: typeof oauth.skipStateCheck = oauth.skipStateCheck
 
@@ -19,6 +23,7 @@ export const skipStateCheck: typeof oauth.skipStateCheck = oauth.skipStateCheck
  * await client.fetchUserInfo(config, accessToken, client.skipSubjectCheck)
  * ```
  * @see [OpenID Connect Core §5.3.2](https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse)
+ * @group Symbols
  */
 export const skipSubjectCheck: typeof oauth.skipSubjectCheck = oauth.skipSubjectCheck
 
@@ -31,6 +36,7 @@ export const skipSubjectCheck: typeof oauth.skipSubjectCheck = oauth.skipSubject
  * config[client.customFetch] = (url, options) =>
  *   fetch(url, { ...options, dispatcher } as RequestInit)
  * ```
+ * @group Symbols
  */
 export const customFetch: typeof oauth.customFetch = oauth.customFetch
 
@@ -43,6 +49,7 @@ export const customFetch: typeof oauth.customFetch = oauth.customFetch
  * client.PrivateKeyJwt(key, { [client.modifyAssertion]: (header) => { header.kid = 'k1' } })
  * ```
  * @see [RFC 7523 §3](https://www.rfc-editor.org/rfc/rfc7523.html#section-3)
+ * @group Symbols
  */
 export const modifyAssertion: typeof oauth.modifyAssertion = oauth.modifyAssertion
 
@@ -52,9 +59,10 @@ export const modifyAssertion: typeof oauth.modifyAssertion = oauth.modifyAsserti
  *
  * @example
  * ```ts
- * new client.Configuration(server, 'id', { [client.clockSkew]: 30 })
+ * new client.Configuration(serverMetadata, 'id', { [client.clockSkew]: 30 })
  * ```
  * @see [RFC 7519 §4.1.4](https://www.rfc-editor.org/rfc/rfc7519.html#section-4.1.4)
+ * @group Symbols
  */
 export const clockSkew: typeof oauth.clockSkew = oauth.clockSkew
 
@@ -63,8 +71,9 @@ export const clockSkew: typeof oauth.clockSkew = oauth.clockSkew
  *
  * @example
  * ```ts
- * new client.Configuration(server, 'id', { [client.clockTolerance]: 60 })
+ * new client.Configuration(serverMetadata, 'id', { [client.clockTolerance]: 60 })
  * ```
  * @see [RFC 7519 §4.1.4](https://www.rfc-editor.org/rfc/rfc7519.html#section-4.1.4)
+ * @group Symbols
  */
 export const clockTolerance: typeof oauth.clockTolerance = oauth.clockTolerance

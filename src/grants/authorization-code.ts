@@ -1,15 +1,19 @@
+// The authorization code grant: validates the authorization response (through the response
+// mode/type slot) and exchanges its code at the token endpoint.
+
 import * as oauth from 'oauth4webapi'
 
 import { callbackInput, callbackParameters, redirectUriOf } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
-import { perform } from '../core/http.ts'
 import { type AuthResponseValidator, internal } from '../core/state.ts'
-import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
+import { exchange, type TokenResponse } from '../core/token-endpoint.ts'
 import type {
   WithDecryptedResponse,
   DecryptedAuthorizationCodeResponses,
 } from '../core/decrypted.ts'
+import { perform } from '../core/deadline.ts'
+import type { DPoPOptions } from '../core/dpop.ts'
 
 /**
  * Checks of the authorization response and the ID Token of {@link authorizationCodeGrant}.
@@ -24,6 +28,7 @@ import type {
  * }
  * ```
  * @see [OpenID Connect Core §3.1.3.7](https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation)
+ * @group Grants
  */
 export interface AuthorizationCodeGrantChecks {
   /** The `nonce` sent in the authorization request; required when one was sent. */
@@ -46,6 +51,7 @@ export interface AuthorizationCodeGrantChecks {
  * const options: client.AuthorizationCodeGrantOptions = { DPoP: client.getDPoPHandle(config, keyPair) }
  * ```
  * @see [RFC 9449 §5](https://www.rfc-editor.org/rfc/rfc9449.html#section-5)
+ * @group Grants
  */
 export interface AuthorizationCodeGrantOptions extends DPoPOptions {}
 
@@ -80,6 +86,7 @@ function checkOptionalString(value: unknown, name: string): void {
  * console.log(tokens.access_token, tokens.claims()?.sub)
  * ```
  * @see [RFC 6749 §4.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1)
+ * @group Grants
  */
 export async function authorizationCodeGrant<
   R extends TokenResponse = WithDecryptedResponse<
@@ -159,19 +166,19 @@ export async function authorizationCodeGrant(
   parameters.set('code', code[0]!)
   if (checks?.pkceCodeVerifier) parameters.set('code_verifier', checks.pkceCodeVerifier)
 
-  const result = await exchange(
-    state,
-    options?.DPoP,
-    { grantType: 'authorization_code', parameters },
-    (response, processing) =>
+  const result = await exchange(state, {
+    grantType: 'authorization_code',
+    parameters,
+    processResponse: (response, processing) =>
       oauth.processAuthorizationCodeResponse(state.as, state.c, response, {
         ...processing,
         expectedNonce: checks?.expectedNonce,
         maxAge,
         requireIdToken: checks?.idTokenExpected,
       }),
-    state.frontChannel && ((result) => state.frontChannel!(authResponse, result)),
-  )
+    DPoP: options?.DPoP,
+    after: state.frontChannel && ((result) => state.frontChannel!(authResponse, result)),
+  })
   state.combineDecrypted?.(authResponse, result)
   return result
 }

@@ -1,14 +1,19 @@
+// Client-initiated backchannel authentication (CIBA): the backchannel authentication request and
+// the token endpoint polling that follows it.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
 import { withStrictExpiresIn } from '../core/expires-in.ts'
-import { perform } from '../core/http.ts'
-import { formRequest, serverEndpoint } from '../core/request.ts'
+import { formRequest } from '../core/request.ts'
 import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
-import type { DPoPOptions, TokenResponse } from '../core/token-response.ts'
+import type { TokenResponse } from '../core/token-endpoint.ts'
 import type { WithDecryptedResponse } from '../core/decrypted.ts'
+import { perform } from '../core/deadline.ts'
+import { serverEndpoint } from '../core/endpoint.ts'
+import type { DPoPOptions } from '../core/dpop.ts'
 
 /**
  * Options of {@link pollBackchannelAuthenticationGrant}.
@@ -20,6 +25,7 @@ import type { WithDecryptedResponse } from '../core/decrypted.ts'
  * }
  * ```
  * @see [CIBA Core §10.1](https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#token_request)
+ * @group Grants
  */
 export interface BackchannelAuthenticationGrantPollOptions extends DPoPOptions {
   /** Stops polling (rejecting with `OAUTH_ABORT`) when aborted. */
@@ -37,6 +43,7 @@ export interface BackchannelAuthenticationGrantPollOptions extends DPoPOptions {
  * })
  * ```
  * @see [CIBA Core §7](https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#auth_request)
+ * @group Grants
  */
 export async function initiateBackchannelAuthentication(
   config: Configuration,
@@ -65,6 +72,7 @@ export async function initiateBackchannelAuthentication(
  * const tokens = await client.pollBackchannelAuthenticationGrant(config, response)
  * ```
  * @see [CIBA Core §10.1](https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html#token_request)
+ * @group Grants
  */
 export async function pollBackchannelAuthenticationGrant<
   R extends TokenResponse = WithDecryptedResponse<TokenResponse, string>,
@@ -89,12 +97,10 @@ export async function pollBackchannelAuthenticationGrant(
   }
   const body = new URLSearchParams(parameters)
   body.set('auth_req_id', authReqId)
-  return pollTokenEndpoint(
-    state,
-    backchannelAuthenticationResponse,
-    options,
-    { grantType: 'urn:openid:params:grant-type:ciba', parameters: body },
-    (response, processing) =>
+  return pollTokenEndpoint(state, backchannelAuthenticationResponse, options, {
+    grantType: 'urn:openid:params:grant-type:ciba',
+    parameters: body,
+    processResponse: (response, processing) =>
       oauth.processBackchannelAuthenticationGrantResponse(state.as, state.c, response, processing),
-  )
+  })
 }

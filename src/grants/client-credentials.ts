@@ -1,8 +1,12 @@
+// The client credentials grant: an access token for the client itself.
+// One token endpoint exchange.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { internal } from '../core/state.ts'
-import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
+import { exchange, type TokenResponse } from '../core/token-endpoint.ts'
+import type { DPoPOptions } from '../core/dpop.ts'
 
 /**
  * Requests an access token for the client itself (client credentials grant).
@@ -13,6 +17,7 @@ import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-re
  * const { access_token } = await client.clientCredentialsGrant(config, { scope: 'api:read' })
  * ```
  * @see [RFC 6749 §4.4](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.4)
+ * @group Grants
  */
 export async function clientCredentialsGrant(
   config: Configuration,
@@ -20,11 +25,11 @@ export async function clientCredentialsGrant(
   options?: DPoPOptions,
 ): Promise<TokenResponse> {
   const state = internal(config)
-  return exchange(
-    state,
-    options?.DPoP,
-    { grantType: 'client_credentials', parameters: new URLSearchParams(parameters) },
-    (response, processing) =>
+  return exchange(state, {
+    grantType: 'client_credentials',
+    parameters: new URLSearchParams(parameters),
+    processResponse: (response, processing) =>
       oauth.processClientCredentialsResponse(state.as, state.c, response, processing),
-  )
+    DPoP: options?.DPoP,
+  })
 }

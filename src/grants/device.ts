@@ -1,14 +1,19 @@
+// The device authorization grant (RFC 8628): the device authorization request and the token
+// endpoint polling that follows it.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
 import { withStrictExpiresIn } from '../core/expires-in.ts'
-import { perform } from '../core/http.ts'
-import { formRequest, serverEndpoint } from '../core/request.ts'
+import { formRequest } from '../core/request.ts'
 import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
-import type { DPoPOptions, TokenResponse } from '../core/token-response.ts'
+import type { TokenResponse } from '../core/token-endpoint.ts'
 import type { WithDecryptedResponse } from '../core/decrypted.ts'
+import { perform } from '../core/deadline.ts'
+import { serverEndpoint } from '../core/endpoint.ts'
+import type { DPoPOptions } from '../core/dpop.ts'
 
 /**
  * Options of {@link pollDeviceAuthorizationGrant}.
@@ -20,13 +25,17 @@ import type { WithDecryptedResponse } from '../core/decrypted.ts'
  * }
  * ```
  * @see [RFC 8628 §3.4](https://www.rfc-editor.org/rfc/rfc8628.html#section-3.4)
+ * @group Grants
  */
 export interface DeviceAuthorizationGrantPollOptions extends DPoPOptions {
   /** Stops polling (rejecting with `OAUTH_ABORT`) when aborted. */
   signal?: AbortSignal
 }
 
-/** @deprecated The reference's misspelled name of {@link DeviceAuthorizationGrantPollOptions}. */
+/**
+ * @deprecated The reference's misspelled name of {@link DeviceAuthorizationGrantPollOptions}.
+ * @group Grants
+ */
 export interface DeviceAutorizationGrantPollOptions extends DeviceAuthorizationGrantPollOptions {}
 
 /**
@@ -39,6 +48,7 @@ export interface DeviceAutorizationGrantPollOptions extends DeviceAuthorizationG
  * console.log(`visit ${response.verification_uri} and enter ${response.user_code}`)
  * ```
  * @see [RFC 8628 §3.1](https://www.rfc-editor.org/rfc/rfc8628.html#section-3.1)
+ * @group Grants
  */
 export async function initiateDeviceAuthorization(
   config: Configuration,
@@ -70,6 +80,7 @@ export async function initiateDeviceAuthorization(
  * })
  * ```
  * @see [RFC 8628 §3.4](https://www.rfc-editor.org/rfc/rfc8628.html#section-3.4)
+ * @group Grants
  */
 export async function pollDeviceAuthorizationGrant<
   R extends TokenResponse = WithDecryptedResponse<TokenResponse, string>,
@@ -94,12 +105,10 @@ export async function pollDeviceAuthorizationGrant(
   }
   const body = new URLSearchParams(parameters)
   body.set('device_code', deviceCode)
-  return pollTokenEndpoint(
-    state,
-    deviceAuthorizationResponse,
-    options,
-    { grantType: 'urn:ietf:params:oauth:grant-type:device_code', parameters: body },
-    (response, processing) =>
+  return pollTokenEndpoint(state, deviceAuthorizationResponse, options, {
+    grantType: 'urn:ietf:params:oauth:grant-type:device_code',
+    parameters: body,
+    processResponse: (response, processing) =>
       oauth.processDeviceCodeResponse(state.as, state.c, response, processing),
-  )
+  })
 }

@@ -1,10 +1,14 @@
+// genericGrantRequest(): any grant type at the token endpoint (token exchange, JWT bearer, custom
+// grants), processed as a generic token response.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
-import { type DPoPOptions, exchange, type TokenResponse } from '../core/token-response.ts'
+import { exchange, type TokenResponse } from '../core/token-endpoint.ts'
 import type { WithDecryptedResponse } from '../core/decrypted.ts'
+import type { DPoPOptions } from '../core/dpop.ts'
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 
@@ -25,6 +29,7 @@ const NOT_APPLICABLE: oauth.RecognizedTokenTypes = Object.freeze({ n_a: () => {}
  *   { subject_token: token, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token' })
  * ```
  * @see [RFC 6749 §4.5](https://www.rfc-editor.org/rfc/rfc6749.html#section-4.5)
+ * @group Grants
  */
 export async function genericGrantRequest<
   R extends TokenResponse = WithDecryptedResponse<TokenResponse, string>,
@@ -44,11 +49,10 @@ export async function genericGrantRequest(
   if (typeof grantType !== 'string' || grantType.length === 0) {
     throw argumentError('"grantType" must be a non-empty string')
   }
-  return exchange(
-    state,
-    options?.DPoP,
-    { grantType, parameters: new URLSearchParams(parameters) },
-    (response, processing) =>
+  return exchange(state, {
+    grantType,
+    parameters: new URLSearchParams(parameters),
+    processResponse: (response, processing) =>
       oauth.processGenericTokenEndpointResponse(
         state.as,
         state.c,
@@ -57,5 +61,6 @@ export async function genericGrantRequest(
           ? { ...processing, recognizedTokenTypes: NOT_APPLICABLE }
           : processing,
       ),
-  )
+    DPoP: options?.DPoP,
+  })
 }

@@ -1,11 +1,15 @@
+// openid-rp/jar-encryption, the opt-in entry that encrypts signed request objects to the server's
+// JWKS key; kept apart so the encryption code leaves bundles that do not need it.
+
 import { CompactEncrypt } from 'jose/jwe/compact/encrypt'
 
 import type { Configuration } from '../core/configuration.ts'
 import { clientError } from '../core/errors.ts'
-import { fetchJsonObject } from '../core/http.ts'
+import { perform } from '../core/deadline.ts'
+import { getJson } from '../core/http.ts'
 import { checkPublicKey } from '../core/public-key-validation.ts'
-import { serverEndpoint } from '../core/request.ts'
 import { internal, type State } from '../core/state.ts'
+import { serverEndpoint } from '../core/endpoint.ts'
 
 const OAEP_HASH: Record<string, string> = {
   'RSA-OAEP-256': 'SHA-256',
@@ -51,7 +55,8 @@ async function serverKey(state: State, alg: string): Promise<ServerKey> {
 
 async function loadServerKey(state: State, alg: string): Promise<ServerKey> {
   const kty = keyTypeFor(alg)
-  const jwks = await fetchJsonObject(state, serverEndpoint(state, 'jwks_uri', false))
+  const url = serverEndpoint(state, 'jwks_uri', false)
+  const jwks = await perform(state, undefined, (deadline) => getJson(state, url, deadline))
   const keys = Array.isArray(jwks.keys) ? (jwks.keys as Record<string, unknown>[]) : []
   const candidates = keys.filter(
     (jwk) =>

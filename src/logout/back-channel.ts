@@ -12,7 +12,8 @@ import {
   clientError,
   normalizeError,
 } from '../core/errors.ts'
-import { Deadline, signatureOptions } from '../core/http.ts'
+import { Deadline } from '../core/deadline.ts'
+import { signatureOptions } from '../core/request.ts'
 import { checkIssuedAt } from '../core/id-token.ts'
 import { internal, type State } from '../core/state.ts'
 import { MemoryReplayStore, type ReplayStore } from './store.ts'
@@ -452,7 +453,7 @@ function withoutTokenBytes(cause: unknown): unknown {
  *   `logout_token`), or the logout token itself.
  * @example
  * ```ts
- * export async function POST(request: Request): Promise<Response> {
+ * async function POST(request: Request): Promise<Response> {
  *   try {
  *     const claims = await client.validateLogoutToken(config, request)
  *     await store.markLoggedOut({ iss: claims.iss, sid: claims.sid, sub: claims.sub }, 86400)

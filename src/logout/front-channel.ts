@@ -11,7 +11,7 @@ import { internal } from '../core/state.ts'
  *
  * @example
  * ```ts
- * const { sid }: client.FrontchannelLogoutParameters = client.validateFrontchannelLogout(config, url)
+ * const { sid }: client.FrontchannelLogoutParameters = await client.validateFrontchannelLogout(config, url)
  * ```
  * @see [OpenID Connect Front-Channel Logout 1.0 §2](https://openid.net/specs/openid-connect-frontchannel-1_0.html#RPLogout)
  */
@@ -62,9 +62,11 @@ function single(params: URLSearchParams, name: string): string | undefined {
  * @param currentUrl The URL requested, or the GET Request.
  * @example
  * ```ts
- * const { sid } = await client.validateFrontchannelLogout(config, new URL(req.url))
- * if (sid === session.sid) session.destroy()
- * return client.frontchannelLogoutResponse()
+ * async function GET(request: Request): Promise<Response> {
+ *   const { sid } = await client.validateFrontchannelLogout(config, request)
+ *   if (sid === session.claims.sid) session.destroy()
+ *   return client.frontchannelLogoutResponse()
+ * }
  * ```
  * @see [OpenID Connect Front-Channel Logout 1.0 §2](https://openid.net/specs/openid-connect-frontchannel-1_0.html#RPLogout)
  */
@@ -124,7 +126,7 @@ export async function validateFrontchannelLogout(
  *
  * @example
  * ```ts
- * return client.frontchannelLogoutResponse()
+ * const response: Response = client.frontchannelLogoutResponse()
  * ```
  * @see [OpenID Connect Front-Channel Logout 1.0 §2](https://openid.net/specs/openid-connect-frontchannel-1_0.html#RPLogout)
  */

@@ -303,7 +303,7 @@ export interface BackchannelLogoutHandlerOptions extends client.LogoutTokenValid
  *
  * @example
  * ```ts
- * app.use(strategy.logoutMiddleware({ claims: (req) => req.session.idTokenClaims }))
+ * app.use(strategy.logoutMiddleware({ claims: (req) => req.user as client.LogoutSessionClaims }))
  * ```
  */
 export interface LogoutMiddlewareOptions {

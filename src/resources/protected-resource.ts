@@ -1,11 +1,16 @@
+// fetchProtectedResource(): a request to a resource server with a Bearer or DPoP access token,
+// its WWW-Authenticate challenges and the DPoP nonce retry.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { isReadableStream, isURL, ownURL } from '../core/brand.ts'
 import { argumentError } from '../core/errors.ts'
-import { perform, timeoutSignal, userAgentHeaders } from '../core/http.ts'
-import { type FetchBody, internal } from '../core/state.ts'
-import type { DPoPOptions } from '../core/token-response.ts'
+import { userAgentHeaders, type FetchBody } from '../core/http.ts'
+import { internal } from '../core/state.ts'
+import { perform, timeoutSignal } from '../core/deadline.ts'
+import { transport } from '../core/request.ts'
+import type { DPoPOptions } from '../core/dpop.ts'
 
 /**
  * Calls a protected resource with an access token (`Bearer`, or `DPoP` with a proof when a DPoP
@@ -19,6 +24,7 @@ import type { DPoPOptions } from '../core/token-response.ts'
  * const accounts = await response.json()
  * ```
  * @see [RFC 6750 §2.1](https://www.rfc-editor.org/rfc/rfc6750.html#section-2.1)
+ * @group Resources
  */
 export async function fetchProtectedResource(
   config: Configuration,
@@ -52,8 +58,7 @@ export async function fetchProtectedResource(
   const replayable = !isReadableStream(body)
   return perform(state, replayable ? options?.DPoP : undefined, () =>
     oauth.protectedResourceRequest(accessToken, method, target, requestHeaders as Headers, body, {
-      [oauth.customFetch]: state.fetch as never,
-      [oauth.allowInsecureRequests]: !state.tlsOnly,
+      ...transport(state, undefined),
       // The caller reads the body after this returns, so no release could clear a plain timer;
       // AbortSignal.timeout() needs none and holds its signal only weakly.
       signal: timeoutSignal(state.timeout),

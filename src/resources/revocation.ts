@@ -1,10 +1,14 @@
+// Token revocation (RFC 7009) at the revocation endpoint.
+// One client-authenticated form POST.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
-import { perform } from '../core/http.ts'
-import { formRequest, serverEndpoint } from '../core/request.ts'
+import { formRequest } from '../core/request.ts'
 import { internal } from '../core/state.ts'
+import { perform } from '../core/deadline.ts'
+import { serverEndpoint } from '../core/endpoint.ts'
 
 /**
  * Revokes an access or refresh token at the revocation endpoint.
@@ -15,6 +19,7 @@ import { internal } from '../core/state.ts'
  * await client.tokenRevocation(config, tokens.refresh_token!, { token_type_hint: 'refresh_token' })
  * ```
  * @see [RFC 7009 §2](https://www.rfc-editor.org/rfc/rfc7009.html#section-2)
+ * @group Resources
  */
 export async function tokenRevocation(
   config: Configuration,

@@ -1,17 +1,17 @@
+// The UserInfo request: plain, signed or encrypted responses, checked against the expected
+// subject (and, with non-repudiation, signed by the issuer).
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
 import { checkExplicitType } from '../core/explicit-typing.ts'
-import { perform } from '../core/http.ts'
-import { bearerGet, dpopProofs, serverEndpoint } from '../core/request.ts'
+import { bearerGet } from '../core/request.ts'
 import { internal } from '../core/state.ts'
-import { type DPoPOptions } from '../core/token-response.ts'
-import {
-  captureDecryption,
-  rememberDecrypted,
-  type WithDecryptedResponse,
-} from '../core/decrypted.ts'
+import { type WithDecryptedResponse, withDecryption } from '../core/decrypted.ts'
+import { perform } from '../core/deadline.ts'
+import { serverEndpoint } from '../core/endpoint.ts'
+import { dpopProofs, type DPoPOptions } from '../core/dpop.ts'
 import { checkResponseSignature, mediaType } from '../core/response-signature.ts'
 
 /**
@@ -24,6 +24,7 @@ import { checkResponseSignature, mediaType } from '../core/response-signature.ts
  * const userinfo = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub)
  * ```
  * @see [OpenID Connect Core §5.3](https://openid.net/specs/openid-connect-core-1_0.html#UserInfo)
+ * @group Resources
  */
 export async function fetchUserInfo<
   R extends oauth.UserInfoResponse = WithDecryptedResponse<oauth.UserInfoResponse, string>,
@@ -51,37 +52,40 @@ export async function fetchUserInfo(
   const accept = state.c.userinfo_signed_response_alg
     ? 'application/jwt'
     : 'application/json, application/jwt'
-  return perform(state, options?.DPoP, async (deadline) => {
-    const decryption = captureDecryption(state)
-    const response = await bearerGet(state, url, accessToken, accept, proofs, deadline)
-    // The JWT oauth4webapi validates (it reads application/jwt bodies only), for the checks below.
-    const body = mediaType(response) === 'application/jwt' ? response.clone().text() : undefined
-    body?.catch(() => {})
-    const result = await oauth.processUserInfoResponse(
-      state.as,
-      state.c,
-      expectedSubject,
-      response,
-      decryption.options,
-    )
-    const jws = body === undefined ? undefined : (decryption.plaintext() ?? (await body))
-    if (jws === undefined) return result
-    checkExplicitType(jws, 'UserInfo response')
-    state.profile?.jwt(jws, 'UserInfo response')
-    if (state.nonRepudiation === undefined) {
-      await checkResponseSignature(state, response, jws, deadline)
-    } else {
-      await state.nonRepudiation(response)
-      for (const claim of state.userInfoWithoutIssuerAndAudience ? [] : (['iss', 'aud'] as const)) {
-        if (result[claim] === undefined) {
-          throw clientError(
-            `the signed UserInfo response has no "${claim}" claim, which OpenID Connect Core 5.3.2 requires of signed responses: the server must include it`,
-            'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
-            { claim },
-          )
+  return perform(state, options?.DPoP, (deadline) =>
+    withDecryption(state, async (decryption, plaintext) => {
+      const response = await bearerGet(state, url, accessToken, accept, proofs, deadline)
+      // The JWT oauth4webapi validates (it reads application/jwt bodies only), for the checks below.
+      const body = mediaType(response) === 'application/jwt' ? response.clone().text() : undefined
+      body?.catch(() => {})
+      const result = await oauth.processUserInfoResponse(
+        state.as,
+        state.c,
+        expectedSubject,
+        response,
+        decryption,
+      )
+      const jws = body === undefined ? undefined : (plaintext() ?? (await body))
+      if (jws === undefined) return result
+      checkExplicitType(jws, 'UserInfo response')
+      state.profile?.jwt(jws, 'UserInfo response')
+      if (state.nonRepudiation === undefined) {
+        await checkResponseSignature(state, response, jws, deadline)
+      } else {
+        await state.nonRepudiation(response)
+        for (const claim of state.userInfoWithoutIssuerAndAudience
+          ? []
+          : (['iss', 'aud'] as const)) {
+          if (result[claim] === undefined) {
+            throw clientError(
+              `the signed UserInfo response has no "${claim}" claim, which OpenID Connect Core 5.3.2 requires of signed responses: the server must include it`,
+              'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+              { claim },
+            )
+          }
         }
       }
-    }
-    return rememberDecrypted(result, decryption.plaintext())
-  })
+      return result
+    }),
+  )
 }

@@ -1,8 +1,11 @@
+// Encrypted responses: enableDecryptingResponses() fills the decryption slot with the client's
+// keys (jose loaded on first use), and getDecryptedResponses() reads what was decrypted.
+
 import type { JWEHeaderParameters } from 'jose'
 import type * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { argumentError, clientError, isCryptoKey, normalizeError } from '../core/errors.ts'
+import { argumentError, clientError, normalizeError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
 import {
   type DecryptedAuthorizationCodeResponses,
@@ -10,6 +13,7 @@ import {
   recalledDecrypted,
   rememberDecrypted,
 } from '../core/decrypted.ts'
+import { isCryptoKey } from '../core/crypto-key.ts'
 
 /**
  * A private key for response decryption, optionally pinned to a JWE `alg` and a `kid`.
@@ -20,6 +24,7 @@ import {
  * client.enableDecryptingResponses(config, undefined, key)
  * ```
  * @see [RFC 7516 §4.1](https://www.rfc-editor.org/rfc/rfc7516.html#section-4.1)
+ * @group Advanced security
  */
 export interface DecryptionKey {
   /** The private key (RSA-OAEP, ECDH P-256/P-384/P-521, or X25519). */
@@ -142,6 +147,7 @@ function selectKey(keys: NormalizedKey[], header: JWEHeaderParameters): CryptoKe
  * client.enableDecryptingResponses(config, ['A256GCM'], { key: privateKey, kid: 'enc-1' })
  * ```
  * @see [RFC 7516](https://www.rfc-editor.org/rfc/rfc7516.html)
+ * @group Advanced security
  */
 export function enableDecryptingResponses(
   config: Configuration,
@@ -223,6 +229,7 @@ function isJoseError(err: unknown): err is Error & { code: string } {
  * const signedUserinfo = client.getDecryptedResponses(userinfo)
  * ```
  * @see [OpenID Connect Core §16.14](https://openid.net/specs/openid-connect-core-1_0.html#SigningOrder)
+ * @group Advanced security
  */
 export function getDecryptedResponses<S extends string | DecryptedAuthorizationCodeResponses>(
   result: WithDecryptedResponse<object, S>,

@@ -1,3 +1,6 @@
+// FAPI 1.0 detached signatures: the hybrid response's ID Token as a detached signature of the
+// authorization response (code and state hashes), checked before the code is exchanged.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
@@ -17,6 +20,7 @@ import { internal } from '../core/state.ts'
  * })
  * ```
  * @see [FAPI 1.0 Advanced §5.2.2.1](https://openid.net/specs/openid-financial-api-part-2-1_0.html#id-token-as-detached-signature)
+ * @group Advanced security
  */
 export function enableDetachedSignatureResponseChecks(config: Configuration): void {
   const state = internal(config)

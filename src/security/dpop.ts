@@ -1,10 +1,13 @@
+// DPoP (RFC 9449): the key pair generator and getDPoPHandle(), which binds a key pair to a
+// Configuration for sender-constrained requests.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
-import { argumentError, clientError, isCryptoKey, normalizeError } from '../core/errors.ts'
-import { dpopHandle } from '../core/request.ts'
+import { argumentError, clientError, normalizeError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
-import type { DPoPHandle } from '../core/token-response.ts'
+import { dpopHandle, type DPoPHandle } from '../core/dpop.ts'
+import { isCryptoKey } from '../core/crypto-key.ts'
 
 /**
  * Options of {@link randomDPoPKeyPair}.
@@ -13,6 +16,7 @@ import type { DPoPHandle } from '../core/token-response.ts'
  * ```ts
  * const keyPair = await client.randomDPoPKeyPair('PS256', { modulusLength: 3072 })
  * ```
+ * @group Types
  */
 export interface GenerateKeyPairOptions {
   /** Make the private key extractable (default `false`: it cannot leave the runtime). */
@@ -69,6 +73,7 @@ function keyAlgorithm(
  * const DPoP = client.getDPoPHandle(config, keyPair)
  * ```
  * @see [RFC 9449 §2](https://www.rfc-editor.org/rfc/rfc9449.html#section-2)
+ * @group Advanced security
  */
 export async function randomDPoPKeyPair(
   alg = 'ES256',
@@ -106,6 +111,7 @@ export async function randomDPoPKeyPair(
  * tokens.token_type // 'dpop'
  * ```
  * @see [RFC 9449](https://www.rfc-editor.org/rfc/rfc9449.html)
+ * @group Advanced security
  */
 export function getDPoPHandle(
   config: Configuration,

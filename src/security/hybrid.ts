@@ -1,3 +1,6 @@
+// The hybrid response type (code id_token): fills the response validator slot and the
+// front-channel comparison of the two ID Tokens.
+
 import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
@@ -18,6 +21,7 @@ import { internal } from '../core/state.ts'
  * })
  * ```
  * @see [OpenID Connect Core §3.3](https://openid.net/specs/openid-connect-core-1_0.html#HybridFlowAuth)
+ * @group Advanced security
  */
 export function useCodeIdTokenResponseType(config: Configuration): void {
   const state = internal(config)

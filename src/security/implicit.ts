@@ -1,16 +1,16 @@
+// The implicit flow with response_type=id_token: the switch on the Configuration and the
+// validation of the authentication response (signature, nonce, state).
+
 import * as oauth from 'oauth4webapi'
 
 import { callbackInput, callbackParameters } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
-import { argumentError, clientError, normalizeError } from '../core/errors.ts'
-import { Deadline, signatureOptions } from '../core/http.ts'
+import { argumentError, clientError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
-import {
-  captureDecryption,
-  rememberDecrypted,
-  type WithDecryptedResponse,
-} from '../core/decrypted.ts'
+import { type WithDecryptedResponse, withDecryption } from '../core/decrypted.ts'
 import { checkIdToken } from '../core/id-token.ts'
+import { perform } from '../core/deadline.ts'
+import { signatureOptions } from '../core/request.ts'
 
 /**
  * Checks of {@link implicitAuthentication}.
@@ -20,6 +20,7 @@ import { checkIdToken } from '../core/id-token.ts'
  * const checks: client.ImplicitAuthenticationResponseChecks = { expectedState: state, maxAge: 300 }
  * ```
  * @see [OpenID Connect Core §3.2.2.11](https://openid.net/specs/openid-connect-core-1_0.html#ImplicitIDTValidation)
+ * @group Advanced security
  */
 export interface ImplicitAuthenticationResponseChecks {
   /** The `state` sent in the authorization request, or `skipStateCheck`. */
@@ -40,6 +41,7 @@ export interface ImplicitAuthenticationResponseChecks {
  * })
  * ```
  * @see [OpenID Connect Core §3.2](https://openid.net/specs/openid-connect-core-1_0.html#ImplicitFlowAuth)
+ * @group Advanced security
  */
 export function useIdTokenResponseType(config: Configuration): void {
   const state = internal(config)
@@ -65,6 +67,7 @@ export function useIdTokenResponseType(config: Configuration): void {
  * })
  * ```
  * @see [OpenID Connect Core §3.2.2.11](https://openid.net/specs/openid-connect-core-1_0.html#ImplicitIDTValidation)
+ * @group Advanced security
  */
 export async function implicitAuthentication<
   R extends oauth.IDToken = WithDecryptedResponse<oauth.IDToken, string>,
@@ -94,8 +97,7 @@ export async function implicitAuthentication(
       'ERR_INVALID_ARG_VALUE',
     )
   }
-  const deadline = new Deadline(state.timeout)
-  try {
+  return perform(state, undefined, async (deadline) => {
     const params = await callbackParameters(callback, true)
     const withoutIdToken = new URLSearchParams(params)
     withoutIdToken.delete('id_token')
@@ -119,29 +121,21 @@ export async function implicitAuthentication(
       JSON.stringify({ access_token: 'none', token_type: 'bearer', id_token: idToken }),
       { headers: { 'content-type': 'application/json' } },
     )
-    const decryption = captureDecryption(state)
-    const result = await oauth.processAuthorizationCodeResponse(
-      state.as,
-      state.c,
-      asTokenResponse,
-      {
-        ...decryption.options,
-        expectedNonce,
-        maxAge: checks?.maxAge,
-        requireIdToken: true,
-      },
-    )
-    await oauth.validateApplicationLevelSignature(
-      state.as,
-      asTokenResponse,
-      signatureOptions(state, deadline),
-    )
-    const claims = oauth.getValidatedIdTokenClaims(result)!
-    checkIdToken(claims, state.c, decryption.plaintext() ?? idToken)
-    return rememberDecrypted(claims, decryption.plaintext())
-  } catch (err) {
-    throw normalizeError(err)
-  } finally {
-    deadline.release()
-  }
+    return withDecryption(state, async (decryption, plaintext) => {
+      const result = await oauth.processAuthorizationCodeResponse(
+        state.as,
+        state.c,
+        asTokenResponse,
+        { ...decryption, expectedNonce, maxAge: checks?.maxAge, requireIdToken: true },
+      )
+      await oauth.validateApplicationLevelSignature(
+        state.as,
+        asTokenResponse,
+        signatureOptions(state, deadline),
+      )
+      const claims = oauth.getValidatedIdTokenClaims(result)!
+      checkIdToken(claims, state.c, plaintext() ?? idToken)
+      return claims
+    })
+  })
 }

@@ -1,12 +1,15 @@
+// JWT-secured authorization responses (JARM): response_mode=jwt and the validation of the
+// response JWT (signature, iss, aud, exp), decrypted first when it is encrypted.
+
 import * as oauth from 'oauth4webapi'
 
 import { callbackParameters } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { clientError } from '../core/errors.ts'
 import { checkExplicitType } from '../core/explicit-typing.ts'
-import { signatureOptions } from '../core/http.ts'
 import { internal } from '../core/state.ts'
-import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
+import { withDecryption } from '../core/decrypted.ts'
+import { signatureOptions } from '../core/request.ts'
 
 /**
  * Switches the Configuration to JWT-secured authorization responses (JARM): `response_mode=jwt`
@@ -21,6 +24,7 @@ import { captureDecryption, rememberDecrypted } from '../core/decrypted.ts'
  * })
  * ```
  * @see [JARM §2](https://openid.net/specs/oauth-v2-jarm.html#section-2)
+ * @group Advanced security
  */
 export function useJwtResponseMode(config: Configuration): void {
   const state = internal(config)
@@ -32,21 +36,23 @@ export function useJwtResponseMode(config: Configuration): void {
   }
   state.responseMode = 'jwt'
   state.authResponse = async (state, currentUrl, checks, deadline) => {
-    const decryption = captureDecryption(state)
     const received = await callbackParameters(currentUrl)
-    const params = await oauth.validateJwtAuthResponse(
-      state.as,
-      state.c,
-      received,
-      checks.expectedState ?? oauth.expectNoState,
-      { ...signatureOptions(state, deadline), ...decryption.options },
+    return withDecryption(
+      state,
+      async (decryption, plaintext) => {
+        const params = await oauth.validateJwtAuthResponse(
+          state.as,
+          state.c,
+          received,
+          checks.expectedState ?? oauth.expectNoState,
+          { ...signatureOptions(state, deadline), ...decryption },
+        )
+        const jws = plaintext() ?? received.get('response')!
+        checkExplicitType(jws, 'JARM response')
+        state.profile?.jwt(jws, 'JARM response')
+        return params
+      },
+      (plaintext) => ({ authorization_response: plaintext }),
     )
-    const plaintext = decryption.plaintext()
-    const jws = plaintext ?? received.get('response')!
-    checkExplicitType(jws, 'JARM response')
-    state.profile?.jwt(jws, 'JARM response')
-    return plaintext === undefined
-      ? params
-      : rememberDecrypted(params, { authorization_response: plaintext })
   }
 }

@@ -1,3 +1,6 @@
+// The issuer JWKS cache of a Configuration: export it with getJwksCache() and restore it with
+// setJwksCache() in a cold process.
+
 import type * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
@@ -15,6 +18,7 @@ import { internal } from '../core/state.ts'
  * if (cache) await kv.put('jwks', JSON.stringify(cache))
  * ```
  * @see [OpenID Connect Core §10.1.1](https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys)
+ * @group Advanced security
  */
 export function getJwksCache(config: Configuration): oauth.ExportedJWKSCache | undefined {
   const cache = internal(config).jwksCache
@@ -32,6 +36,7 @@ export function getJwksCache(config: Configuration): oauth.ExportedJWKSCache | u
  * if (stored) client.setJwksCache(config, JSON.parse(stored))
  * ```
  * @see [OpenID Connect Core §10.1.1](https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys)
+ * @group Advanced security
  */
 export function setJwksCache(config: Configuration, jwksCache: oauth.ExportedJWKSCache): void {
   const state = internal(config)

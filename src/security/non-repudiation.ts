@@ -1,3 +1,6 @@
+// Non-repudiation: every signed response (token endpoint ID Tokens, JWT UserInfo and
+// introspection) is checked against the issuer JWKS within its own deadline.
+
 import type { Configuration } from '../core/configuration.ts'
 import { nonRepudiationCheck } from '../core/response-signature.ts'
 import { internal } from '../core/state.ts'
@@ -14,6 +17,7 @@ import { internal } from '../core/state.ts'
  * })
  * ```
  * @see [OpenID Connect Core §3.1.3.7](https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation)
+ * @group Advanced security
  */
 export function enableNonRepudiationChecks(config: Configuration): void {
   const state = internal(config)
@@ -34,6 +38,7 @@ export function enableNonRepudiationChecks(config: Configuration): void {
  * })
  * ```
  * @see [OpenID Connect Core §5.3.2](https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse)
+ * @group Advanced security
  */
 export function acceptSignedUserInfoWithoutIssuerAndAudience(config: Configuration): void {
   internal(config).userInfoWithoutIssuerAndAudience = true

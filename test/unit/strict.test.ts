@@ -87,8 +87,7 @@ for (const impl of implementations) {
     async function signedUserinfo(claims: Record<string, unknown>) {
       const jwt = await sign(claims, key)
       const config = configure({
-        userinfo: async () =>
-          new Response(jwt, { headers: { 'content-type': 'application/jwt' } }),
+        userinfo: async () => new Response(jwt, { headers: { 'content-type': 'application/jwt' } }),
       })
       client.enableNonRepudiationChecks(config)
       return client.fetchUserInfo(config, 'at-secret-value', 'alice')
@@ -121,14 +120,20 @@ for (const impl of implementations) {
       const config = configure({
         token: () => ({ access_token: 'at-secret-value', refresh_token: 'rt-secret-value' }),
       })
-      await assert.rejects(client.authorizationCodeGrant(config, callback), (err: Error & { code?: string }) => {
-        assert.equal(err.code, 'OAUTH_INVALID_RESPONSE')
-        if (impl.name === 'openid-rp') {
-          const seen = JSON.stringify({ message: err.message, cause: err.cause })
-          assert.doesNotMatch(seen, /at-secret-value|rt-secret-value|a-secret-that-must-never-appear/)
-        }
-        return true
-      })
+      await assert.rejects(
+        client.authorizationCodeGrant(config, callback),
+        (err: Error & { code?: string }) => {
+          assert.equal(err.code, 'OAUTH_INVALID_RESPONSE')
+          if (impl.name === 'openid-rp') {
+            const seen = JSON.stringify({ message: err.message, cause: err.cause })
+            assert.doesNotMatch(
+              seen,
+              /at-secret-value|rt-secret-value|a-secret-that-must-never-appear/,
+            )
+          }
+          return true
+        },
+      )
     })
   })
 }

@@ -1,37 +1,16 @@
+// The token endpoint: exchange() sends one grant's request and processes the response (decryption,
+// ID Token checks, non-repudiation, DPoP nonce retry), and the helpers every token response has.
+
 import * as oauth from 'oauth4webapi'
 
-import { captureDecryption, rememberDecrypted } from './decrypted.ts'
-import { perform } from './http.ts'
+import { recalledDecrypted, withDecryption } from './decrypted.ts'
 import { withStrictExpiresIn } from './expires-in.ts'
 import { checkIdToken } from './id-token.ts'
-import { dpopProofs, formRequest, serverEndpoint } from './request.ts'
+import { formRequest } from './request.ts'
 import type { State } from './state.ts'
-
-/**
- * A DPoP key pair bound to a Configuration; create it with `getDPoPHandle`.
- *
- * @example
- * ```ts
- * const DPoP: client.DPoPHandle = client.getDPoPHandle(config, await client.randomDPoPKeyPair())
- * ```
- * @see [RFC 9449 §4](https://www.rfc-editor.org/rfc/rfc9449.html#section-4)
- */
-export interface DPoPHandle extends oauth.DPoPHandle {}
-
-/**
- * The `DPoP` option of operations that can send DPoP proofs.
- *
- * @example
- * ```ts
- * const options: client.DPoPOptions = { DPoP: client.getDPoPHandle(config, keyPair) }
- * const tokens = await client.refreshTokenGrant(config, refreshToken, undefined, options)
- * ```
- * @see [RFC 9449 §5](https://www.rfc-editor.org/rfc/rfc9449.html#section-5)
- */
-export interface DPoPOptions {
-  /** Sender-constrains the request (and the tokens it returns) with this DPoP handle. */
-  DPoP?: DPoPHandle
-}
+import { perform } from './deadline.ts'
+import { serverEndpoint } from './endpoint.ts'
+import { dpopProofs } from './dpop.ts'
 
 /**
  * Helpers on every token endpoint response.
@@ -43,6 +22,7 @@ export interface DPoPOptions {
  * const seconds = tokens.expiresIn()
  * ```
  * @see [RFC 6749 §5.1](https://www.rfc-editor.org/rfc/rfc6749.html#section-5.1)
+ * @group Grants
  */
 export interface TokenEndpointResponseHelpers {
   /** The validated claims of the response's ID Token, if it has one. */
@@ -73,10 +53,23 @@ function addHelpers(response: oauth.TokenEndpointResponse): TokenResponse {
   return response as TokenResponse
 }
 
-/** @internal A token endpoint request: the grant type and its parameters. */
+/** @internal One token endpoint request: what to send and how to process the response. */
 export interface TokenRequest {
+  /** The `grant_type` value. */
   grantType: string
+  /** The grant's parameters; `grant_type` is set on them. */
   parameters: URLSearchParams
+  /** oauth4webapi's processing of this grant's response. */
+  processResponse: (
+    response: Response,
+    options: oauth.ProcessTokenResponseOptions,
+  ) => Promise<oauth.TokenEndpointResponse>
+  /** Sender-constrains the request with this handle. */
+  DPoP?: oauth.DPoPHandle | undefined
+  /** A further check of the processed response (the hybrid flow's front-channel comparison). */
+  after?: ((result: oauth.TokenEndpointResponse) => void | Promise<void>) | undefined
+  /** The caller's signal, besides the Configuration's timeout. */
+  signal?: AbortSignal | undefined
 }
 
 /** Grants that send the Configuration's default `resource` (RFC 8707 §2.2). */
@@ -86,17 +79,8 @@ const RESOURCE_GRANTS = new Set(['authorization_code', 'refresh_token', 'client_
  * @internal One token endpoint exchange: request, process (with decryption), signature check
  * when non-repudiation is on, helpers; retried once on a DPoP nonce error.
  */
-export async function exchange(
-  state: State,
-  dpop: oauth.DPoPHandle | undefined,
-  request: TokenRequest,
-  processResponse: (
-    response: Response,
-    options: oauth.ProcessTokenResponseOptions,
-  ) => Promise<oauth.TokenEndpointResponse>,
-  after?: (result: oauth.TokenEndpointResponse) => void | Promise<void>,
-  signal?: AbortSignal,
-): Promise<TokenResponse> {
+export async function exchange(state: State, request: TokenRequest): Promise<TokenResponse> {
+  const { DPoP: dpop, processResponse, after, signal } = request
   const proofs = dpopProofs(dpop)
   const url = serverEndpoint(state, 'token_endpoint')
   const body = request.parameters
@@ -113,20 +97,22 @@ export async function exchange(
     state,
     dpop,
     async (deadline) => {
-      const decryption = captureDecryption(state)
-      const response = await formRequest(state, url, body, proofs, deadline, 'application/json')
-      const result = await withStrictExpiresIn(state, response, 'token endpoint', (response) =>
-        processResponse(response, decryption.options),
-      )
+      let response!: Response
+      const result = await withDecryption(state, async (decryption) => {
+        response = await formRequest(state, url, body, proofs, deadline, 'application/json')
+        return withStrictExpiresIn(state, response, 'token endpoint', (response) =>
+          processResponse(response, decryption),
+        )
+      })
       if (result.id_token !== undefined) {
-        const jws = decryption.plaintext() ?? result.id_token
+        const jws = (recalledDecrypted(result) as string | undefined) ?? result.id_token
         checkIdToken(oauth.getValidatedIdTokenClaims(result), state.c, jws)
         state.profile?.jwt(jws, 'ID Token')
         if (state.nonRepudiation !== undefined) await state.nonRepudiation(response, signal)
       }
       state.profile?.tokenResponse(state, result, proofs !== undefined)
       if (after !== undefined) await after(result)
-      return rememberDecrypted(addHelpers(result), decryption.plaintext())
+      return addHelpers(result)
     },
     signal,
   )

@@ -1,1 +1,0 @@
-export { allowInsecureRequests } from '../core/insecure.ts'
