@@ -30,7 +30,9 @@ export function buildAuthorizationUrl(
 ): URL {
   const state = internal(config)
   try {
-    return authorizationUrl(state, authorizationParameters(state, parameters))
+    const params = authorizationParameters(state, parameters)
+    state.profile?.authorizationRequest(state, params, 'url')
+    return authorizationUrl(state, params)
   } catch (err) {
     throw normalizeError(err)
   }

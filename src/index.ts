@@ -111,11 +111,17 @@ export {
   enableNonRepudiationChecks,
 } from './security/non-repudiation.ts'
 export {
+  type FAPI2SecurityProfileOptions,
+  useFAPI2MessageSigning,
+  useFAPI2SecurityProfile,
+} from './security/fapi2.ts'
+export {
   type DecryptionKey,
   enableDecryptingResponses,
   getDecryptedResponses,
 } from './security/decryption.ts'
 export { getJwksCache, setJwksCache } from './security/jwks-cache.ts'
+export { allowStringExpiresIn } from './core/expires-in.ts'
 export { allowInsecureRequests } from './core/insecure.ts'
 
 // Logout

@@ -171,6 +171,7 @@ export async function buildAuthorizationUrlWithJAR(
   }
   try {
     const params = authorizationParameters(state, parameters)
+    state.profile?.authorizationRequest(state, params, 'jar')
     const { key, kid } = keyOf(signingKey)
     const hmac = hmacAlgorithm(key)
     // The §6.1 repeats are copied from the claims as signed (after [modifyAssertion], with
@@ -182,12 +183,12 @@ export async function buildAuthorizationUrlWithJAR(
         signed = payload
       },
     }
-    const request = await encryptRequestObject(
-      state,
+    const requestObject =
       hmac === undefined
         ? await oauth.issueRequestObject(state.as, state.c, params, signingKey, capturing)
-        : await hmacRequestObject(state, params, key, kid, hmac, capturing),
-    )
+        : await hmacRequestObject(state, params, key, kid, hmac, capturing)
+    state.profile?.jwt(requestObject, 'request object')
+    const request = await encryptRequestObject(state, requestObject)
     const query = new URLSearchParams({ client_id: state.c.client_id, request })
     const { scope, response_type: responseType } = signed
     if (typeof scope === 'string' && scope.split(' ').includes('openid')) {

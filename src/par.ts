@@ -5,6 +5,7 @@ import * as oauth from 'oauth4webapi'
 
 import { authorizationParameters, authorizationUrl } from './core/authorization-request.ts'
 import type { Configuration, EndpointAwareClientAuth } from './core/configuration.ts'
+import { withStrictExpiresIn } from './core/expires-in.ts'
 import { internal, type State } from './core/state.ts'
 import { perform } from './core/deadline.ts'
 import { serverEndpoint } from './core/endpoint.ts'
@@ -46,13 +47,15 @@ export async function buildAuthorizationUrlWithPAR(
   const state = internal(config)
   const pushed = await perform(state, options?.DPoP, async (deadline) => {
     const params = authorizationParameters(state, parameters)
-    return oauth.processPushedAuthorizationResponse(
-      state.as,
-      state.c,
+    state.profile?.authorizationRequest(state, params, 'par')
+    return withStrictExpiresIn(
+      state,
       await oauth.pushedAuthorizationRequest(state.as, state.c, parAuth(state), params, {
         ...transport(state, deadline),
         DPoP: options?.DPoP,
       }),
+      'pushed authorization',
+      (response) => oauth.processPushedAuthorizationResponse(state.as, state.c, response),
     )
   })
   return perform(state, undefined, async () =>

@@ -68,19 +68,20 @@ const NO_DECRYPTION: oauth.JWEDecryptOptions = Object.freeze({})
 
 /**
  * @internal Runs `run` with the Configuration's response decryption (oauth4webapi's `jweDecrypt`
- * option), then remembers the plaintext it produced on the result, as `record(plaintext)`, for
- * `getDecryptedResponses`.
+ * option) and a reader of the plaintext decrypted so far (for checks on the JWS inside), then
+ * remembers the plaintext on the result, as `record(plaintext)`, for `getDecryptedResponses`.
  */
 export async function withDecryption<T extends object>(
   state: Pick<State, 'decrypt'>,
-  run: (options: oauth.JWEDecryptOptions) => Promise<T>,
+  run: (options: oauth.JWEDecryptOptions, plaintext: () => string | undefined) => Promise<T>,
   record: (plaintext: string) => unknown = (plaintext) => plaintext,
 ): Promise<T> {
   const decrypt = state.decrypt
-  if (decrypt === undefined) return run(NO_DECRYPTION)
+  if (decrypt === undefined) return run(NO_DECRYPTION, () => undefined)
   let plaintext: string | undefined
-  const result = await run({
-    [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)),
-  })
+  const result = await run(
+    { [oauth.jweDecrypt]: async (jwe: string) => (plaintext = await decrypt(jwe)) },
+    () => plaintext,
+  )
   return plaintext === undefined ? result : rememberDecrypted(result, record(plaintext))
 }

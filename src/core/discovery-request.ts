@@ -34,6 +34,12 @@ export interface DiscoveryRequestOptions {
   execute?: Array<(config: Configuration) => void>
   /** Request timeout in seconds (default 30), kept on the Configuration. */
   timeout?: number
+  /**
+   * With a `.well-known` metadata URL given as the server, compare the document's `issuer` with
+   * the issuer that URL was derived from (default `true`). `false` only for a server known to
+   * publish another issuer there, such as an MCP 2025-03-26 server's authorization base URL.
+   */
+  checkDerivedIssuer?: boolean
 }
 
 /**
@@ -80,6 +86,7 @@ export async function fetchServerMetadata(
   const allowHttp = options?.execute?.includes(allowInsecureRequests) === true
   const timeout = options?.timeout === undefined ? DEFAULT_TIMEOUT : checkTimeout(options.timeout)
   const direct = server.pathname.includes('/.well-known/')
+  const algorithm = options?.algorithm
   return perform({ timeout }, undefined, async (deadline) => {
     const url = direct ? server : wellKnown(server, options?.algorithm)
     oauth.checkProtocol(url, !allowHttp)
@@ -110,21 +117,71 @@ export async function fetchServerMetadata(
         { attribute: 'issuer' },
       )
     }
-    if (!direct && issuer.href !== server.href) {
-      if (!acceptsIssuerMismatch(server, options?.algorithm)) {
+    const derived = !direct
+      ? { issuer: server, algorithm }
+      : options?.checkDerivedIssuer === false
+        ? undefined
+        : issuerOfMetadataUrl(server)
+    if (derived !== undefined && !sameIssuer(as.issuer, derived.issuer)) {
+      if (!acceptsIssuerMismatch(derived.issuer, derived.algorithm)) {
+        const expected = derived.issuer.href
         throw clientError(
-          `discovered metadata "issuer" ${JSON.stringify(as.issuer)} does not match the server URL ${JSON.stringify(server.href)}: pass the exact issuer identifier as the server URL`,
+          direct
+            ? `discovered metadata "issuer" ${JSON.stringify(as.issuer)} does not match the issuer ${JSON.stringify(expected)} its metadata URL ${JSON.stringify(server.href)} was derived from: the document belongs to another issuer; pass the issuer identifier as the server URL`
+            : `discovered metadata "issuer" ${JSON.stringify(as.issuer)} does not match the server URL ${JSON.stringify(expected)}: pass the exact issuer identifier as the server URL`,
           'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
           // A copy: `as` may be the document other Configurations and discoveries share.
-          { expected: server.href, body: structuredClone(as), attribute: 'issuer' },
+          { expected, body: structuredClone(as), attribute: 'issuer' },
         )
       }
-      if (server.origin === ENTRA_ORIGIN && as.issuer.includes('{tenantid}')) {
+      if (derived.issuer.origin === ENTRA_ORIGIN && as.issuer.includes('{tenantid}')) {
         return withTenantIssuer(as)
       }
     }
     return as
   })
+}
+
+const OIDC_SUFFIX = '/.well-known/openid-configuration'
+const WELL_KNOWN_PREFIXES = [
+  ['/.well-known/oauth-authorization-server', 'oauth2'],
+  [OIDC_SUFFIX, 'oidc'],
+] as const
+
+/**
+ * The issuer a metadata URL given directly was derived from, and the discovery algorithm of its
+ * form: the OpenID Connect suffix (`<issuer>/.well-known/openid-configuration`, OIDC Discovery
+ * §4) or the RFC 8414 §3.1 insertion (`/.well-known/oauth-authorization-server<path>`, also used
+ * for `openid-configuration` by RFC 8414 §5). Undefined for any other `.well-known` URL.
+ */
+function issuerOfMetadataUrl(
+  url: URL,
+): { issuer: URL; algorithm: DiscoveryRequestOptions['algorithm'] } | undefined {
+  const path = url.pathname
+  const issuer = new URL(url.origin)
+  if (path.endsWith(OIDC_SUFFIX)) {
+    issuer.pathname = path.slice(0, -OIDC_SUFFIX.length) || '/'
+    return { issuer, algorithm: 'oidc' }
+  }
+  for (const [prefix, algorithm] of WELL_KNOWN_PREFIXES) {
+    if (path.startsWith(`${prefix}/`)) {
+      issuer.pathname = path.slice(prefix.length)
+      return { issuer, algorithm }
+    }
+    if (path === prefix) return { issuer, algorithm }
+  }
+  return undefined
+}
+
+/**
+ * Whether a discovered `issuer` is the expected issuer identifier: the same string (OIDC
+ * Discovery §4.3 "MUST be identical", RFC 8414 §3.3), except that a bare origin may lack the
+ * trailing slash a URL object always adds. No other normalisation (scheme or host case, default
+ * port, dot segments) is applied.
+ */
+function sameIssuer(discovered: string, expected: URL): boolean {
+  if (discovered === expected.href) return true
+  return expected.pathname === '/' && !expected.search && `${discovered}/` === expected.href
 }
 
 /**

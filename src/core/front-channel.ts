@@ -10,7 +10,7 @@ import {
   recalledDecrypted,
   withDecryption,
 } from './decrypted.ts'
-import { checkIssuedAt, jwsPayload } from './id-token.ts'
+import { checkIdToken, jwsPayload } from './id-token.ts'
 import type { AuthResponseValidator } from './state.ts'
 import { signatureOptions } from './request.ts'
 
@@ -51,10 +51,9 @@ export function idTokenResponseValidator(
       (plaintext) => ({ id_token: { authorization_endpoint: plaintext } }),
     )
     const decrypted = recalledDecrypted(params) as DecryptedAuthorizationCodeResponses | undefined
-    const claims = jwsPayload(
-      decrypted?.id_token?.authorization_endpoint ?? received.get('id_token'),
-    )
-    checkIssuedAt(claims, state.c)
+    const jws = decrypted?.id_token?.authorization_endpoint ?? received.get('id_token')
+    const claims = jwsPayload(jws)
+    checkIdToken(claims, state.c, jws)
     if (claims) frontChannelClaims.set(params, claims)
     return params
   }

@@ -4,6 +4,7 @@
 import * as oauth from 'oauth4webapi'
 
 import { CLOCK_HINT, clientError } from './errors.ts'
+import { checkExplicitType } from './explicit-typing.ts'
 
 /** @internal The payload of a compact JWS, or undefined. */
 export function jwsPayload(jws: string | null | undefined): Record<string, unknown> | undefined {
@@ -40,4 +41,34 @@ export function checkIssuedAt(
       { claim: 'iat', iat: claims.iat, now, tolerance },
     )
   }
+}
+
+/**
+ * @internal Rejects an ID Token whose `azp` is not the client, also with a single audience
+ * (OpenID Connect Core 3.1.3.7, original text); oauth4webapi checks it with several audiences only.
+ */
+export function checkAuthorizedParty(
+  claims: { azp?: unknown } | undefined,
+  client: oauth.Client,
+): void {
+  if (claims?.azp === undefined || claims.azp === client.client_id) return
+  throw clientError(
+    `the ID Token "azp" (authorized party) ${JSON.stringify(claims.azp)} is not this client's client_id: the token was not issued to this client_id`,
+    'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+    { claim: 'azp', expected: client.client_id, azp: claims.azp },
+  )
+}
+
+/**
+ * @internal The checks openid-rp adds to oauth4webapi's on every ID Token it accepts: `iat` not in
+ * the future, `azp`, and explicit typing of the signed JWT `jws` (the plaintext of a JWE).
+ */
+export function checkIdToken(
+  claims: { iat?: unknown; azp?: unknown } | undefined,
+  client: oauth.Client,
+  jws: string | null | undefined,
+): void {
+  checkExplicitType(jws, 'ID Token')
+  checkIssuedAt(claims, client)
+  checkAuthorizedParty(claims, client)
 }

@@ -26,10 +26,16 @@ function redactEntries(
 ): Record<string, unknown> {
   const copy: Record<string, unknown> = {}
   for (const [key, item] of entries) {
-    copy[key] =
-      SECRET_KEYS.has(key.toLowerCase()) && typeof item === 'string'
-        ? '[redacted]'
-        : redact(item, depth + 1)
+    // Defined, not assigned: a member named `__proto__` in a hostile body stays a member.
+    Object.defineProperty(copy, key, {
+      value:
+        SECRET_KEYS.has(key.toLowerCase()) && typeof item === 'string'
+          ? '[redacted]'
+          : redact(item, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   }
   return copy
 }

@@ -22,6 +22,29 @@ export type AuthResponseValidator = (
   deadline: Deadline,
 ) => Promise<URLSearchParams>
 
+/**
+ * A security profile's checks (FAPI 2.0), each called before the step it guards sends anything;
+ * filled by `useFAPI2SecurityProfile`. Each throws to refuse.
+ */
+export interface SecurityProfile {
+  /** An authorization request about to be built: `url` (front channel), `jar` (signed), `par`. */
+  authorizationRequest(state: State, params: URLSearchParams, via: 'url' | 'jar' | 'par'): void
+  /** A validated authorization response, before its code is sent. */
+  authorizationResponse(state: State, params: URLSearchParams): void
+  /** A token request about to be sent; `dpop` tells whether a proof is attached. */
+  tokenRequest(state: State, grantType: string, parameters: URLSearchParams, dpop: boolean): void
+  /** A processed token response, before it is returned. */
+  tokenResponse(state: State, result: oauth.TokenEndpointResponse, dpop: boolean): void
+  /** A JWT the library signed or validated (its protected header is checked): `kind` names it. */
+  jwt(jws: string, kind: string): void
+  /** A key the library is given to sign with (DPoP proofs). */
+  signingKey(key: CryptoKey, purpose: string): void
+  /** An introspection request about to be sent. */
+  introspectionRequest(state: State): void
+  /** The `max_age` an authorization request with this PKCE challenge carried, if recorded. */
+  maxAge(codeVerifier: string): Promise<number | undefined>
+}
+
 /** Everything a Configuration holds; reachable only through {@link internal}. */
 export interface State {
   readonly as: oauth.AuthorizationServer
@@ -51,6 +74,10 @@ export interface State {
    * credentials requests (set by `discoverProtectedResource`).
    */
   resource?: string
+  /** The security profile in force (`useFAPI2SecurityProfile`). */
+  profile?: SecurityProfile
+  /** `expires_in` may be a string of digits (`allowStringExpiresIn`). */
+  stringExpiresIn?: boolean
   /** Encrypts a signed request object (`openid-rp/jar-encryption`). */
   encryptRequestObject?: (state: State, requestObject: string) => Promise<string>
 }

@@ -3,8 +3,9 @@
 
 import * as oauth from 'oauth4webapi'
 
-import { withDecryption } from './decrypted.ts'
-import { checkIssuedAt } from './id-token.ts'
+import { recalledDecrypted, withDecryption } from './decrypted.ts'
+import { withStrictExpiresIn } from './expires-in.ts'
+import { checkIdToken } from './id-token.ts'
 import { formRequest } from './request.ts'
 import type { State } from './state.ts'
 import { perform } from './deadline.ts'
@@ -91,20 +92,28 @@ export async function exchange(state: State, request: TokenRequest): Promise<Tok
   ) {
     body.set('resource', state.resource)
   }
+  state.profile?.tokenRequest(state, request.grantType, body, proofs !== undefined)
   return perform(
     state,
     dpop,
-    (deadline) =>
-      withDecryption(state, async (decryption) => {
-        const response = await formRequest(state, url, body, proofs, deadline, 'application/json')
-        const result = await processResponse(response, decryption)
-        if (result.id_token !== undefined) {
-          checkIssuedAt(oauth.getValidatedIdTokenClaims(result), state.c)
-          if (state.nonRepudiation !== undefined) await state.nonRepudiation(response, signal)
-        }
-        if (after !== undefined) await after(result)
-        return addHelpers(result)
-      }),
+    async (deadline) => {
+      let response!: Response
+      const result = await withDecryption(state, async (decryption) => {
+        response = await formRequest(state, url, body, proofs, deadline, 'application/json')
+        return withStrictExpiresIn(state, response, 'token endpoint', (response) =>
+          processResponse(response, decryption),
+        )
+      })
+      if (result.id_token !== undefined) {
+        const jws = (recalledDecrypted(result) as string | undefined) ?? result.id_token
+        checkIdToken(oauth.getValidatedIdTokenClaims(result), state.c, jws)
+        state.profile?.jwt(jws, 'ID Token')
+        if (state.nonRepudiation !== undefined) await state.nonRepudiation(response, signal)
+      }
+      state.profile?.tokenResponse(state, result, proofs !== undefined)
+      if (after !== undefined) await after(result)
+      return addHelpers(result)
+    },
     signal,
   )
 }

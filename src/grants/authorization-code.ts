@@ -145,6 +145,13 @@ export async function authorizationCodeGrant(
     ),
   )
 
+  state.profile?.authorizationResponse(state, authResponse)
+  const maxAge =
+    checks?.maxAge ??
+    (state.profile && checks?.pkceCodeVerifier
+      ? await state.profile.maxAge(checks.pkceCodeVerifier)
+      : undefined)
+
   const code = authResponse.getAll('code')
   if (code.length !== 1 || code[0] === '') {
     throw clientError(
@@ -166,7 +173,7 @@ export async function authorizationCodeGrant(
       oauth.processAuthorizationCodeResponse(state.as, state.c, response, {
         ...processing,
         expectedNonce: checks?.expectedNonce,
-        maxAge: checks?.maxAge,
+        maxAge,
         requireIdToken: checks?.idTokenExpected,
       }),
     DPoP: options?.DPoP,

@@ -5,6 +5,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError } from '../core/errors.ts'
+import { withStrictExpiresIn } from '../core/expires-in.ts'
 import { formRequest } from '../core/request.ts'
 import { pollTokenEndpoint } from '../core/polling.ts'
 import { internal } from '../core/state.ts'
@@ -53,10 +54,11 @@ export async function initiateBackchannelAuthentication(
   const body = new URLSearchParams(parameters)
   body.set('client_id', state.c.client_id)
   return perform(state, undefined, async (deadline) =>
-    oauth.processBackchannelAuthenticationResponse(
-      state.as,
-      state.c,
+    withStrictExpiresIn(
+      state,
       await formRequest(state, url, body, undefined, deadline, 'application/json'),
+      'backchannel authentication',
+      (response) => oauth.processBackchannelAuthenticationResponse(state.as, state.c, response),
     ),
   )
 }

@@ -7,6 +7,7 @@ import type { Configuration } from '../core/configuration.ts'
 import { clientError } from '../core/errors.ts'
 import { perform } from '../core/deadline.ts'
 import { getJson } from '../core/http.ts'
+import { checkPublicKey } from '../core/public-key-validation.ts'
 import { internal, type State } from '../core/state.ts'
 import { serverEndpoint } from '../core/endpoint.ts'
 
@@ -76,6 +77,7 @@ async function loadServerKey(state: State, alg: string): Promise<ServerKey> {
       { alg },
     )
   }
+  checkPublicKey(jwk, `${alg} request object encryption`)
   const key = await crypto.subtle.importKey(
     'jwk',
     jwk as JsonWebKey,

@@ -401,7 +401,8 @@ export function createMcpFetch(options: McpAuthOptions): McpFetch {
       }
       return new Response(document, { headers: { 'content-type': 'application/json' } })
     }
-    const legacy = { ...discoveryOptions, [client.customFetch]: once }
+    // MCP 2025-03-26: the origin's metadata may name another issuer (row 76).
+    const legacy = { ...discoveryOptions, [client.customFetch]: once, checkDerivedIssuer: false }
     const known = await client.discovery(
       wellKnown,
       options.clientId ?? 'unregistered',

@@ -189,6 +189,8 @@ export interface StrategyOptionsWithRequest extends StrategyOptionsBase {
 /** What the strategy keeps in the session between the redirect and the callback. */
 interface PendingRequest {
   code_verifier: string
+  /** The issuer the authorization request went to (mix-up defence, RFC 9207 §2 without `iss`). */
+  issuer?: string
   state?: string
   nonce?: string
   max_age?: number
@@ -654,7 +656,10 @@ async function redirectToAuthorizationServer(
   const DPoP = await strategy._DPoP?.(req)
   if (DPoP && !params.has('dpop_jkt')) params.set('dpop_jkt', await DPoP.calculateThumbprint())
 
-  const pending: PendingRequest = { code_verifier: codeVerifier }
+  const pending: PendingRequest = {
+    code_verifier: codeVerifier,
+    issuer: config.serverMetadata().issuer,
+  }
   const state = params.get('state')
   if (state) pending.state = state
   const nonce = params.get('nonce')
@@ -687,6 +692,16 @@ async function handleCallback(
   if (typeof pending?.code_verifier !== 'string') {
     strategy.fail({ message: 'Unable to verify authorization request state' })
     return
+  }
+  const issuer = strategy._config.serverMetadata().issuer
+  if (pending.issuer !== undefined && pending.issuer !== issuer) {
+    throw new client.ClientError(
+      `the pending login was started at issuer ${JSON.stringify(pending.issuer)}, but this callback reached the strategy of issuer ${JSON.stringify(issuer)} (they share the session key ${JSON.stringify(strategy._sessionKey)}): nothing was sent; give each strategy its own callback route or \`sessionKey\``,
+      {
+        code: 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+        cause: { attribute: 'issuer', expected: pending.issuer, actual: issuer },
+      },
+    )
   }
 
   const callbackURL = options?.callbackURL ?? strategy._callbackURL

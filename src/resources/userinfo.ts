@@ -5,13 +5,14 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
-import { isJwtResponse } from '../core/http.ts'
+import { checkExplicitType } from '../core/explicit-typing.ts'
 import { bearerGet } from '../core/request.ts'
 import { internal } from '../core/state.ts'
 import { type WithDecryptedResponse, withDecryption } from '../core/decrypted.ts'
 import { perform } from '../core/deadline.ts'
 import { serverEndpoint } from '../core/endpoint.ts'
 import { dpopProofs, type DPoPOptions } from '../core/dpop.ts'
+import { checkResponseSignature, mediaType } from '../core/response-signature.ts'
 
 /**
  * Fetches the UserInfo of the user the access token was issued for. The response's `sub` must
@@ -52,9 +53,11 @@ export async function fetchUserInfo(
     ? 'application/jwt'
     : 'application/json, application/jwt'
   return perform(state, options?.DPoP, (deadline) =>
-    withDecryption(state, async (decryption) => {
+    withDecryption(state, async (decryption, plaintext) => {
       const response = await bearerGet(state, url, accessToken, accept, proofs, deadline)
-      const jwt = isJwtResponse(response)
+      // The JWT oauth4webapi validates (it reads application/jwt bodies only), for the checks below.
+      const body = mediaType(response) === 'application/jwt' ? response.clone().text() : undefined
+      body?.catch(() => {})
       const result = await oauth.processUserInfoResponse(
         state.as,
         state.c,
@@ -62,7 +65,13 @@ export async function fetchUserInfo(
         response,
         decryption,
       )
-      if (jwt && state.nonRepudiation) {
+      const jws = body === undefined ? undefined : (plaintext() ?? (await body))
+      if (jws === undefined) return result
+      checkExplicitType(jws, 'UserInfo response')
+      state.profile?.jwt(jws, 'UserInfo response')
+      if (state.nonRepudiation === undefined) {
+        await checkResponseSignature(state, response, jws, deadline)
+      } else {
         await state.nonRepudiation(response)
         for (const claim of state.userInfoWithoutIssuerAndAudience
           ? []

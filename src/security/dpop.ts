@@ -127,5 +127,6 @@ export function getDPoPHandle(
   ) {
     throw argumentError('"keyPair" must be a CryptoKeyPair, e.g. from randomDPoPKeyPair()')
   }
+  state.profile?.signingKey(keyPair.privateKey, 'DPoP proof')
   return dpopHandle(oauth.DPoP(state.c, keyPair, options))
 }

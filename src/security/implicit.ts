@@ -8,7 +8,7 @@ import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError } from '../core/errors.ts'
 import { internal } from '../core/state.ts'
 import { type WithDecryptedResponse, withDecryption } from '../core/decrypted.ts'
-import { checkIssuedAt } from '../core/id-token.ts'
+import { checkIdToken } from '../core/id-token.ts'
 import { perform } from '../core/deadline.ts'
 import { signatureOptions } from '../core/request.ts'
 
@@ -121,7 +121,7 @@ export async function implicitAuthentication(
       JSON.stringify({ access_token: 'none', token_type: 'bearer', id_token: idToken }),
       { headers: { 'content-type': 'application/json' } },
     )
-    return withDecryption(state, async (decryption) => {
+    return withDecryption(state, async (decryption, plaintext) => {
       const result = await oauth.processAuthorizationCodeResponse(
         state.as,
         state.c,
@@ -134,7 +134,7 @@ export async function implicitAuthentication(
         signatureOptions(state, deadline),
       )
       const claims = oauth.getValidatedIdTokenClaims(result)!
-      checkIssuedAt(claims, state.c)
+      checkIdToken(claims, state.c, plaintext() ?? idToken)
       return claims
     })
   })

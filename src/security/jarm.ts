@@ -6,6 +6,7 @@ import * as oauth from 'oauth4webapi'
 import { callbackParameters } from '../core/callback.ts'
 import type { Configuration } from '../core/configuration.ts'
 import { clientError } from '../core/errors.ts'
+import { checkExplicitType } from '../core/explicit-typing.ts'
 import { internal } from '../core/state.ts'
 import { withDecryption } from '../core/decrypted.ts'
 import { signatureOptions } from '../core/request.ts'
@@ -35,17 +36,22 @@ export function useJwtResponseMode(config: Configuration): void {
   }
   state.responseMode = 'jwt'
   state.authResponse = async (state, currentUrl, checks, deadline) => {
-    const params = await callbackParameters(currentUrl)
+    const received = await callbackParameters(currentUrl)
     return withDecryption(
       state,
-      async (decryption) =>
-        oauth.validateJwtAuthResponse(
+      async (decryption, plaintext) => {
+        const params = await oauth.validateJwtAuthResponse(
           state.as,
           state.c,
-          params,
+          received,
           checks.expectedState ?? oauth.expectNoState,
           { ...signatureOptions(state, deadline), ...decryption },
-        ),
+        )
+        const jws = plaintext() ?? received.get('response')!
+        checkExplicitType(jws, 'JARM response')
+        state.profile?.jwt(jws, 'JARM response')
+        return params
+      },
       (plaintext) => ({ authorization_response: plaintext }),
     )
   }

@@ -1,12 +1,9 @@
 // Non-repudiation: every signed response (token endpoint ID Tokens, JWT UserInfo and
 // introspection) is checked against the issuer JWKS within its own deadline.
 
-import * as oauth from 'oauth4webapi'
-
 import type { Configuration } from '../core/configuration.ts'
+import { nonRepudiationCheck } from '../core/response-signature.ts'
 import { internal } from '../core/state.ts'
-import { perform } from '../core/deadline.ts'
-import { signatureOptions } from '../core/request.ts'
 
 /**
  * Validates the signature of every signed response against the issuer's JWKS: ID Tokens from
@@ -24,18 +21,7 @@ import { signatureOptions } from '../core/request.ts'
  */
 export function enableNonRepudiationChecks(config: Configuration): void {
   const state = internal(config)
-  state.nonRepudiation = (response, signal) =>
-    perform(
-      state,
-      undefined,
-      (deadline) =>
-        oauth.validateApplicationLevelSignature(
-          state.as,
-          response,
-          signatureOptions(state, deadline),
-        ),
-      signal,
-    )
+  state.nonRepudiation = nonRepudiationCheck(state)
 }
 
 /**

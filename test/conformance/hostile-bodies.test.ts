@@ -254,19 +254,40 @@ for (const impl of implementations) {
         )
       })
 
-      it('refreshTokenGrant() accepts expires_in "3600" and turns it into the number 3600', async () => {
+      /** openid-rp needs allowStringExpiresIn for a numeric string (C4 decided; the reference always accepts it). */
+      const lenient = () =>
+        impl.name === 'openid-rp'
+          ? [
+              (client as unknown as { allowStringExpiresIn: (c: unknown) => void })
+                .allowStringExpiresIn,
+            ]
+          : []
+
+      it('refreshTokenGrant() accepts expires_in "3600" (with allowStringExpiresIn in openid-rp) and turns it into the number 3600', async () => {
         as.on(ROUTES.token, (_, server) => reply.json(server.tokenResponse({ expires_in: '3600' })))
-        const config = await as.configure(client)
+        const config = await as.configure(client, { execute: lenient() })
         const tokens = await client.refreshTokenGrant(config, 'refresh-token-1')
         assert.equal(tokens.expires_in, 3600)
         assert.ok(tokens.expiresIn()! > 3590)
       })
 
-      it('clientCredentialsGrant() accepts expires_in "3600" and turns it into the number 3600', async () => {
+      it('clientCredentialsGrant() accepts expires_in "3600" (with allowStringExpiresIn in openid-rp) and turns it into the number 3600', async () => {
         as.on(ROUTES.token, (_, server) => reply.json(server.tokenResponse({ expires_in: '3600' })))
-        const config = await as.configure(client)
+        const config = await as.configure(client, { execute: lenient() })
         const tokens = await client.clientCredentialsGrant(config)
         assert.equal(tokens.expires_in, 3600)
+      })
+
+      it('clientCredentialsGrant() treats expires_in "3600" without an option by implementation (C4: a JSON number in openid-rp)', async () => {
+        as.on(ROUTES.token, (_, server) => reply.json(server.tokenResponse({ expires_in: '3600' })))
+        const config = await as.configure(client)
+        const attempt = client.clientCredentialsGrant(config)
+        if (impl.name === 'openid-rp') {
+          const err = await rejects(client, attempt, 'ClientError', 'OAUTH_INVALID_RESPONSE')
+          assert.match(err.message, /allowStringExpiresIn/)
+        } else {
+          assert.equal((await attempt).expires_in, 3600)
+        }
       })
 
       it('authorizationCodeGrant() rejects expires_in "-1"', async () => {
@@ -281,12 +302,18 @@ for (const impl of implementations) {
         await rejects(client, grant(), 'ClientError', 'OAUTH_INVALID_RESPONSE')
       })
 
-      it('candidate: authorizationCodeGrant() accepts expires_in "3600 seconds" as 3600 (parseFloat) in both implementations', async () => {
+      it('authorizationCodeGrant() treats expires_in "3600 seconds" by implementation (C4: refused by openid-rp even with allowStringExpiresIn; the reference parseFloats it)', async () => {
         as.on(ROUTES.token, (_, server) =>
           reply.json(server.tokenResponse({ expires_in: '3600 seconds' })),
         )
-        const tokens = await grant()
-        assert.equal(tokens.expires_in, 3600)
+        const config = await as.configure(client, { execute: lenient() })
+        const attempt = client.authorizationCodeGrant(config, callback({ code: 'code-1' }))
+        if (impl.name === 'openid-rp') {
+          const err = await rejects(client, attempt, 'ClientError', 'OAUTH_INVALID_RESPONSE')
+          assert.match(err.message, /"3600 seconds" is not a number of seconds/)
+        } else {
+          assert.equal((await attempt).expires_in, 3600)
+        }
       })
 
       it('fetchUserInfo() rejects a UserInfo sub that is a number', async () => {
@@ -311,22 +338,28 @@ for (const impl of implementations) {
         )
       })
 
-      it('candidate: buildAuthorizationUrlWithPAR() accepts expires_in "60" (a string, RFC 9126 §2.2 says a number) in both implementations', async () => {
-        as.on(ROUTES.par, () =>
-          reply.json(
-            { request_uri: 'urn:ietf:params:oauth:request_uri:hostile', expires_in: '60' },
-            201,
-          ),
-        )
-        const config = await as.configure(client)
-        const url = await client.buildAuthorizationUrlWithPAR(config, {
-          redirect_uri: 'https://rp.example.com/cb',
+      for (const allowed of [false, true]) {
+        it(`buildAuthorizationUrlWithPAR() ${allowed ? 'with allowStringExpiresIn (openid-rp) accepts' : 'treats'} expires_in "60" (a string, RFC 9126 §2.2 says a number)${allowed ? '' : ' by implementation (C5)'}`, async () => {
+          as.on(ROUTES.par, () =>
+            reply.json(
+              { request_uri: 'urn:ietf:params:oauth:request_uri:hostile', expires_in: '60' },
+              201,
+            ),
+          )
+          const config = await as.configure(client, { execute: allowed ? lenient() : [] })
+          const attempt = client.buildAuthorizationUrlWithPAR(config, {
+            redirect_uri: 'https://rp.example.com/cb',
+          })
+          if (impl.name === 'openid-rp' && !allowed) {
+            await rejects(client, attempt, 'ClientError', 'OAUTH_INVALID_RESPONSE')
+          } else {
+            assert.equal(
+              (await attempt).searchParams.get('request_uri'),
+              'urn:ietf:params:oauth:request_uri:hostile',
+            )
+          }
         })
-        assert.equal(
-          url.searchParams.get('request_uri'),
-          'urn:ietf:params:oauth:request_uri:hostile',
-        )
-      })
+      }
 
       it('authorizationCodeGrant() with useJwtResponseMode rejects a JARM response whose exp is a numeric string', async () => {
         const response = await sign(

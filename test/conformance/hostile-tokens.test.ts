@@ -359,17 +359,79 @@ for (const impl of implementations) {
         assert.equal(config.serverMetadata().issuer, `${as.issuer}/`)
       })
 
-      it('candidate: discovery() accepts metadata whose issuer spells the scheme in capitals (URL-normalised comparison) in both implementations', async () => {
+      it('discovery() treats metadata whose issuer spells the scheme in capitals by implementation (C7: exact comparison in openid-rp)', async () => {
         as.metadataOverrides = { issuer: as.issuer.replace('http:', 'HTTP:') }
-        const config = await discover()
-        assert.equal(config.serverMetadata().issuer, as.issuer.replace('http:', 'HTTP:'))
+        if (impl.name === 'openid-rp') {
+          const err = await rejects(
+            client,
+            discover(),
+            'ClientError',
+            'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+          )
+          assert.match(err.message, /"HTTP:\/\/127\.0\.0\.1:\d+" does not match/)
+        } else {
+          const config = await discover()
+          assert.equal(config.serverMetadata().issuer, as.issuer.replace('http:', 'HTTP:'))
+        }
       })
 
-      it('candidate: discovery() of a .well-known URL accepts any issuer in both implementations', async () => {
+      it('discovery() of a .well-known URL treats a document of another issuer by implementation (C8: the issuer the URL was derived from in openid-rp)', async () => {
         as.metadataOverrides = { issuer: 'https://evil.example.com' }
-        const config = await discover(as.url(ROUTES.discovery))
-        assert.equal(config.serverMetadata().issuer, 'https://evil.example.com')
+        const attempt = discover(as.url(ROUTES.discovery))
+        if (impl.name === 'openid-rp') {
+          const err = await rejects(
+            client,
+            attempt,
+            'ClientError',
+            'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+          )
+          assert.match(err.message, /its metadata URL .* was derived from/)
+        } else {
+          assert.equal((await attempt).serverMetadata().issuer, 'https://evil.example.com')
+        }
       })
+
+      it('discovery() of a .well-known URL with checkDerivedIssuer: false accepts a document of another issuer (the named opt-out)', async () => {
+        as.metadataOverrides = { issuer: `${as.issuer}/oauth` }
+        const config = await client.discovery(
+          new URL(as.url(ROUTES.discovery)),
+          CLIENT_ID,
+          CLIENT_SECRET,
+          undefined,
+          { execute: [client.allowInsecureRequests], checkDerivedIssuer: false } as never,
+        )
+        assert.equal(config.serverMetadata().issuer, `${as.issuer}/oauth`)
+      })
+
+      it('discovery() of a .well-known/openid-configuration URL accepts the issuer it was derived from (control)', async () => {
+        const config = await discover(as.url(ROUTES.discovery))
+        assert.equal(config.serverMetadata().issuer, as.issuer)
+      })
+
+      for (const [form, route, path] of [
+        ['RFC 8414 insertion', '/.well-known/oauth-authorization-server/tenant-a', '/tenant-a'],
+        ['OIDC suffix', '/tenant-a/.well-known/openid-configuration', '/tenant-a'],
+        ['RFC 8414 insertion (root)', '/.well-known/oauth-authorization-server', ''],
+      ] as const) {
+        it(`discovery() of a ${form} metadata URL accepts the issuer it was derived from (control)`, async () => {
+          as.on(route, (_, server) =>
+            reply.json(server.metadata({ issuer: `${as.issuer}${path}` })),
+          )
+          const config = await discover(as.url(route))
+          assert.equal(config.serverMetadata().issuer, `${as.issuer}${path}`)
+        })
+
+        it(`discovery() of a ${form} metadata URL treats the document of the issuer next to it by implementation`, async () => {
+          const other = path === '' ? `${as.issuer}/tenant-b` : as.issuer
+          as.on(route, (_, server) => reply.json(server.metadata({ issuer: other })))
+          const attempt = discover(as.url(route))
+          if (impl.name === 'openid-rp') {
+            await rejects(client, attempt, 'ClientError', 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED')
+          } else {
+            assert.equal((await attempt).serverMetadata().issuer, other)
+          }
+        })
+      }
     })
 
     describe('RFC 9207 iss outside the code flow', () => {

@@ -62,13 +62,16 @@ for (const impl of implementations) {
         )
       })
 
-      it('fetchUserInfo() without enableNonRepudiationChecks accepts signed UserInfo with a bad signature (TLS-trusted)', async () => {
-        const result = await userinfo(
-          corruptSignature(await sign(as.userinfoClaims(), as.keys.rsa)),
-          {},
-        )
-        assert.equal(result.email, 'user@example.com')
-        assert.equal(as.count(ROUTES.jwks), 0)
+      it('fetchUserInfo() without enableNonRepudiationChecks treats signed UserInfo with a bad signature by implementation', async () => {
+        const attempt = userinfo(corruptSignature(await sign(as.userinfoClaims(), as.keys.rsa)), {})
+        if (impl.name === 'openid-rp') {
+          // A signature that is there is checked by default (docs/stricter-than-reference.md).
+          await rejects(client, attempt, 'ClientError', 'OAUTH_INVALID_RESPONSE')
+          assert.equal(as.count(ROUTES.jwks), 1)
+        } else {
+          assert.equal((await attempt).email, 'user@example.com', 'the reference trusts TLS')
+          assert.equal(as.count(ROUTES.jwks), 0)
+        }
       })
 
       it('fetchUserInfo() rejects unsigned UserInfo (alg none)', async () => {
@@ -249,6 +252,38 @@ for (const impl of implementations) {
           'ClientError',
           'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
         )
+      })
+
+      for (const [title, execute] of [
+        ['with enableNonRepudiationChecks', () => checked().execute],
+        ['without enableNonRepudiationChecks', () => []],
+      ] as const) {
+        it(`tokenIntrospection() ${title} and introspection_signed_response_alg treats a plain JSON response by implementation (downgrade)`, async () => {
+          as.on(ROUTES.introspection, () => reply.json({ active: true, client_id: CLIENT_ID }))
+          const config = await as.configure(client, {
+            execute: execute(),
+            client: { introspection_signed_response_alg: 'RS256' },
+          })
+          const attempt = client.tokenIntrospection(config, 'access-token-1')
+          if (impl.name === 'openid-rp') {
+            const err = await rejects(client, attempt, 'ClientError', 'OAUTH_JWT_USERINFO_EXPECTED')
+            assert.match(err.message, /introspection response is plain JSON/)
+            assert.match(err.message, /introspection_signed_response_alg/)
+          } else {
+            assert.equal((await attempt).active, true, 'the reference accepts the downgrade')
+          }
+          assert.equal(
+            as.received(ROUTES.introspection)[0]!.headers.get('accept'),
+            INTROSPECTION_JWT,
+            'a JWT response was asked for',
+          )
+        })
+      }
+
+      it('tokenIntrospection() without introspection_signed_response_alg accepts a plain JSON response (control)', async () => {
+        as.on(ROUTES.introspection, () => reply.json({ active: true, client_id: CLIENT_ID }))
+        const config = await as.configure(client, checked())
+        assert.equal((await client.tokenIntrospection(config, 'access-token-1')).active, true)
       })
 
       it('tokenIntrospection() rejects an unsigned JWT response (alg none)', async () => {

@@ -31,13 +31,29 @@ for (const impl of implementations) {
     }
 
     describe('token endpoint bodies', () => {
-      it('authorizationCodeGrant() accepts a minimal JSON token response (expires_in as a numeric string)', async () => {
+      it('authorizationCodeGrant() accepts a minimal JSON token response', async () => {
         as.on(ROUTES.token, () =>
-          reply.json({ access_token: 'access-token-1', token_type: 'bearer', expires_in: '120' }),
+          reply.json({ access_token: 'access-token-1', token_type: 'bearer', expires_in: 120 }),
         )
         const tokens = await grant()
         assert.equal(tokens.access_token, 'access-token-1')
         assert.equal(tokens.expires_in, 120)
+      })
+
+      it('authorizationCodeGrant() treats expires_in as a numeric string by implementation (openid-rp: only with allowStringExpiresIn, docs/stricter-than-reference.md row 39)', async () => {
+        as.on(ROUTES.token, () =>
+          reply.json({ access_token: 'access-token-1', token_type: 'bearer', expires_in: '120' }),
+        )
+        if (impl.name === 'openid-rp') {
+          await rejects(client, grant(), 'ClientError', 'OAUTH_INVALID_RESPONSE')
+          const lenient = (client as unknown as { allowStringExpiresIn: (c: unknown) => void })
+            .allowStringExpiresIn
+          const config = await as.configure(client, { execute: [lenient] })
+          const tokens = await client.authorizationCodeGrant(config, callback({ code: 'code-1' }))
+          assert.equal(tokens.expires_in, 120)
+        } else {
+          assert.equal((await grant()).expires_in, 120)
+        }
       })
 
       it('authorizationCodeGrant() rejects an HTML body with a non-JSON content type', async () => {

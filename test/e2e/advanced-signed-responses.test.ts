@@ -124,13 +124,31 @@ for (const impl of implementations) {
       assertClientError(client, error, 'OAUTH_INVALID_RESPONSE')
     })
 
-    it('without enableNonRepudiationChecks() an altered UserInfo signature is not checked (TLS trusted)', async () => {
+    it(`without enableNonRepudiationChecks() an altered UserInfo signature is ${impl.name === 'openid-rp' ? 'refused (a signature that is there is checked)' : 'not checked (TLS trusted)'}`, async () => {
       const exchanges: Exchange[] = []
       const config = await configure(exchanges, tamperingFetch(), false)
       const token = await accessToken(config)
-      const userinfo = await client.fetchUserInfo(config, token, op.account.sub)
-      assert.equal(userinfo.sub, op.account.sub)
-      assert.equal(jwksFetches(exchanges, config), 0, 'no JWKS fetch without the checks')
+      const attempt = client.fetchUserInfo(config, token, op.account.sub)
+      if (impl.name === 'openid-rp') {
+        assertClientError(client, await rejection(attempt), 'OAUTH_INVALID_RESPONSE')
+        assert.equal(jwksFetches(exchanges, config), 1, 'one JWKS fetch to check the signature')
+      } else {
+        assert.equal((await attempt).sub, op.account.sub)
+        assert.equal(jwksFetches(exchanges, config), 0, 'no JWKS fetch without the checks')
+      }
+    })
+
+    it('without enableNonRepudiationChecks() a genuine signed UserInfo from the provider is accepted', async () => {
+      const exchanges: Exchange[] = []
+      const config = await configure(exchanges, undefined, false)
+      const token = await accessToken(config)
+      assert.equal((await client.fetchUserInfo(config, token, op.account.sub)).sub, op.account.sub)
+      assert.equal((await client.fetchUserInfo(config, token, op.account.sub)).sub, op.account.sub)
+      assert.equal(
+        jwksFetches(exchanges, config),
+        impl.name === 'openid-rp' ? 1 : 0,
+        'one cached JWKS fetch for two signed responses',
+      )
     })
 
     it('getJwksCache()/setJwksCache() carry the JWKS to a fresh Configuration that then verifies without fetching it', async () => {

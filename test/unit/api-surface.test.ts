@@ -16,6 +16,7 @@ const ref: Record<string, unknown> = { ...reference }
  */
 const DOCUMENTED_EXTRAS: readonly string[] = [
   'acceptSignedUserInfoWithoutIssuerAndAudience',
+  'allowStringExpiresIn',
   'clientSecretSigningKey',
   // docs/mcp.md: resource-first discovery, step-up, Client ID Metadata Documents
   'clientIdMetadataDocument',
@@ -30,6 +31,8 @@ const DOCUMENTED_EXTRAS: readonly string[] = [
   'frontchannelLogoutResponse',
   'validateFrontchannelLogout',
   'validateLogoutToken',
+  'useFAPI2MessageSigning',
+  'useFAPI2SecurityProfile',
 ]
 
 /** These are oauth4webapi's own classes in openid-client, so `instanceof` holds across both. */
