@@ -52,6 +52,7 @@ for (const impl of implementations) {
       maxAge?: number
       metadata?: Claims
       clockTolerance?: number
+      clockSkew?: number
     }
 
     /** Answers the token request with `body`, then runs the code grant. */
@@ -59,10 +60,12 @@ for (const impl of implementations) {
       as.on(ROUTES.token, () => reply.json(body))
       const config = await as.configure(client, {
         metadata: options.metadata,
-        client:
-          options.clockTolerance === undefined
-            ? {}
-            : { [client.clockTolerance]: options.clockTolerance },
+        client: {
+          ...(options.clockTolerance !== undefined && {
+            [client.clockTolerance]: options.clockTolerance,
+          }),
+          ...(options.clockSkew !== undefined && { [client.clockSkew]: options.clockSkew }),
+        },
         execute: options.nonRepudiation ? [client.enableNonRepudiationChecks] : [],
       })
       return client.authorizationCodeGrant(config, callback({ code: 'code-1' }), {
@@ -191,6 +194,40 @@ for (const impl of implementations) {
           'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
         )
       })
+
+      it('authorizationCodeGrant() with [clockTolerance] 120 accepts an ID Token issued 90 s in the future', async () => {
+        const iat = epoch() + 90
+        const tokens = await withIdToken(await idToken({ iat }), { clockTolerance: 120 })
+        assert.equal(tokens.claims()?.iat, iat)
+      })
+
+      it('authorizationCodeGrant() with [clockSkew] +300 (local clock behind) accepts an ID Token issued 200 s ahead of it', async () => {
+        const iat = epoch() + 200
+        const tokens = await withIdToken(await idToken({ iat }), { clockSkew: 300 })
+        assert.equal(tokens.claims()?.iat, iat)
+      })
+
+      // docs/stricter-than-reference.md row 3: the reference never checks that iat is not in the future.
+      if (impl.name === 'openid-rp') {
+        it('authorizationCodeGrant() with [clockTolerance] 5 rejects an ID Token issued 20 s in the future (openid-rp only)', async () => {
+          const err = await rejects(
+            client,
+            withIdToken(await idToken({ iat: epoch() + 20 }), { clockTolerance: 5 }),
+            'ClientError',
+            'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
+          )
+          assert.match(err.message, /"iat".*5 s clock tolerance/)
+        })
+
+        it('authorizationCodeGrant() with [clockSkew] -300 (local clock ahead) rejects an ID Token issued 100 s ahead of real time (openid-rp only)', async () => {
+          await rejects(
+            client,
+            withIdToken(await idToken({ iat: epoch() + 100 }), { clockSkew: -300 }),
+            'ClientError',
+            'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
+          )
+        })
+      }
 
       it('authorizationCodeGrant() rejects an ID Token without iat', async () => {
         await rejects(
