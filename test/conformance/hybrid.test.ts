@@ -4,7 +4,7 @@
  * FAPI 1.0 detached-signature rules.
  */
 import assert from 'node:assert/strict'
-import { beforeEach, describe, it } from 'node:test'
+import { before, beforeEach, describe, it } from 'node:test'
 
 import {
   type Claims,
@@ -13,6 +13,8 @@ import {
   epoch,
   halfHash,
   sign,
+  signingKey,
+  type SigningKey,
   unsigned,
 } from '../support/forge.ts'
 import {
@@ -369,3 +371,81 @@ for (const impl of implementations) {
     })
   })
 }
+
+/**
+ * The `iss` half of the front/back-channel continuity check (OpenID Connect Core 3.3.3.6). With
+ * an ordinary issuer both ID Tokens must equal it anyway; with Microsoft Entra ID's multi-tenant
+ * `{tenantid}` template each ID Token is checked against its own `tid`, so two tokens of two
+ * tenants can each pass and only the comparison tells them apart. The reference compares neither.
+ */
+describe('openid-rp: hybrid ID Tokens of a multi-tenant (Entra ID {tenantid}) issuer', () => {
+  const entra = 'https://login.microsoftonline.com'
+  const tenant = '9188040d-6c67-4c5b-b112-36a304b66dad'
+  const otherTenant = '72f988bf-86f1-41af-91ab-2d7cd011db47'
+  let key: SigningKey
+
+  before(async () => {
+    key = await signingKey('RS256', 'entra-1')
+  })
+
+  const claims = (tid: string) => ({
+    iss: `${entra}/${tid}/v2.0`,
+    tid,
+    aud: 'client',
+    sub: 'user-1',
+    nonce: NONCE,
+    iat: epoch(),
+    exp: epoch() + 300,
+  })
+
+  async function grant(backChannelTenant: string) {
+    const rp = (await import('openid-rp')) as unknown as Client
+    const backChannel = await sign(claims(backChannelTenant), key)
+    const transport = async (url: string) => {
+      const { pathname } = new URL(url)
+      if (pathname.endsWith('openid-configuration')) {
+        return Response.json({
+          issuer: `${entra}/{tenantid}/v2.0`,
+          authorization_endpoint: `${entra}/organizations/oauth2/v2.0/authorize`,
+          token_endpoint: `${entra}/organizations/oauth2/v2.0/token`,
+          jwks_uri: `${entra}/organizations/discovery/v2.0/keys`,
+        })
+      }
+      if (pathname.endsWith('/token')) {
+        return Response.json({ access_token: 'at', token_type: 'bearer', id_token: backChannel })
+      }
+      return Response.json({ keys: [key.jwk] })
+    }
+    const config = await rp.discovery(
+      new URL(`${entra}/organizations/v2.0`),
+      'client',
+      'secret',
+      undefined,
+      {
+        [rp.customFetch]: transport,
+        execute: [rp.useCodeIdTokenResponseType],
+      },
+    )
+    const front = await sign(
+      { ...claims(tenant), c_hash: halfHash(CODE), s_hash: halfHash(STATE) },
+      key,
+    )
+    const result = rp.authorizationCodeGrant(
+      config,
+      callback({ code: CODE, id_token: front, state: STATE }, true),
+      { expectedNonce: NONCE, expectedState: STATE },
+    )
+    return { rp, result }
+  }
+
+  it('authorizationCodeGrant() accepts back-channel and front-channel ID Tokens of the same tenant', async () => {
+    const { result } = await grant(tenant)
+    assert.equal((await result).claims()?.iss, `${entra}/${tenant}/v2.0`)
+  })
+
+  it('authorizationCodeGrant() rejects a back-channel ID Token of another tenant (a different iss) with OAUTH_JWT_CLAIM_COMPARISON_FAILED', async () => {
+    const { rp, result } = await grant(otherTenant)
+    const err = await rejects(rp, result, 'ClientError', 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
+    assert.match(err.message, /different "iss"/)
+  })
+})
