@@ -390,3 +390,34 @@ for (const impl of implementations)
       })
     })
   })
+
+describe('openid-rp: credentials in the cause of an oauth4webapi error', () => {
+  // oauth4webapi puts request Headers into some errors' causes; one that reaches openid-rp (here
+  // thrown by a custom fetch built on oauth4webapi) must come out without the credentials in them.
+  it('refreshTokenGrant() failing with a Headers cause keeps authorization and dpop out of the ClientError', async () => {
+    const rp = await import('openid-rp')
+    const config = new rp.Configuration(
+      { issuer, token_endpoint: `${issuer}/token` },
+      'client',
+      'client-secret-value',
+    )
+    config[rp.customFetch] = async () => {
+      throw new oauth.OperationProcessingError('the request was refused', {
+        code: 'OAUTH_INVALID_REQUEST',
+        cause: {
+          headers: new Headers({
+            authorization: 'Bearer access-token-IN-HEADERS',
+            dpop: 'dpop-proof-IN-HEADERS',
+            'x-request-id': 'request-1',
+          }),
+        },
+      })
+    }
+    const err = (await caught(() => rp.refreshTokenGrant(config, 'refresh-token-value'))) as Error
+    assert.ok(err instanceof rp.ClientError, String(err))
+    assert.equal(err.code, 'OAUTH_INVALID_REQUEST')
+    assert.deepEqual(err.cause, {
+      headers: { authorization: '[redacted]', dpop: '[redacted]', 'x-request-id': 'request-1' },
+    })
+  })
+})
