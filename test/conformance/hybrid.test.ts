@@ -202,6 +202,23 @@ for (const impl of implementations) {
           assert.equal(as.count(ROUTES.token), 0)
         })
 
+      // The front-channel claims are read from the base64url payload: one whose encoding holds
+      // both "-" and "_" must be read as well as any other.
+      if (impl.name === 'openid-rp')
+        it('authorizationCodeGrant() rejects a future hybrid ID Token whose base64url payload holds "-" and "_" (openid-rp only)', async () => {
+          const now = epoch()
+          let claims = frontClaims({ iat: now + 600, exp: now + 900 })
+          for (let pad = ''; ; pad += '.') {
+            claims = { ...claims, note: `${pad}>>>???>>>???` }
+            const payload = Buffer.from(JSON.stringify(claims)).toString('base64url')
+            if (payload.includes('-') && payload.includes('_')) break
+          }
+          const idToken = await sign(claims, as.keys.rsa)
+          assert.match(idToken.split('.')[1]!, /-.*_|_.*-/)
+          await rejects(client, grant(idToken), 'ClientError', 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED')
+          assert.equal(as.count(ROUTES.token), 0)
+        })
+
       it('authorizationCodeGrant() rejects a hybrid response whose state differs', async () => {
         const idToken = await sign(frontClaims(), as.keys.rsa)
         await rejects(
