@@ -289,12 +289,14 @@ for (const impl of implementations) {
           expectedState: client.skipStateCheck,
         })
         // Both refuse it with a TypeError; the reference's code says the type is wrong, openid-rp's the value.
-        await rejects(
+        const err = await rejects(
           client,
           result,
           'TypeError',
           impl.name === 'openid-rp' ? 'ERR_INVALID_ARG_VALUE' : 'ERR_INVALID_ARG_TYPE',
         )
+        if (impl.name === 'openid-rp')
+          assert.match(err.message, /skipStateCheck cannot be used with the hybrid flow: pass/)
         assert.equal(as.count(ROUTES.token), 0)
       })
 
@@ -307,8 +309,22 @@ for (const impl of implementations) {
         const result = client.authorizationCodeGrant(config, currentUrl, {
           expectedState: STATE,
         })
-        await rejects(client, result, 'TypeError', 'ERR_INVALID_ARG_TYPE')
+        const err = await rejects(client, result, 'TypeError', 'ERR_INVALID_ARG_TYPE')
+        if (impl.name === 'openid-rp')
+          assert.match(err.message, /"expectedNonce" must be a string: pass the nonce sent/)
         assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid response whose token endpoint response has no ID Token', async () => {
+        as.on(ROUTES.token, (_, server) => reply.json(server.tokenResponse()))
+        const result = grant(await sign(frontClaims(), as.keys.rsa))
+        await rejects(client, result, 'ClientError', 'OAUTH_INVALID_RESPONSE')
+      })
+
+      it('authorizationCodeGrant() of a plain (unencrypted) hybrid response reports no decrypted responses', async () => {
+        const tokens = await grant(await sign(frontClaims(), as.keys.rsa))
+        assert.equal(tokens.claims()?.sub, 'user-1')
+        assert.equal(client.getDecryptedResponses?.(tokens), undefined)
       })
 
       it('authorizationCodeGrant() checks that the token endpoint ID Token has the same sub as the front-channel one', async () => {
@@ -464,5 +480,10 @@ describe('openid-rp: hybrid ID Tokens of a multi-tenant (Entra ID {tenantid}) is
     const { rp, result } = await grant(otherTenant)
     const err = await rejects(rp, result, 'ClientError', 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
     assert.match(err.message, /different "iss"/)
+    assert.deepEqual(err.cause, {
+      claim: 'iss',
+      expected: `${entra}/${tenant}/v2.0`,
+      actual: `${entra}/${otherTenant}/v2.0`,
+    })
   })
 })
