@@ -421,3 +421,67 @@ describe('openid-rp: credentials in the cause of an oauth4webapi error', () => {
     })
   })
 })
+
+describe('openid-rp: redaction of an oauth4webapi error cause', () => {
+  const SECRET_MEMBERS = [
+    'access_token',
+    'refresh_token',
+    'id_token',
+    'client_secret',
+    'code',
+    'device_code',
+    'auth_req_id',
+    'client_assertion',
+    'assertion',
+    'subject_token',
+    'actor_token',
+    'registration_access_token',
+    'authorization',
+    'dpop',
+  ]
+
+  /** `levels` objects nested under `next`, the innermost holding `leaf`. */
+  const nested = (levels: number): Record<string, unknown> =>
+    levels === 0 ? { leaf: 'value' } : { next: nested(levels - 1) }
+
+  async function causeOf(cause: unknown): Promise<unknown> {
+    const rp = await import('openid-rp')
+    const config = new rp.Configuration(
+      { issuer, token_endpoint: `${issuer}/token` },
+      'client',
+      'client-secret-value',
+    )
+    config[rp.customFetch] = async () => {
+      throw new oauth.OperationProcessingError('refused', { code: 'OAUTH_INVALID_RESPONSE', cause })
+    }
+    const err = (await caught(() => rp.refreshTokenGrant(config, 'refresh-token-value'))) as Error
+    assert.ok(err instanceof rp.ClientError, String(err))
+    return err.cause
+  }
+
+  it('refreshTokenGrant() failing with credentials in the cause redacts every credential member, in any letter case, in objects, arrays and URLSearchParams', async () => {
+    const secrets = Object.fromEntries(SECRET_MEMBERS.map((name) => [name, `secret-${name}`]))
+    const at = new URL('https://op.example/token')
+    const cause = await causeOf({
+      body: { ...secrets, scope: 'openid', expires_in: 300 },
+      list: [{ Access_Token: 'secret-upper-case' }, 'plain'],
+      params: new URLSearchParams({ code: 'secret-code-param', state: 'state-1' }),
+      at,
+    })
+    const redacted = Object.fromEntries(SECRET_MEMBERS.map((name) => [name, '[redacted]']))
+    assert.deepEqual(cause, {
+      body: { ...redacted, scope: 'openid', expires_in: 300 },
+      list: [{ Access_Token: '[redacted]' }, 'plain'],
+      params: { code: '[redacted]', state: 'state-1' },
+      at,
+    })
+    assert.equal((cause as { at: unknown }).at, at, 'a URL (not a plain object) is kept as it is')
+  })
+
+  it('refreshTokenGrant() failing with a deeply nested cause keeps 8 levels and drops what is deeper', async () => {
+    const cause = await causeOf(nested(12))
+    let expected: unknown = '[redacted]'
+    for (let level = 0; level < 9; level++) expected = { next: expected }
+    assert.deepEqual(cause, expected)
+  })
+})
