@@ -89,12 +89,14 @@ for (const impl of implementations) {
       })
 
       it('authorizationCodeGrant() rejects an ID Token whose iss differs from the issuer', async () => {
-        await rejects(
+        const err = await rejects(
           client,
           withIdToken(await idToken({ iss: 'https://evil.example.com' })),
           'ClientError',
           'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
         )
+        if (impl.name === 'openid-rp')
+          assert.match(err.message, /: the token was not issued by the configured issuer$/)
       })
 
       it('authorizationCodeGrant() rejects an ID Token without iss', async () => {
@@ -107,12 +109,14 @@ for (const impl of implementations) {
       })
 
       it('authorizationCodeGrant() rejects an ID Token whose aud is another client', async () => {
-        await rejects(
+        const err = await rejects(
           client,
           withIdToken(await idToken({ aud: 'another-client' })),
           'ClientError',
           'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
         )
+        if (impl.name === 'openid-rp')
+          assert.match(err.message, /: the token was not issued to this client_id$/)
       })
 
       it('authorizationCodeGrant() rejects an ID Token without aud', async () => {
@@ -164,12 +168,17 @@ for (const impl of implementations) {
       })
 
       it('authorizationCodeGrant() rejects an ID Token expired beyond the clock tolerance', async () => {
-        await rejects(
+        const err = await rejects(
           client,
           withIdToken(await idToken({ exp: epoch() - 120 })),
           'ClientError',
           'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
         )
+        if (impl.name === 'openid-rp')
+          assert.match(
+            err.message,
+            /: check the local clock or set the \[clockSkew\]\/\[clockTolerance\] client metadata$/,
+          )
       })
 
       it('authorizationCodeGrant() accepts an ID Token expired within the 30 s default clock tolerance', async () => {
@@ -268,12 +277,17 @@ for (const impl of implementations) {
       })
 
       it('authorizationCodeGrant() rejects an ID Token whose nonce differs', async () => {
-        await rejects(
+        const err = await rejects(
           client,
           withIdToken(await idToken({ nonce: 'another-nonce' })),
           'ClientError',
           'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
         )
+        if (impl.name === 'openid-rp')
+          assert.match(
+            err.message,
+            /: pass the nonce you sent in the authorization request as `expectedNonce`$/,
+          )
       })
 
       it('authorizationCodeGrant() rejects an ID Token without the expected nonce', async () => {
@@ -509,12 +523,17 @@ for (const impl of implementations) {
       })
 
       it('authorizationCodeGrant() rejects an ID Token whose kid is not in the JWKS', async () => {
-        await rejects(
+        const err = await rejects(
           client,
           withIdToken(await sign(claims(), unknown), checked),
           'ClientError',
           'OAUTH_KEY_SELECTION_FAILED',
         )
+        if (impl.name === 'openid-rp')
+          assert.match(
+            err.message,
+            /: no single key in the issuer JWKS matches the JWT header \(kid, alg, kty\)$/,
+          )
       })
 
       it('authorizationCodeGrant() ignores a jku header pointing at an attacker JWKS and rejects the ID Token', async () => {
