@@ -577,6 +577,15 @@ for (const impl of implementations)
     })
 
     describe('server endpoints', () => {
+      /** What openid-rp's message says to do, per code. */
+      const hints: Record<string, RegExp> = {
+        OAUTH_MISSING_SERVER_METADATA:
+          /^the server metadata has no "\w+": the server does not support it or the metadata is incomplete$/,
+        OAUTH_INVALID_SERVER_METADATA: /^the server metadata "\w+" is not a valid URL/,
+        OAUTH_HTTP_REQUEST_FORBIDDEN:
+          /: use an https: endpoint, or call allowInsecureRequests\(config\) for local development only$/,
+      }
+
       const operations: Record<
         string,
         { endpoint: keyof typeof mtlsAliases; run: (config: Configuration) => Promise<unknown> }
@@ -617,6 +626,7 @@ for (const impl of implementations)
             const server = { ...metadata, [endpoint]: value } as ServerMetadata
             const err = await caught(() => run(configure(fetch, server)))
             assertClientError(client, err, code)
+            if (impl.name === 'openid-rp') assert.match((err as Error).message, hints[code])
             assert.equal(calls.length, 0)
           })
         }
@@ -627,6 +637,8 @@ for (const impl of implementations)
           client.allowInsecureRequests(config)
           const err = await caught(() => run(config))
           assertClientError(client, err, 'OAUTH_REQUEST_PROTOCOL_FORBIDDEN')
+          if (impl.name === 'openid-rp')
+            assert.match((err as Error).message, /: the endpoint URL must use https: or http:$/)
           assert.equal(calls.length, 0)
         })
 
