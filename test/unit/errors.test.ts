@@ -485,3 +485,57 @@ describe('openid-rp: redaction of an oauth4webapi error cause', () => {
     assert.deepEqual(cause, expected)
   })
 })
+
+describe('openid-rp: failures of a custom fetch', () => {
+  async function failure(thrown: unknown): Promise<Error & { code?: string }> {
+    const rp = await import('openid-rp')
+    const config = new rp.Configuration(
+      { issuer, token_endpoint: `${issuer}/token` },
+      'client',
+      'client-secret-value',
+    )
+    config[rp.customFetch] = async () => {
+      throw thrown
+    }
+    return (await caught(() => rp.refreshTokenGrant(config, 'refresh-token-value'))) as Error & {
+      code?: string
+    }
+  }
+
+  for (const [name, code, message] of [
+    ['TimeoutError', 'OAUTH_TIMEOUT', /^the request timed out: raise `config.timeout`/],
+    ['AbortError', 'OAUTH_ABORT', /^the operation was aborted by its AbortSignal$/],
+    ['OperationError', 'OAUTH_UNSUPPORTED_OPERATION', /^the runtime's WebCrypto refused/],
+    ['NotSupportedError', 'OAUTH_UNSUPPORTED_OPERATION', /^the runtime's WebCrypto refused/],
+  ] as const) {
+    it(`refreshTokenGrant() whose fetch throws a ${name} rejects with ${code}, the error as cause`, async () => {
+      const rp = await import('openid-rp')
+      const thrown = new DOMException('from the transport', name)
+      const err = await failure(thrown)
+      assert.ok(err instanceof rp.ClientError, String(err))
+      assert.equal(err.code, code)
+      assert.match(err.message, message)
+      assert.equal(err.cause, thrown)
+    })
+  }
+
+  it('refreshTokenGrant() whose fetch throws another Error rejects with a ClientError without code, the error as cause', async () => {
+    const rp = await import('openid-rp')
+    const thrown = new Error('connection reset')
+    const err = await failure(thrown)
+    assert.ok(err instanceof rp.ClientError, String(err))
+    assert.equal(err.code, undefined)
+    assert.match(err.message, /^the request failed or returned an unusable response, see `cause`$/)
+    assert.equal(err.cause, thrown)
+  })
+
+  it('refreshTokenGrant() whose fetch throws a TypeError or a ClientError rejects with that very error', async () => {
+    const rp = await import('openid-rp')
+    for (const thrown of [
+      new TypeError('bad'),
+      new rp.ClientError('mine', { code: 'OAUTH_ABORT' }),
+    ]) {
+      assert.equal(await failure(thrown), thrown)
+    }
+  })
+})
