@@ -84,6 +84,35 @@ for (const impl of implementations) {
         assert.equal(as.received(ROUTES.token)[0]?.form.get('redirect_uri'), REDIRECT_URI)
       })
 
+      // A Request of another fetch implementation (here undici's own class, as a framework may
+      // hand over) is recognised by its tag, not by instanceof.
+      if (impl.name === 'openid-rp') {
+        it('authorizationCodeGrant() accepts a form_post response as a Request of another fetch implementation (openid-rp only)', async () => {
+          const { Request: OtherRequest } = await import('undici')
+          const request = new OtherRequest(REDIRECT_URI, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+            body: `code=code-1&state=${STATE}`,
+          })
+          assert.ok(!(request instanceof Request))
+          const tokens = await grantAt(request as unknown as Request)
+          assert.equal(tokens.access_token, 'access-token-1')
+          assert.equal(as.received(ROUTES.token)[0]?.form.get('redirect_uri'), REDIRECT_URI)
+        })
+
+        it('authorizationCodeGrant() rejects a form_post response as a Request of another fetch implementation whose state differs (openid-rp only)', async () => {
+          const { Request: OtherRequest } = await import('undici')
+          const request = new OtherRequest(REDIRECT_URI, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: 'code=code-1&state=forged-state',
+          })
+          const result = grantAt(request as unknown as Request)
+          await rejects(client, result, 'ClientError', 'OAUTH_INVALID_RESPONSE')
+          assert.equal(as.count(ROUTES.token), 0)
+        })
+      }
+
       it('authorizationCodeGrant() rejects a form_post response whose state differs', async () => {
         const result = grantAt(formPost({ code: 'code-1', state: 'forged-state' }))
         await rejects(client, result, 'ClientError', 'OAUTH_INVALID_RESPONSE')
