@@ -30,6 +30,7 @@ export const MODULES = {
     mutate: ['src/core/callback.ts'],
     tests: [
       'test/conformance/authorization-response.test.ts',
+      'test/unit/request.test.ts',
       'test/fuzz/callback.test.ts',
       'test/conformance/hybrid.test.ts',
       'test/conformance/implicit.test.ts',
