@@ -321,10 +321,10 @@ for (const impl of implementations) {
         await rejects(client, result, 'ClientError', 'OAUTH_INVALID_RESPONSE')
       })
 
-      it('authorizationCodeGrant() of a plain (unencrypted) hybrid response reports no decrypted responses', async () => {
-        const tokens = await grant(await sign(frontClaims(), as.keys.rsa))
+      it('authorizationCodeGrant() with enableDecryptingResponses accepts a plain (unencrypted) hybrid response and reports nothing decrypted', async () => {
+        const tokens = await grant(await sign(frontClaims(), as.keys.rsa), { decrypt: true })
         assert.equal(tokens.claims()?.sub, 'user-1')
-        assert.equal(client.getDecryptedResponses?.(tokens), undefined)
+        assert.equal(client.getDecryptedResponses(tokens), undefined)
       })
 
       it('authorizationCodeGrant() checks that the token endpoint ID Token has the same sub as the front-channel one', async () => {
