@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// `npm run mutate [-- <module>...]`: Stryker over each module of stryker.config.mjs (all when none
-// is named), one at a time, with concurrency 1; prints each module's score and duration.
+// `npm run mutate [-- <module>[:<lines>]...]`: Stryker over each module of stryker.config.mjs (all
+// when none is named; `core/errors:127-228` mutates only those lines), one at a time, with
+// concurrency 1; prints each module's score and duration.
 // The tests load openid-rp from src/ through scripts/mutation/from-source.mjs, so no build runs.
 import { Stryker } from '@stryker-mutator/core'
 
 import { MODULES, optionsFor } from '../stryker.config.mjs'
 
 const requested = process.argv.slice(2)
-const unknown = requested.filter((name) => !Object.hasOwn(MODULES, name))
+const moduleOf = (argument) => argument.split(':')[0]
+const unknown = requested.filter((argument) => !Object.hasOwn(MODULES, moduleOf(argument)))
 if (unknown.length > 0) {
   console.error(`unknown module ${unknown.join(', ')}; known: ${Object.keys(MODULES).join(', ')}`)
   process.exit(2)
@@ -26,14 +28,17 @@ process.env.IMPL = 'openid-rp'
 const DETECTED = new Set(['Killed', 'Timeout'])
 const UNDETECTED = new Set(['Survived', 'NoCoverage'])
 const summary = []
-for (const name of requested.length > 0 ? requested : Object.keys(MODULES)) {
+for (const argument of requested.length > 0 ? requested : Object.keys(MODULES)) {
+  const [name, lines] = argument.split(':')
+  const options = optionsFor(name)
+  if (lines !== undefined) options.mutate = options.mutate.map((file) => `${file}:${lines}`)
   const started = Date.now()
-  const results = await new Stryker(optionsFor(name)).runMutationTest()
+  const results = await new Stryker(options).runMutationTest()
   const detected = results.filter((r) => DETECTED.has(r.status)).length
   const undetected = results.filter((r) => UNDETECTED.has(r.status))
   const valid = detected + undetected.length
   summary.push({
-    module: name,
+    module: argument,
     score: valid === 0 ? null : Math.round((detected / valid) * 10_000) / 100,
     killed: detected,
     survived: undetected.length,
@@ -42,7 +47,7 @@ for (const name of requested.length > 0 ? requested : Object.keys(MODULES)) {
   for (const mutant of undetected) {
     const { line, column } = mutant.location.start
     console.error(
-      `${name}: ${mutant.status} ${mutant.fileName}:${line}:${column + 1} ${mutant.mutatorName} -> ${JSON.stringify(mutant.replacement)}`,
+      `${argument}: ${mutant.status} ${mutant.fileName}:${line}:${column + 1} ${mutant.mutatorName} -> ${JSON.stringify(mutant.replacement)}`,
     )
   }
 }
