@@ -161,6 +161,7 @@ for (const impl of implementations) {
       })
 
       for (const [title, value] of [
+        ['undefined', undefined],
         ['null', null],
         ['a string', `${REDIRECT_URI}?code=code-1&state=${STATE}`],
         ['a plain object', { url: REDIRECT_URI, method: 'GET' }],
