@@ -7,6 +7,7 @@ const entries = {
   'openid-rp': 'src/index.ts',
   'openid-rp/jar-encryption': 'src/jar-encryption/index.ts',
   'openid-rp/passport': 'src/passport/index.ts',
+  'openid-rp/mcp': 'src/mcp/index.ts',
 }
 
 export async function resolve(specifier, context, next) {
