@@ -227,7 +227,7 @@ for (const impl of implementations) {
           )
           assert.match(
             err.message,
-            /"iat" \(issued at\) is (19|20|21) s in the future, beyond the 5 s clock tolerance/,
+            /^the ID Token "iat" \(issued at\) is (19|20|21) s in the future, beyond the 5 s clock tolerance/,
           )
           assert.equal((err.cause as { claim?: unknown }).claim, 'iat')
           assert.equal((err.cause as { tolerance?: unknown }).tolerance, 5)
