@@ -39,7 +39,7 @@ export const MODULES = {
     ],
   },
   'core/errors': {
-    mutate: ['src/core/errors.ts'],
+    mutate: ['src/core/errors.ts', 'src/core/redact.ts'],
     tests: [
       'test/unit/errors.test.ts',
       'test/unit/error-codes.test.ts',
@@ -50,7 +50,7 @@ export const MODULES = {
     ],
   },
   'core/request': {
-    mutate: ['src/core/request.ts'],
+    mutate: ['src/core/request.ts', 'src/core/http.ts', 'src/core/endpoint.ts'],
     tests: [
       'test/unit/request.test.ts',
       'test/conformance/transport.test.ts',
@@ -63,8 +63,8 @@ export const MODULES = {
     mutate: ['src/core/polling.ts'],
     tests: ['test/unit/hardening.test.ts', 'test/unit/request.test.ts', 'test/unit/errors.test.ts'],
   },
-  'core/token-response': {
-    mutate: ['src/core/token-response.ts'],
+  'core/token-endpoint': {
+    mutate: ['src/core/token-endpoint.ts'],
     tests: [
       'test/conformance/id-token.test.ts',
       'test/conformance/transport.test.ts',
@@ -112,8 +112,8 @@ export const MODULES = {
     mutate: ['src/security/jwks-cache.ts'],
     tests: ['test/conformance/jwks-cache.test.ts'],
   },
-  'security/insecure-requests': {
-    mutate: ['src/security/insecure-requests.ts', 'src/core/insecure.ts'],
+  'core/insecure': {
+    mutate: ['src/core/insecure.ts'],
     tests: ['test/unit/errors.test.ts', 'test/unit/request.test.ts'],
   },
   resources: {
