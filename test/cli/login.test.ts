@@ -170,3 +170,71 @@ describe('openid-rp login', () => {
     })
   }
 })
+
+describe('openid-rp login: the loopback listener and state', () => {
+  /**
+   * Runs `openid-rp login`, logs in at the provider, then delivers the provider's real callback
+   * (a valid code) with its `state` replaced or removed. Whatever the listener answers, it must
+   * never lead to a successful login: the command ends without tokens once `--timeout` passes.
+   */
+  function loginWithTamperedState(tamper: (callback: URL) => void) {
+    const redirectUri = `http://127.0.0.1:${port}/callback`
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [
+            bin,
+            'login',
+            '--issuer',
+            op.issuer.href,
+            '--client-id',
+            'cli-web',
+            '--redirect-port',
+            String(port),
+            '--timeout',
+            '5',
+            '--json',
+          ],
+          { env: { ...process.env, OPENID_RP_CLIENT_SECRET: secret }, timeout: 60_000 },
+        )
+        let stdout = ''
+        let stderr = ''
+        let browsing = false
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk
+          const url = /^(http:\/\/127\.0\.0\.1:\d+\/\S+)$/m.exec(stderr)?.[1]
+          if (url && !browsing) {
+            browsing = true
+            login(url, { redirectUri })
+              .then(async (callback) => {
+                assert.ok(callback instanceof URL)
+                assert.ok(callback.searchParams.get('code'), 'the provider issued a code')
+                tamper(callback)
+                await (await fetch(callback)).body?.cancel()
+              })
+              .catch((error: unknown) => {
+                child.kill()
+                reject(error)
+              })
+          }
+        })
+        child.on('error', reject)
+        child.on('close', (code) => resolve({ code, stdout, stderr }))
+      },
+    )
+  }
+
+  for (const [title, tamper] of [
+    ['another state', (callback: URL) => callback.searchParams.set('state', 'forged-state')],
+    ['no state', (callback: URL) => callback.searchParams.delete('state')],
+  ] as const) {
+    it(`login given a callback with ${title} (and a valid code) never logs in`, async () => {
+      const result = await loginWithTamperedState(tamper)
+      assert.notEqual(result.code, 0, `the login succeeded: ${result.stdout}`)
+      assert.doesNotMatch(result.stdout, /access_token|id_token/)
+      assert.doesNotMatch(result.stdout + result.stderr, new RegExp(secret))
+    })
+  }
+})

@@ -84,6 +84,35 @@ for (const impl of implementations) {
         assert.equal(as.received(ROUTES.token)[0]?.form.get('redirect_uri'), REDIRECT_URI)
       })
 
+      // A Request of another fetch implementation (here undici's own class, as a framework may
+      // hand over) is recognised by its tag, not by instanceof.
+      if (impl.name === 'openid-rp') {
+        it('authorizationCodeGrant() accepts a form_post response as a Request of another fetch implementation (openid-rp only)', async () => {
+          const { Request: OtherRequest } = await import('undici')
+          const request = new OtherRequest(REDIRECT_URI, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+            body: `code=code-1&state=${STATE}`,
+          })
+          assert.ok(!(request instanceof Request))
+          const tokens = await grantAt(request as unknown as Request)
+          assert.equal(tokens.access_token, 'access-token-1')
+          assert.equal(as.received(ROUTES.token)[0]?.form.get('redirect_uri'), REDIRECT_URI)
+        })
+
+        it('authorizationCodeGrant() rejects a form_post response as a Request of another fetch implementation whose state differs (openid-rp only)', async () => {
+          const { Request: OtherRequest } = await import('undici')
+          const request = new OtherRequest(REDIRECT_URI, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: 'code=code-1&state=forged-state',
+          })
+          const result = grantAt(request as unknown as Request)
+          await rejects(client, result, 'ClientError', 'OAUTH_INVALID_RESPONSE')
+          assert.equal(as.count(ROUTES.token), 0)
+        })
+      }
+
       it('authorizationCodeGrant() rejects a form_post response whose state differs', async () => {
         const result = grantAt(formPost({ code: 'code-1', state: 'forged-state' }))
         await rejects(client, result, 'ClientError', 'OAUTH_INVALID_RESPONSE')
@@ -96,9 +125,52 @@ for (const impl of implementations) {
           headers: { 'content-type': 'text/plain' },
           body: `code=code-1&state=${STATE}`,
         })
+        const err = await rejects(client, grantAt(request), 'TypeError', 'ERR_INVALID_ARG_VALUE')
+        if (impl.name === 'openid-rp')
+          assert.match(err.message, /must have an application\/x-www-form-urlencoded body/)
+        assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a POST callback without content-type with ERR_INVALID_ARG_VALUE, no token request', async () => {
+        const request = new Request(REDIRECT_URI, {
+          method: 'POST',
+          body: new Blob([`code=code-1&state=${STATE}`]),
+        })
+        assert.equal(request.headers.get('content-type'), null)
         await rejects(client, grantAt(request), 'TypeError', 'ERR_INVALID_ARG_VALUE')
         assert.equal(as.count(ROUTES.token), 0)
       })
+
+      // RFC 9110 8.3.1: the media type is case-insensitive, with optional whitespace before its
+      // parameters; the reference compares the header with its exact lower-case spelling.
+      if (impl.name === 'openid-rp')
+        it('authorizationCodeGrant() accepts a form_post callback whose content-type has other letter case, spaces and a charset (openid-rp only)', async () => {
+          const request = new Request(REDIRECT_URI, {
+            method: 'POST',
+            headers: { 'content-type': 'Application/X-WWW-Form-URLEncoded ; charset=UTF-8' },
+            body: `code=code-1&state=${STATE}`,
+          })
+          const tokens = await grantAt(request)
+          assert.equal(tokens.access_token, 'access-token-1')
+        })
+
+      it('authorizationCodeGrant() accepts a GET callback Request with the response in its query', async () => {
+        const tokens = await grantAt(new Request(callback({ code: 'code-1', state: STATE })))
+        assert.equal(tokens.access_token, 'access-token-1')
+        assert.equal(as.received(ROUTES.token)[0]?.form.get('redirect_uri'), REDIRECT_URI)
+      })
+
+      for (const [title, value] of [
+        ['undefined', undefined],
+        ['null', null],
+        ['a string', `${REDIRECT_URI}?code=code-1&state=${STATE}`],
+        ['a plain object', { url: REDIRECT_URI, method: 'GET' }],
+      ] as const) {
+        it(`authorizationCodeGrant() given ${title} as currentUrl rejects with ERR_INVALID_ARG_TYPE, no token request`, async () => {
+          await rejects(client, grantAt(value as never), 'TypeError', 'ERR_INVALID_ARG_TYPE')
+          assert.equal(as.count(ROUTES.token), 0)
+        })
+      }
 
       it('authorizationCodeGrant() rejects a PUT callback Request with ERR_INVALID_ARG_VALUE, no token request', async () => {
         const request = new Request(REDIRECT_URI, {
@@ -106,7 +178,12 @@ for (const impl of implementations) {
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body: `code=code-1&state=${STATE}`,
         })
-        await rejects(client, grantAt(request), 'TypeError', 'ERR_INVALID_ARG_VALUE')
+        const err = await rejects(client, grantAt(request), 'TypeError', 'ERR_INVALID_ARG_VALUE')
+        if (impl.name === 'openid-rp')
+          assert.match(
+            err.message,
+            /unexpected callback Request method "PUT": expected GET or POST/,
+          )
         assert.equal(as.count(ROUTES.token), 0)
       })
 

@@ -4,7 +4,7 @@
  * FAPI 1.0 detached-signature rules.
  */
 import assert from 'node:assert/strict'
-import { beforeEach, describe, it } from 'node:test'
+import { before, beforeEach, describe, it } from 'node:test'
 
 import {
   type Claims,
@@ -13,6 +13,8 @@ import {
   epoch,
   halfHash,
   sign,
+  signingKey,
+  type SigningKey,
   unsigned,
 } from '../support/forge.ts'
 import {
@@ -200,6 +202,23 @@ for (const impl of implementations) {
           assert.equal(as.count(ROUTES.token), 0)
         })
 
+      // The front-channel claims are read from the base64url payload: one whose encoding holds
+      // both "-" and "_" must be read as well as any other.
+      if (impl.name === 'openid-rp')
+        it('authorizationCodeGrant() rejects a future hybrid ID Token whose base64url payload holds "-" and "_" (openid-rp only)', async () => {
+          const now = epoch()
+          let claims = frontClaims({ iat: now + 600, exp: now + 900 })
+          for (let pad = ''; ; pad += '.') {
+            claims = { ...claims, note: `${pad}>>>???>>>???` }
+            const payload = Buffer.from(JSON.stringify(claims)).toString('base64url')
+            if (payload.includes('-') && payload.includes('_')) break
+          }
+          const idToken = await sign(claims, as.keys.rsa)
+          assert.match(idToken.split('.')[1]!, /-.*_|_.*-/)
+          await rejects(client, grant(idToken), 'ClientError', 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED')
+          assert.equal(as.count(ROUTES.token), 0)
+        })
+
       it('authorizationCodeGrant() rejects a hybrid response whose state differs', async () => {
         const idToken = await sign(frontClaims(), as.keys.rsa)
         await rejects(
@@ -270,12 +289,14 @@ for (const impl of implementations) {
           expectedState: client.skipStateCheck,
         })
         // Both refuse it with a TypeError; the reference's code says the type is wrong, openid-rp's the value.
-        await rejects(
+        const err = await rejects(
           client,
           result,
           'TypeError',
           impl.name === 'openid-rp' ? 'ERR_INVALID_ARG_VALUE' : 'ERR_INVALID_ARG_TYPE',
         )
+        if (impl.name === 'openid-rp')
+          assert.match(err.message, /skipStateCheck cannot be used with the hybrid flow: pass/)
         assert.equal(as.count(ROUTES.token), 0)
       })
 
@@ -288,8 +309,22 @@ for (const impl of implementations) {
         const result = client.authorizationCodeGrant(config, currentUrl, {
           expectedState: STATE,
         })
-        await rejects(client, result, 'TypeError', 'ERR_INVALID_ARG_TYPE')
+        const err = await rejects(client, result, 'TypeError', 'ERR_INVALID_ARG_TYPE')
+        if (impl.name === 'openid-rp')
+          assert.match(err.message, /"expectedNonce" must be a string: pass the nonce sent/)
         assert.equal(as.count(ROUTES.token), 0)
+      })
+
+      it('authorizationCodeGrant() rejects a hybrid response whose token endpoint response has no ID Token', async () => {
+        as.on(ROUTES.token, (_, server) => reply.json(server.tokenResponse()))
+        const result = grant(await sign(frontClaims(), as.keys.rsa))
+        await rejects(client, result, 'ClientError', 'OAUTH_INVALID_RESPONSE')
+      })
+
+      it('authorizationCodeGrant() with enableDecryptingResponses accepts a plain (unencrypted) hybrid response and reports nothing decrypted', async () => {
+        const tokens = await grant(await sign(frontClaims(), as.keys.rsa), { decrypt: true })
+        assert.equal(tokens.claims()?.sub, 'user-1')
+        assert.equal(client.getDecryptedResponses(tokens), undefined)
       })
 
       it('authorizationCodeGrant() checks that the token endpoint ID Token has the same sub as the front-channel one', async () => {
@@ -369,3 +404,86 @@ for (const impl of implementations) {
     })
   })
 }
+
+/**
+ * The `iss` half of the front/back-channel continuity check (OpenID Connect Core 3.3.3.6). With
+ * an ordinary issuer both ID Tokens must equal it anyway; with Microsoft Entra ID's multi-tenant
+ * `{tenantid}` template each ID Token is checked against its own `tid`, so two tokens of two
+ * tenants can each pass and only the comparison tells them apart. The reference compares neither.
+ */
+describe('openid-rp: hybrid ID Tokens of a multi-tenant (Entra ID {tenantid}) issuer', () => {
+  const entra = 'https://login.microsoftonline.com'
+  const tenant = '9188040d-6c67-4c5b-b112-36a304b66dad'
+  const otherTenant = '72f988bf-86f1-41af-91ab-2d7cd011db47'
+  let key: SigningKey
+
+  before(async () => {
+    key = await signingKey('RS256', 'entra-1')
+  })
+
+  const claims = (tid: string) => ({
+    iss: `${entra}/${tid}/v2.0`,
+    tid,
+    aud: 'client',
+    sub: 'user-1',
+    nonce: NONCE,
+    iat: epoch(),
+    exp: epoch() + 300,
+  })
+
+  async function grant(backChannelTenant: string) {
+    const rp = (await import('openid-rp')) as unknown as Client
+    const backChannel = await sign(claims(backChannelTenant), key)
+    const transport = async (url: string) => {
+      const { pathname } = new URL(url)
+      if (pathname.endsWith('openid-configuration')) {
+        return Response.json({
+          issuer: `${entra}/{tenantid}/v2.0`,
+          authorization_endpoint: `${entra}/organizations/oauth2/v2.0/authorize`,
+          token_endpoint: `${entra}/organizations/oauth2/v2.0/token`,
+          jwks_uri: `${entra}/organizations/discovery/v2.0/keys`,
+        })
+      }
+      if (pathname.endsWith('/token')) {
+        return Response.json({ access_token: 'at', token_type: 'bearer', id_token: backChannel })
+      }
+      return Response.json({ keys: [key.jwk] })
+    }
+    const config = await rp.discovery(
+      new URL(`${entra}/organizations/v2.0`),
+      'client',
+      'secret',
+      undefined,
+      {
+        [rp.customFetch]: transport,
+        execute: [rp.useCodeIdTokenResponseType],
+      },
+    )
+    const front = await sign(
+      { ...claims(tenant), c_hash: halfHash(CODE), s_hash: halfHash(STATE) },
+      key,
+    )
+    const result = rp.authorizationCodeGrant(
+      config,
+      callback({ code: CODE, id_token: front, state: STATE }, true),
+      { expectedNonce: NONCE, expectedState: STATE },
+    )
+    return { rp, result }
+  }
+
+  it('authorizationCodeGrant() accepts back-channel and front-channel ID Tokens of the same tenant', async () => {
+    const { result } = await grant(tenant)
+    assert.equal((await result).claims()?.iss, `${entra}/${tenant}/v2.0`)
+  })
+
+  it('authorizationCodeGrant() rejects a back-channel ID Token of another tenant (a different iss) with OAUTH_JWT_CLAIM_COMPARISON_FAILED', async () => {
+    const { rp, result } = await grant(otherTenant)
+    const err = await rejects(rp, result, 'ClientError', 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
+    assert.match(err.message, /different "iss"/)
+    assert.deepEqual(err.cause, {
+      claim: 'iss',
+      expected: `${entra}/${tenant}/v2.0`,
+      actual: `${entra}/${otherTenant}/v2.0`,
+    })
+  })
+})

@@ -37,6 +37,21 @@ for (const impl of implementations) {
     const claims = (overrides: Claims = {}) => as.jarmClaims({ state: STATE, ...overrides })
     const signed = (overrides: Claims = {}) => sign(claims(overrides), as.keys.rsa)
 
+    it('useJwtResponseMode() after useCodeIdTokenResponseType() throws OAUTH_UNSUPPORTED_OPERATION', async () => {
+      const config = await as.configure(client, { execute: [client.useCodeIdTokenResponseType] })
+      assert.throws(
+        () => client.useJwtResponseMode(config),
+        (err: Error & { code?: string }) => {
+          assert.equal(err.code, 'OAUTH_UNSUPPORTED_OPERATION', String(err))
+          assert.match(
+            err.message,
+            /^JARM cannot be combined with (the|a) hybrid or implicit response types$/,
+          )
+          return true
+        },
+      )
+    })
+
     describe('signed responses', () => {
       it('authorizationCodeGrant() accepts a valid signed JARM response and exchanges its code', async () => {
         const tokens = await grant(await signed())
@@ -184,6 +199,12 @@ for (const impl of implementations) {
         })
         assert.equal(tokens.access_token, 'access-token-1')
         assert.deepEqual(client.getDecryptedResponses(tokens), { authorization_response: jws })
+      })
+
+      it('authorizationCodeGrant() with enableDecryptingResponses accepts a signed (not encrypted) JARM response and reports nothing decrypted', async () => {
+        const tokens = await grant(await signed(), { decrypt: ['A256GCM'] })
+        assert.equal(tokens.access_token, 'access-token-1')
+        assert.equal(client.getDecryptedResponses(tokens), undefined)
       })
 
       it('authorizationCodeGrant() rejects an encrypted JARM response whose enc is not allowed', async () => {

@@ -6,7 +6,10 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 
 import { type Claims, corruptSignature, epoch, sign, unsigned } from '../support/forge.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
+
 import {
+  callback,
   CLIENT_ID,
   HostileServer,
   reply,
@@ -30,6 +33,29 @@ for (const impl of implementations) {
     useHostileServer(impl, (suite) => ({ client, as } = suite))
 
     const checked = (): ConfigureOptions => ({ execute: [client.enableNonRepudiationChecks] })
+
+    // Every operation's deadline is released when it settles; the signature check has its own.
+    if (impl.name === 'openid-rp')
+      it('authorizationCodeGrant() with enableNonRepudiationChecks leaves no request timeout armed once it resolves (openid-rp only)', async () => {
+        const idToken = await as.idToken()
+        as.on(ROUTES.token, (_, server) => reply.json(server.tokenResponse({ id_token: idToken })))
+        const config = await as.configure(client, checked())
+        config.timeout = 2
+        const signals: (AbortSignal | null | undefined)[] = []
+        config[client.customFetch] = (url, options) => {
+          signals.push(options.signal)
+          return fetch(url, options as RequestInit)
+        }
+        const tokens = await client.authorizationCodeGrant(config, callback({ code: 'code-1' }))
+        assert.equal(tokens.claims()?.sub, 'user-1')
+        assert.equal(as.count(ROUTES.jwks), 1)
+        await sleep(2500)
+        assert.equal(signals.length, 2)
+        for (const signal of signals) {
+          assert.ok(signal instanceof AbortSignal, 'each request has the deadline signal')
+          assert.equal(signal.aborted, false, 'a timeout fired after the operation settled')
+        }
+      })
 
     describe('signed UserInfo', () => {
       async function userinfo(jwt: string, options: ConfigureOptions = checked()) {

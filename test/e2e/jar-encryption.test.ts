@@ -347,3 +347,40 @@ describe('openid-rp/jar-encryption: a broken server JWKS', () => {
     })
   }
 })
+
+describe('openid-rp/jar-encryption: mTLS endpoint aliases', () => {
+  it('buildAuthorizationUrlWithJAR() with use_mtls_endpoint_aliases fetches the encryption key from jwks_uri, never mtls_endpoint_aliases.jwks_uri', async () => {
+    const client = await import('openid-rp')
+    const server = {
+      issuer: 'https://op.example',
+      authorization_endpoint: 'https://op.example/auth',
+      jwks_uri: 'https://op.example/jwks',
+      mtls_endpoint_aliases: { jwks_uri: 'https://mtls.op.example/jwks' },
+    }
+    const { publicKey } = await jose.generateKeyPair('RSA-OAEP-256', { extractable: true })
+    const jwks = { keys: [{ ...(await jose.exportJWK(publicKey)), kid: 'enc', use: 'enc' }] }
+    const config = new client.Configuration(
+      server,
+      'rp-jar-rsa',
+      {
+        request_object_encryption_alg: 'RSA-OAEP-256',
+        request_object_encryption_enc: 'A256GCM',
+        use_mtls_endpoint_aliases: true,
+      },
+      client.PrivateKeyJwt(signingKey),
+    )
+    enableRequestObjectEncryption(config)
+    const requests: string[] = []
+    config[client.customFetch] = async (url) => {
+      requests.push(url)
+      return json(jwks)
+    }
+    const url = await client.buildAuthorizationUrlWithJAR(
+      config,
+      { redirect_uri: redirectUri, scope: 'openid' },
+      signingKey,
+    )
+    assert.equal(url.searchParams.get('request')?.split('.').length, 5, 'a JWE')
+    assert.deepEqual(requests, [server.jwks_uri])
+  })
+})

@@ -76,6 +76,7 @@ const variants = [
   'loginsession',
   'formparsed',
   'subclass',
+  'unadvertised',
 ]
 let jarKey: CryptoKey
 
@@ -346,6 +347,16 @@ for (const impl of implementations) {
       )
       auth.use('subclass', subclassStrategy)
 
+      const { code_challenge_methods_supported: _, ...unadvertised } = config.serverMetadata()
+      const withoutS256 = new client.Configuration(unadvertised, clientId, clientSecret)
+      client.allowInsecureRequests(withoutS256)
+      auth.use(
+        'unadvertised',
+        new Strategy(
+          { config: withoutS256, scope: 'openid email', callbackURL: callbackUrl('unadvertised') },
+          (tokens, verified) => verified(null, claimsOf(tokens)),
+        ),
+      )
       auth.serializeUser((user, done) => done(null, JSON.stringify(user)))
       auth.deserializeUser((user: string, done) => done(null, JSON.parse(user)))
 
@@ -413,6 +424,20 @@ for (const impl of implementations) {
       assert.ok(outcome.user, `verified a user (info: ${JSON.stringify(outcome.info)})`)
       assert.equal(outcome.user.sub, op.account.sub)
       assert.equal(outcome.user.nonce ?? undefined, query.get('nonce') ?? undefined)
+    })
+
+    it('authenticate() sends PKCE (S256) even when the server metadata does not advertise code_challenge_methods_supported', async () => {
+      const browser = new Browser()
+      const authorizationUrl = await browser.start('unadvertised')
+      const query = authorizationUrl.searchParams
+      assert.equal(query.get('code_challenge_method'), 'S256')
+      assert.match(query.get('code_challenge') ?? '', /^[\w-]{43}$/)
+      const outcome = await browser.finish(
+        await browser.authorize(authorizationUrl, 'unadvertised'),
+      )
+      assert.equal(outcome.error, undefined)
+      assert.ok(outcome.user, `verified a user (info: ${JSON.stringify(outcome.info)})`)
+      assert.equal(outcome.user.sub, op.account.sub)
     })
 
     it('authenticate() callback replayed after success fails: the session no longer holds the request', async () => {

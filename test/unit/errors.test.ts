@@ -390,3 +390,152 @@ for (const impl of implementations)
       })
     })
   })
+
+describe('openid-rp: credentials in the cause of an oauth4webapi error', () => {
+  // oauth4webapi puts request Headers into some errors' causes; one that reaches openid-rp (here
+  // thrown by a custom fetch built on oauth4webapi) must come out without the credentials in them.
+  it('refreshTokenGrant() failing with a Headers cause keeps authorization and dpop out of the ClientError', async () => {
+    const rp = await import('openid-rp')
+    const config = new rp.Configuration(
+      { issuer, token_endpoint: `${issuer}/token` },
+      'client',
+      'client-secret-value',
+    )
+    config[rp.customFetch] = async () => {
+      throw new oauth.OperationProcessingError('the request was refused', {
+        code: 'OAUTH_INVALID_REQUEST',
+        cause: {
+          headers: new Headers({
+            authorization: 'Bearer access-token-IN-HEADERS',
+            dpop: 'dpop-proof-IN-HEADERS',
+            'x-request-id': 'request-1',
+          }),
+        },
+      })
+    }
+    const err = (await caught(() => rp.refreshTokenGrant(config, 'refresh-token-value'))) as Error
+    assert.ok(err instanceof rp.ClientError, String(err))
+    assert.equal(err.code, 'OAUTH_INVALID_REQUEST')
+    assert.deepEqual(err.cause, {
+      headers: { authorization: '[redacted]', dpop: '[redacted]', 'x-request-id': 'request-1' },
+    })
+  })
+})
+
+describe('openid-rp: redaction of an oauth4webapi error cause', () => {
+  const SECRET_MEMBERS = [
+    'access_token',
+    'refresh_token',
+    'id_token',
+    'client_secret',
+    'code',
+    'device_code',
+    'auth_req_id',
+    'client_assertion',
+    'assertion',
+    'subject_token',
+    'actor_token',
+    'registration_access_token',
+    'authorization',
+    'dpop',
+  ]
+
+  /** `levels` objects nested under `next`, the innermost holding `leaf`. */
+  const nested = (levels: number): Record<string, unknown> =>
+    levels === 0 ? { leaf: 'value' } : { next: nested(levels - 1) }
+
+  async function causeOf(cause: unknown): Promise<unknown> {
+    const rp = await import('openid-rp')
+    const config = new rp.Configuration(
+      { issuer, token_endpoint: `${issuer}/token` },
+      'client',
+      'client-secret-value',
+    )
+    config[rp.customFetch] = async () => {
+      throw new oauth.OperationProcessingError('refused', { code: 'OAUTH_INVALID_RESPONSE', cause })
+    }
+    const err = (await caught(() => rp.refreshTokenGrant(config, 'refresh-token-value'))) as Error
+    assert.ok(err instanceof rp.ClientError, String(err))
+    return err.cause
+  }
+
+  it('refreshTokenGrant() failing with credentials in the cause redacts every credential member, in any letter case, in objects, arrays and URLSearchParams', async () => {
+    const secrets = Object.fromEntries(SECRET_MEMBERS.map((name) => [name, `secret-${name}`]))
+    const at = new URL('https://op.example/token')
+    const cause = await causeOf({
+      body: { ...secrets, scope: 'openid', expires_in: 300 },
+      list: [{ Access_Token: 'secret-upper-case' }, 'plain'],
+      params: new URLSearchParams({ code: 'secret-code-param', state: 'state-1' }),
+      at,
+    })
+    const redacted = Object.fromEntries(SECRET_MEMBERS.map((name) => [name, '[redacted]']))
+    assert.deepEqual(cause, {
+      body: { ...redacted, scope: 'openid', expires_in: 300 },
+      list: [{ Access_Token: '[redacted]' }, 'plain'],
+      params: { code: '[redacted]', state: 'state-1' },
+      at,
+    })
+    assert.equal((cause as { at: unknown }).at, at, 'a URL (not a plain object) is kept as it is')
+  })
+
+  it('refreshTokenGrant() failing with a deeply nested cause keeps 8 levels and drops what is deeper', async () => {
+    const cause = await causeOf(nested(12))
+    let expected: unknown = '[redacted]'
+    for (let level = 0; level < 9; level++) expected = { next: expected }
+    assert.deepEqual(cause, expected)
+  })
+})
+
+describe('openid-rp: failures of a custom fetch', () => {
+  async function failure(thrown: unknown): Promise<Error & { code?: string }> {
+    const rp = await import('openid-rp')
+    const config = new rp.Configuration(
+      { issuer, token_endpoint: `${issuer}/token` },
+      'client',
+      'client-secret-value',
+    )
+    config[rp.customFetch] = async () => {
+      throw thrown
+    }
+    return (await caught(() => rp.refreshTokenGrant(config, 'refresh-token-value'))) as Error & {
+      code?: string
+    }
+  }
+
+  for (const [name, code, message] of [
+    ['TimeoutError', 'OAUTH_TIMEOUT', /^the request timed out: raise `config.timeout`/],
+    ['AbortError', 'OAUTH_ABORT', /^the operation was aborted by its AbortSignal$/],
+    ['OperationError', 'OAUTH_UNSUPPORTED_OPERATION', /^the runtime's WebCrypto refused/],
+    ['NotSupportedError', 'OAUTH_UNSUPPORTED_OPERATION', /^the runtime's WebCrypto refused/],
+  ] as const) {
+    it(`refreshTokenGrant() whose fetch throws a ${name} rejects with ${code}, the error as cause`, async () => {
+      const rp = await import('openid-rp')
+      const thrown = new DOMException('from the transport', name)
+      const err = await failure(thrown)
+      assert.ok(err instanceof rp.ClientError, String(err))
+      assert.equal(err.code, code)
+      assert.match(err.message, message)
+      assert.equal(err.cause, thrown)
+    })
+  }
+
+  it('refreshTokenGrant() whose fetch throws another Error rejects with a ClientError without code, the error as cause', async () => {
+    const rp = await import('openid-rp')
+    const thrown = new Error('connection reset')
+    const err = await failure(thrown)
+    assert.ok(err instanceof rp.ClientError, String(err))
+    assert.equal(err.code, undefined)
+    assert.match(err.message, /^the request failed or returned an unusable response, see `cause`$/)
+    assert.equal(err.cause, thrown)
+  })
+
+  it('refreshTokenGrant() whose fetch throws a TypeError or a ClientError rejects with that very error', async () => {
+    const rp = await import('openid-rp')
+    for (const thrown of [
+      new TypeError('bad'),
+      new rp.ClientError('mine', { code: 'OAUTH_ABORT' }),
+    ]) {
+      assert.equal(await failure(thrown), thrown)
+    }
+  })
+})

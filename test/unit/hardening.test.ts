@@ -49,6 +49,9 @@ function serialised(err: Error): string {
   )
 }
 
+/** A poll that never settles fails its test by name instead of stalling the run. */
+const POLLING = { timeout: 30_000 }
+
 const device = {
   device_code: 'device-code-value',
   user_code: 'U',
@@ -83,83 +86,113 @@ describe('openid-rp hardening', () => {
     assert.doesNotMatch(serialised(err), /AT-SECRET|RT-SECRET/)
   })
 
-  it('pollDeviceAuthorizationGrant() given a huge interval waits instead of firing at once', async () => {
-    const { config, calls } = configure(() => json({ error: 'authorization_pending' }, 400))
-    const err = await rejection(
-      rp.pollDeviceAuthorizationGrant(config, { ...device, interval: 3_000_000 }, undefined, {
-        signal: AbortSignal.timeout(300),
-      }),
-    )
-    assert.equal(err.code, 'OAUTH_TIMEOUT')
-    assert.deepEqual(calls, [])
-  })
+  it(
+    'pollDeviceAuthorizationGrant() given a huge interval waits instead of firing at once',
+    POLLING,
+    async () => {
+      const { config, calls } = configure(() => json({ error: 'authorization_pending' }, 400))
+      const err = await rejection(
+        rp.pollDeviceAuthorizationGrant(config, { ...device, interval: 3_000_000 }, undefined, {
+          signal: AbortSignal.timeout(300),
+        }),
+      )
+      assert.equal(err.code, 'OAUTH_TIMEOUT')
+      assert.deepEqual(calls, [])
+    },
+  )
 
-  it('pollDeviceAuthorizationGrant() given a huge Retry-After waits instead of hammering the server', async () => {
-    const { config, calls } = configure(() =>
-      json({ error: 'authorization_pending' }, 400, { 'retry-after': '9999999999' }),
-    )
-    const err = await rejection(
-      rp.pollDeviceAuthorizationGrant(config, { ...device, interval: 0 }, undefined, {
-        signal: AbortSignal.timeout(300),
-      }),
-    )
-    assert.equal(err.code, 'OAUTH_TIMEOUT')
-    assert.equal(calls.length, 1)
-  })
+  it(
+    'pollDeviceAuthorizationGrant() given a huge Retry-After waits instead of hammering the server',
+    POLLING,
+    async () => {
+      const { config, calls } = configure(() =>
+        json({ error: 'authorization_pending' }, 400, { 'retry-after': '9999999999' }),
+      )
+      const err = await rejection(
+        rp.pollDeviceAuthorizationGrant(config, { ...device, interval: 0 }, undefined, {
+          signal: AbortSignal.timeout(300),
+        }),
+      )
+      assert.equal(err.code, 'OAUTH_TIMEOUT')
+      assert.equal(calls.length, 1)
+    },
+  )
 
-  it('pollDeviceAuthorizationGrant() without a signal stops with OAUTH_TIMEOUT once expires_in has passed', async () => {
-    const { config, calls } = configure(() => json({ error: 'authorization_pending' }, 400))
-    const started = Date.now()
-    const err = await rejection(
-      rp.pollDeviceAuthorizationGrant(config, { ...device, expires_in: 1, interval: 0.2 }),
-    )
-    assert.equal(err.code, 'OAUTH_TIMEOUT')
-    assert.ok(Date.now() - started < 3000)
-    assert.ok(calls.length >= 2 && calls.length <= 6, `${calls.length} polls`)
-  })
+  it(
+    'pollDeviceAuthorizationGrant() without a signal stops with OAUTH_TIMEOUT once expires_in has passed',
+    POLLING,
+    async () => {
+      const { config, calls } = configure(() => json({ error: 'authorization_pending' }, 400))
+      const started = Date.now()
+      const err = await rejection(
+        rp.pollDeviceAuthorizationGrant(config, { ...device, expires_in: 1, interval: 0.2 }),
+      )
+      assert.equal(err.code, 'OAUTH_TIMEOUT')
+      assert.ok(Date.now() - started < 3000)
+      assert.ok(calls.length >= 2 && calls.length <= 6, `${calls.length} polls`)
+    },
+  )
 
-  it('pollDeviceAuthorizationGrant() keeps polling at the interval while authorization is pending', async () => {
-    const { config, calls } = configure(() => json({ error: 'authorization_pending' }, 400))
-    const err = await rejection(
-      rp.pollDeviceAuthorizationGrant(config, { ...device, interval: 0.2 }, undefined, {
-        signal: AbortSignal.timeout(1500),
-      }),
-    )
-    assert.equal(err.code, 'OAUTH_TIMEOUT')
-    assert.ok(calls.length >= 3, `${calls.length} polls`)
-  })
+  it(
+    'pollDeviceAuthorizationGrant() keeps polling at the interval while authorization is pending',
+    POLLING,
+    async () => {
+      const { config, calls } = configure(() => json({ error: 'authorization_pending' }, 400))
+      const err = await rejection(
+        rp.pollDeviceAuthorizationGrant(config, { ...device, interval: 0.2 }, undefined, {
+          signal: AbortSignal.timeout(1500),
+        }),
+      )
+      assert.equal(err.code, 'OAUTH_TIMEOUT')
+      assert.ok(calls.length >= 3, `${calls.length} polls`)
+    },
+  )
 
-  it('pollDeviceAuthorizationGrant() on slow_down waits 5 s longer before the next poll', async () => {
-    const { config, calls } = configure(() => json({ error: 'slow_down' }, 400))
-    const err = await rejection(
-      rp.pollDeviceAuthorizationGrant(config, { ...device, interval: 0.2 }, undefined, {
-        signal: AbortSignal.timeout(1500),
-      }),
-    )
-    assert.equal(err.code, 'OAUTH_TIMEOUT')
-    assert.equal(calls.length, 1)
-  })
+  it(
+    'pollDeviceAuthorizationGrant() on slow_down waits 5 s longer before the next poll',
+    POLLING,
+    async () => {
+      const { config, calls } = configure(() => json({ error: 'slow_down' }, 400))
+      const err = await rejection(
+        rp.pollDeviceAuthorizationGrant(config, { ...device, interval: 0.2 }, undefined, {
+          signal: AbortSignal.timeout(1500),
+        }),
+      )
+      assert.equal(err.code, 'OAUTH_TIMEOUT')
+      assert.equal(calls.length, 1)
+    },
+  )
 
-  it('pollDeviceAuthorizationGrant() retries a 503 after its Retry-After delay', async () => {
-    let answered = 0
-    const { config, calls } = configure(() =>
-      answered++ === 0
-        ? new Response('busy', { status: 503, headers: { 'retry-after': '1' } })
-        : json({ access_token: 'at', token_type: 'bearer' }),
-    )
-    const started = Date.now()
-    const tokens = await rp.pollDeviceAuthorizationGrant(config, { ...device, interval: 0 })
-    assert.equal(tokens.access_token, 'at')
-    assert.equal(calls.length, 2)
-    assert.ok(Date.now() - started >= 900, 'waited for Retry-After')
-  })
+  it(
+    'pollDeviceAuthorizationGrant() retries a 503 after its Retry-After delay',
+    POLLING,
+    async () => {
+      let answered = 0
+      const { config, calls } = configure(() =>
+        answered++ === 0
+          ? new Response('busy', { status: 503, headers: { 'retry-after': '1' } })
+          : json({ access_token: 'at', token_type: 'bearer' }),
+      )
+      const started = Date.now()
+      const tokens = await rp.pollDeviceAuthorizationGrant(config, { ...device, interval: 0 })
+      assert.equal(tokens.access_token, 'at')
+      assert.equal(calls.length, 2)
+      assert.ok(Date.now() - started >= 900, 'waited for Retry-After')
+    },
+  )
 
-  it('pollDeviceAuthorizationGrant() rejects a 503 without Retry-After with OAUTH_RESPONSE_IS_NOT_CONFORM', async () => {
-    const { config, calls } = configure(() => new Response('busy', { status: 503 }))
-    const err = await rejection(rp.pollDeviceAuthorizationGrant(config, { ...device, interval: 0 }))
-    assert.equal(err.code, 'OAUTH_RESPONSE_IS_NOT_CONFORM')
-    assert.equal(calls.length, 1)
-  })
+  it(
+    'pollDeviceAuthorizationGrant() rejects a 503 without Retry-After with OAUTH_RESPONSE_IS_NOT_CONFORM',
+    POLLING,
+    async () => {
+      const { config, calls } = configure(() => new Response('busy', { status: 503 }))
+      const err = await rejection(
+        rp.pollDeviceAuthorizationGrant(config, { ...device, interval: 0 }),
+      )
+      assert.equal(err.code, 'OAUTH_RESPONSE_IS_NOT_CONFORM')
+      assert.equal(calls.length, 1)
+    },
+  )
 
   it('fetchProtectedResource() with a stream body does not replay it on a DPoP nonce challenge', async () => {
     const { config, calls } = configure(

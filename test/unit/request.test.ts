@@ -394,6 +394,60 @@ for (const impl of implementations)
         assert.equal(calls.length, 0)
       })
 
+      /**
+       * A transport that records the header values exactly as handed to it, without a `Headers`
+       * object (which would refuse CR, LF and NUL itself): a custom fetch may write them raw.
+       */
+      function rawFetch(respond: () => Response) {
+        const sent: string[] = []
+        const fetch: CustomFetch = async (_url, options) => {
+          const headers = options.headers as Headers | Record<string, string>
+          const entries = headers instanceof Headers ? [...headers] : Object.entries(headers)
+          for (const [name, value] of entries) sent.push(`${name}: ${value}`)
+          return respond()
+        }
+        return { fetch, sent }
+      }
+
+      for (const [title, character] of [
+        ['a lone LF', '\n'],
+        ['a lone CR', '\r'],
+        ['a NUL', '\0'],
+      ] as const) {
+        it(`fetchUserInfo() with an access token holding ${title} rejects with a TypeError, sending nothing`, async () => {
+          const { fetch, sent } = rawFetch(() => json({ sub: 'subject' }))
+          const err = await caught(() =>
+            client.fetchUserInfo(configure(fetch), `tok${character}en`, 'subject'),
+          )
+          assertArgumentError(err)
+          assert.deepEqual(sent, [])
+        })
+
+        it(`a ClientAuth setting a header value with ${title} fails the request with a TypeError, sending nothing`, async () => {
+          const { fetch, sent } = rawFetch(() => json(bearerTokens))
+          const auth: ClientAuth = (_as, c, body, headers) => {
+            body.set('client_id', c.client_id)
+            headers.set('x-client', `one${character}two`)
+          }
+          const err = await caught(() =>
+            client.clientCredentialsGrant(configure(fetch, metadata, {}, auth)),
+          )
+          assertArgumentError(err)
+          assert.deepEqual(sent, [])
+        })
+      }
+
+      it('a ClientAuth setting a header value with a tab and spaces sends it', async () => {
+        const { fetch, calls } = fakeFetch(() => json(bearerTokens))
+        const auth: ClientAuth = (_as, c, body, headers) => {
+          body.set('client_id', c.client_id)
+          headers.set('x-client', 'one\t two')
+        }
+        await client.clientCredentialsGrant(configure(fetch, metadata, {}, auth))
+        assert.equal(calls.length, 1)
+        assert.equal(calls[0]!.headers.get('x-client'), 'one\t two')
+      })
+
       it('a ClientAuth setting an invalid header name fails the request with a TypeError, sending nothing', async () => {
         const { fetch, calls } = fakeFetch(() => json(bearerTokens))
         const auth: ClientAuth = (_as, c, body, headers) => {
@@ -523,6 +577,15 @@ for (const impl of implementations)
     })
 
     describe('server endpoints', () => {
+      /** What openid-rp's message says to do, per code. */
+      const hints: Record<string, RegExp> = {
+        OAUTH_MISSING_SERVER_METADATA:
+          /^the server metadata has no "\w+": the server does not support it or the metadata is incomplete$/,
+        OAUTH_INVALID_SERVER_METADATA: /^the server metadata "\w+" is not a valid URL/,
+        OAUTH_HTTP_REQUEST_FORBIDDEN:
+          /: use an https: endpoint, or call allowInsecureRequests\(config\) for local development only$/,
+      }
+
       const operations: Record<
         string,
         { endpoint: keyof typeof mtlsAliases; run: (config: Configuration) => Promise<unknown> }
@@ -563,6 +626,7 @@ for (const impl of implementations)
             const server = { ...metadata, [endpoint]: value } as ServerMetadata
             const err = await caught(() => run(configure(fetch, server)))
             assertClientError(client, err, code)
+            if (impl.name === 'openid-rp') assert.match((err as Error).message, hints[code])
             assert.equal(calls.length, 0)
           })
         }
@@ -573,6 +637,8 @@ for (const impl of implementations)
           client.allowInsecureRequests(config)
           const err = await caught(() => run(config))
           assertClientError(client, err, 'OAUTH_REQUEST_PROTOCOL_FORBIDDEN')
+          if (impl.name === 'openid-rp')
+            assert.match((err as Error).message, /: the endpoint URL must use https: or http:$/)
           assert.equal(calls.length, 0)
         })
 
@@ -652,6 +718,24 @@ for (const impl of implementations)
       const errorClass = impl.name === 'openid-rp' ? 'ClientError' : 'OperationProcessingError'
 
       for (const [name, { endpoint, build }] of Object.entries(builders)) {
+        it(`${name} with use_mtls_endpoint_aliases ignores mtls_endpoint_aliases.${endpoint}: the browser does not present the client certificate`, () => {
+          const { fetch, calls } = fakeFetch(() => json({}))
+          const server = {
+            ...metadata,
+            end_session_endpoint: `${issuer}/logout`,
+            mtls_endpoint_aliases: {
+              ...mtlsAliases,
+              authorization_endpoint: 'https://mtls.op.example/auth',
+              end_session_endpoint: 'https://mtls.op.example/logout',
+            },
+          }
+          const url = build(
+            configure(fetch, server, { client_secret: SECRET, use_mtls_endpoint_aliases: true }),
+          )
+          assert.equal(`${url.origin}${url.pathname}`, server[endpoint])
+          assert.equal(calls.length, 0)
+        })
+
         for (const [title, value, code] of [
           ['no', undefined, 'OAUTH_MISSING_SERVER_METADATA'],
           ['an invalid', 'not a url', 'OAUTH_INVALID_SERVER_METADATA'],
