@@ -58,7 +58,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function demo(args: string[]): Promise<number> {
-  const { PROFILES, runDemo, MissingProviderError } = await import('./demo.ts')
+  const { PROFILES } = await import('./demo/scenario.ts')
+  const { runDemo, MissingProviderError } = await import('./demo/runner.ts')
   const { values } = parse(args, {
     profile: { type: 'string', default: 'fapi2' },
     json: { type: 'boolean', default: false },

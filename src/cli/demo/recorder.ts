@@ -1,0 +1,68 @@
+/**
+ * The demo's recorder: every HTTP exchange of the client and of the login driver, in brief and
+ * with secrets shortened, for the step that made it.
+ */
+import type * as client from 'openid-rp'
+import { type HttpExchange, redact, redactUrl, secret } from '../transcript.ts'
+
+/** The provider sends no `interval`; the demo polls every 100 ms instead of every 5 s. */
+const POLL_INTERVAL = 0.1
+
+/** Records each HTTP exchange of the client and of the login driver, in brief. */
+export class Recorder {
+  #exchanges: HttpExchange[] = []
+  /** Rewrites the `interval` of device and backchannel authorization responses. */
+  shortenPolling = false
+  /** How requests go out; the mtls profile sends them over TLS with a client certificate. */
+  transport: client.CustomFetch = (url, options) => fetch(url, options as RequestInit)
+
+  readonly fetch: client.CustomFetch = async (url, options) => {
+    const response = await this.transport(url, options)
+    this.#record(url, options.method, new Headers(options.headers), options.body, response)
+    if (this.shortenPolling && response.ok && /device|backchannel/.test(new URL(url).pathname)) {
+      const body = (await response.json()) as Record<string, unknown>
+      const headers = new Headers(response.headers)
+      headers.delete('content-length')
+      return Response.json(
+        { ...body, interval: POLL_INTERVAL },
+        { status: response.status, headers },
+      )
+    }
+    return response
+  }
+
+  /** The fetch for the login driver's navigations. */
+  readonly browser: typeof fetch = async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input)
+    const response = await fetch(input, init)
+    this.#record(url, init?.method ?? 'GET', new Headers(), init?.body, response)
+    return response
+  }
+
+  #record(url: string, method: string, headers: Headers, body: unknown, response: Response) {
+    const request: Record<string, string> = {}
+    const authorization = headers.get('authorization')
+    if (authorization) {
+      const [scheme = '', value = ''] = authorization.split(' ', 2)
+      request.authorization = `${scheme} ${secret(value)}`
+    }
+    if (headers.has('dpop')) request.dpop = `proof ${secret(headers.get('dpop')!)}`
+    if (typeof body === 'string' || body instanceof URLSearchParams) {
+      for (const [name, value] of new URLSearchParams(body)) request[name] = redact(name, value)
+    }
+    this.#exchanges.push({
+      method,
+      url: redactUrl(url),
+      request,
+      status: response.status,
+      contentType: response.headers.get('content-type')?.split(';')[0],
+    })
+  }
+
+  /** The exchanges since the last call. */
+  take(): HttpExchange[] {
+    const taken = this.#exchanges
+    this.#exchanges = []
+    return taken
+  }
+}
