@@ -4,6 +4,7 @@
  */
 import * as jose from 'jose'
 import type * as client from 'openid-rp'
+import { neutralise } from './output.ts'
 
 /** One HTTP request the client made and the answer it got, in brief. */
 export interface HttpExchange {
@@ -132,13 +133,14 @@ export function renderStep(step: StepRecord, index: number, total: number): stri
       `    error: ${name}${code ? ` [${code}]` : ''}${error ? ` (${error})` : ''}: ${message}`,
     )
   }
-  return lines.join('\n')
+  return lines.map(neutralise).join('\n')
 }
 
 /** Nested details as indented `name: value` lines. */
 export function renderDetails(details: Record<string, unknown>, indent = ''): string {
   return Object.entries(details)
     .flatMap(([name, value]) => renderValue(name, value, indent))
+    .map(neutralise)
     .join('\n')
 }
 
@@ -153,7 +155,11 @@ function renderValue(name: string, value: unknown, indent: string): string[] {
     ]
   }
   const text = typeof value === 'string' ? value : JSON.stringify(value)
-  return [`${indent}${name}: ${text}`]
+  const date =
+    TIMESTAMPS.has(name) && typeof value === 'number' && Number.isFinite(value)
+      ? ` (${isoDate(value)})`
+      : ''
+  return [`${indent}${name}: ${text}${date}`]
 }
 
 /** The closing lines of a readable transcript. */
@@ -164,10 +170,10 @@ export function renderSummary(run: RunRecord): string {
     : `\n${run.command} ${run.profile}: FAILED after ${passed} of ${run.total} steps (${Math.round(run.ms)} ms)`
 }
 
+type Tokens = client.TokenEndpointResponse & client.TokenEndpointResponseHelpers
+
 /** A token endpoint response for display: tokens shortened, the ID Token decoded. */
-export function tokenSummary(
-  tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
-) {
+export function tokenSummary(tokens: Tokens) {
   const claims = tokens.claims()
   return {
     token_type: tokens.token_type,
@@ -181,4 +187,36 @@ export function tokenSummary(
       claims: claims && redactClaims(claims),
     },
   }
+}
+
+/**
+ * What `login` and `token` print with `--json`: the token endpoint response exactly as the server
+ * sent it, every member in full, plus an `openid_rp` member with what the command knows besides
+ * (see docs/cli.md).
+ */
+export function tokenOutput(
+  tokens: Tokens,
+  about: Record<string, unknown>,
+): Record<string, unknown> {
+  const response = Object.fromEntries(
+    Object.entries(tokens).filter(([, value]) => typeof value !== 'function'),
+  )
+  const expiresIn = tokens.expiresIn()
+  return {
+    ...response,
+    openid_rp: {
+      ...about,
+      expires_at:
+        expiresIn === undefined ? undefined : new Date(Date.now() + expiresIn * 1000).toISOString(),
+      id_token_claims: tokens.claims(),
+    },
+  }
+}
+
+/** Members whose number is a time in seconds since the epoch, shown with the date beside it. */
+const TIMESTAMPS = new Set(['exp', 'iat', 'nbf', 'auth_time', 'updated_at'])
+
+/** `seconds` since the epoch as an ISO 8601 date (UTC). */
+export function isoDate(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
 }

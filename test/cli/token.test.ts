@@ -1,44 +1,21 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import * as jose from 'jose'
 import { createProvider, type TestProvider } from '../support/provider.ts'
+import {
+  assertFailure,
+  assertNoSecret,
+  json as jsonAnswer,
+  openidRp,
+  type Result,
+  startServer,
+} from './run.ts'
 
-const bin = fileURLToPath(new URL('../../bin/openid-rp.js', import.meta.url))
 const secret = 'cli-token-secret-0123456789abcdefghijklmnopqrstuvwxyz'
 const dir = mkdtempSync(join(tmpdir(), 'openid-rp-token-'))
-
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs the command; `onStderr` sees stderr as it arrives (the device user code, CIBA waiting). */
-function openidRp(
-  args: string[],
-  { env = {}, onStderr }: { env?: Record<string, string>; onStderr?: (text: string) => void } = {},
-): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, ...env },
-      timeout: 30_000,
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk
-      onStderr?.(stderr)
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
 
 let op: TestProvider
 let common: string[]
@@ -111,8 +88,11 @@ describe('openid-rp token', () => {
       ),
     )
     assert.equal(result.token_type, 'dpop')
-    assert.equal(result.client_auth, 'client_secret_basic')
-    assert.match(result.access_token, /^.{6}…$/, 'the access token is shortened')
+    assert.equal(result.openid_rp.client_auth, 'client_secret_basic')
+    assert.equal(result.openid_rp.grant, 'client-credentials')
+    assert.match(result.openid_rp.expires_at, /^\d{4}-\d\d-\d\dT/)
+    assert.ok(result.access_token.length > 20, 'the access token is whole')
+    assert.doesNotMatch(result.access_token, /…/)
   })
 
   it('token client-credentials reads the secret from --client-secret-file and sends it with --client-auth post', async () => {
@@ -132,7 +112,7 @@ describe('openid-rp token', () => {
       ]),
     )
     assert.equal(result.token_type, 'bearer')
-    assert.equal(result.client_auth, 'client_secret_post')
+    assert.equal(result.openid_rp.client_auth, 'client_secret_post')
   })
 
   it('token client-credentials --private-key authenticates with private_key_jwt', async () => {
@@ -147,17 +127,144 @@ describe('openid-rp token', () => {
         keyFile,
       ]),
     )
-    assert.equal(result.client_auth, 'private_key_jwt')
+    assert.equal(result.openid_rp.client_auth, 'private_key_jwt')
   })
 
-  it('token client-credentials with a wrong secret exits 1 with a one-line error and no secret', async () => {
+  it('token client-credentials with a wrong secret names the request, invalid_client and the remedy, no secret', async () => {
+    const wrong = 'wrong-secret-0123456789abcdef'
     const result = await openidRp(
       ['token', 'client-credentials', ...common, '--client-id', 'cli-service'],
-      { env: { OPENID_RP_CLIENT_SECRET: 'wrong-secret-0123456789' } },
+      { env: { OPENID_RP_CLIENT_SECRET: wrong } },
     )
-    assert.equal(result.code, 1)
-    assert.match(result.stderr, /^openid-rp token: [^\n]+\n$/)
-    assert.doesNotMatch(result.stderr, /wrong-secret/)
+    assertFailure(result, {
+      command: 'token',
+      method: 'POST',
+      url: `${op.issuer.href}token`,
+      status: 401,
+      remedy: /--client-id, the secret .*--client-auth/,
+    })
+    assert.match(result.stderr, /^ {2}error: +invalid_client/m)
+    const report = JSON.parse(result.stdout)
+    assert.equal(report.status, 'error')
+    assert.equal(report.error, 'invalid_client')
+    assert.equal(report.response.status, 401)
+    assertNoSecret(result, wrong, secret)
+  })
+
+  it('token client-credentials without a secret for a confidential client says invalid_client', async () => {
+    const result = await openidRp([
+      'token',
+      'client-credentials',
+      ...common,
+      '--client-id',
+      'cli-service',
+    ])
+    assertFailure(result, {
+      command: 'token',
+      method: 'POST',
+      url: `${op.issuer.href}token`,
+      status: 401,
+      remedy: /client-secret/,
+    })
+  })
+
+  it('token client-credentials --raw prints the access token alone; the default summary goes to stderr', async () => {
+    const env = { OPENID_RP_CLIENT_SECRET: secret }
+    const args = [
+      'token',
+      'client-credentials',
+      '--issuer',
+      op.issuer.href,
+      '--client-id',
+      'cli-service',
+    ]
+    const raw = await openidRp([...args, '--raw'], { env })
+    assert.equal(raw.code, 0, raw.stderr)
+    assert.match(raw.stdout, /^[\w.~+/=-]{20,}\n$/)
+    const quiet = await openidRp([...args, '-q'], { env })
+    assert.match(quiet.stdout, /^[\w.~+/=-]{20,}\n$/)
+    const human = await openidRp(args, { env })
+    assert.equal(human.code, 0, human.stderr)
+    assert.equal(human.stdout, '')
+    assert.match(human.stderr, /^access_token: .{6}…$/m)
+    assert.match(human.stderr, /--json prints the whole response/)
+    assertNoSecret(human, secret)
+  })
+
+  it('token refresh with a bad refresh token names invalid_grant and says to sign in again', async () => {
+    const bad = 'not-a-refresh-token-0123456789abcdef'
+    const result = await openidRp(['token', 'refresh', ...common, '--client-id', 'cli-device'], {
+      env: { OPENID_RP_REFRESH_TOKEN: bad },
+    })
+    assertFailure(result, {
+      command: 'token',
+      method: 'POST',
+      url: `${op.issuer.href}token`,
+      status: 400,
+      remedy: /sign in again/,
+    })
+    assert.match(result.stderr, /^ {2}error: +invalid_grant/m)
+    assertNoSecret(result, bad)
+  })
+
+  it('a token endpoint answering an HTML page names status, content type, a body excerpt and the remedy', async () => {
+    const page = await startServer(() => ({
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: `<html><script>x()</script><body><h1>Sign in</h1><p>Session expired for ${secret}</p></body></html>`,
+    }))
+    try {
+      const result = await openidRp([
+        'token',
+        'client-credentials',
+        '--issuer',
+        page.url,
+        '--token-endpoint',
+        `${page.url}/api/oidc/token`,
+        '--client-id',
+        'cli-service',
+        '--client-secret',
+        'the-secret-abcdefghijk',
+      ])
+      assertFailure(result, {
+        command: 'token',
+        method: 'POST',
+        url: `${page.url}/api/oidc/token`,
+        status: 200,
+        remedy: /endpoint URL and the client credentials/,
+      })
+      assert.match(result.stderr, /^ {2}response: HTTP 200 text\/html$/m)
+      assert.match(result.stderr, /^ {2}body: +Sign in Session expired/m)
+      assert.match(result.stderr, /OAUTH_RESPONSE_IS_NOT_JSON|HTTP 200 text\/html from/)
+      assertNoSecret(result, 'the-secret-abcdefghijk')
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('an OAuth error_description with control characters is shown escaped', async () => {
+    const hostile = await startServer(() =>
+      jsonAnswer({ error: 'invalid_client', error_description: 'bad\x1b[2K\rok: Signed in' }, 401),
+    )
+    try {
+      const result = await openidRp([
+        'token',
+        'client-credentials',
+        '--issuer',
+        hostile.url,
+        '--token-endpoint',
+        `${hostile.url}/token`,
+        '--client-id',
+        'x',
+        '--client-secret',
+        'y-0123456789',
+      ])
+      assert.equal(result.code, 1)
+      assert.ok(!result.stderr.includes('\x1b') && !result.stderr.includes('\r'))
+      assert.ok(result.stderr.includes('bad\\x1b[2K\\rok: Signed in'))
+    } finally {
+      await hostile.close()
+    }
   })
 
   it('token device prints the user code, polls until approved, and token refresh uses the refresh token', async () => {
@@ -175,38 +282,24 @@ describe('openid-rp token', () => {
     )
     await approving
     assert.ok(approving, 'the user code was printed')
-    assert.equal(result.id_token.claims.sub, op.account.sub)
+    assert.equal(result.openid_rp.id_token_claims.sub, op.account.sub)
+    assert.equal(typeof result.refresh_token, 'string')
 
-    // the shortened refresh token in the output cannot be reused: fetch a real one the same way
-    const refreshToken = await new Promise<string>((resolve, reject) => {
-      let approved: Promise<void> | undefined
-      const child = spawn(process.execPath, [
-        '--input-type=module',
-        '-e',
-        `import * as c from 'openid-rp'
-const config = await c.discovery(new URL(${JSON.stringify(op.issuer.href)}), 'cli-device', undefined, c.None(), { execute: [c.allowInsecureRequests] })
-const r = await c.initiateDeviceAuthorization(config, { scope: 'openid' })
-console.error('code ' + r.user_code)
-const t = await c.pollDeviceAuthorizationGrant(config, { ...r, interval: 0.1 })
-console.log(t.refresh_token)`,
-      ])
-      let out = ''
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk))
-      child.stderr.on('data', (chunk: Buffer) => {
-        const code = /code (\S+)/.exec(String(chunk))?.[1]
-        if (code && !approved) approved = op.approveDevice(code)
-      })
-      child.on('close', (status) =>
-        status === 0 ? resolve(out.trim()) : reject(new Error(`helper exited ${status}`)),
-      )
-    })
+    const saved = join(dir, 'device.json')
+    writeFileSync(saved, JSON.stringify(result))
     const refreshed = json(
-      await openidRp(['token', 'refresh', ...common, '--client-id', 'cli-device'], {
-        env: { OPENID_RP_REFRESH_TOKEN: refreshToken },
-      }),
+      await openidRp([
+        'token',
+        'refresh',
+        ...common,
+        '--client-id',
+        'cli-device',
+        '--refresh-token-file',
+        saved,
+      ]),
     )
-    assert.equal(refreshed.grant, 'refresh')
-    assert.equal(typeof refreshed.access_token, 'string')
+    assert.equal(refreshed.openid_rp.grant, 'refresh')
+    assert.notEqual(refreshed.access_token, result.access_token)
   })
 
   it('token ciba waits for the user to approve on the authentication device', async () => {
@@ -240,7 +333,7 @@ console.log(t.refresh_token)`,
     await approving
     assert.equal(op.cibaRequests.length, before + 1)
     assert.equal(op.cibaRequests.at(-1)?.bindingMessage, 'cli 7')
-    assert.equal(result.id_token.claims.sub, op.account.sub)
+    assert.equal(result.openid_rp.id_token_claims.sub, op.account.sub)
   })
 
   for (const args of [
