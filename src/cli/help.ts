@@ -95,10 +95,15 @@ ${CLIENT}
 
 ${NETWORK}`,
   demo: `Usage: openid-rp demo [--profile <name>] [--json]
+       openid-rp demo --serve [--port <n>] [--api-port <n>] [--redirect-uri <uri>]
 
 Starts an embedded OpenID Provider (the optional peer dependency oidc-provider) and a protected
 API on 127.0.0.1 and runs one flow against them, step by step, showing each request.
 
   --profile <name>  fapi2 (default), oidc, hybrid, device, ciba, client-credentials, mtls
-  --json            the run as JSON on stdout instead of a readable transcript`,
+  --json            the run as JSON on stdout instead of a readable transcript
+  --serve           keep the provider and the API running for the other commands (Ctrl-C
+                    stops them) and print ready-to-paste discover/login/token/curl commands;
+                    --redirect-uri is what client cli-app registers
+                    (default http://127.0.0.1:8765/callback)`,
 } as const

@@ -57,7 +57,12 @@ async function demo(args: string[]): Promise<number> {
   const { values } = parse(args, {
     profile: { type: 'string', default: 'fapi2' },
     json: { type: 'boolean', default: false },
+    serve: { type: 'boolean', default: false },
+    port: { type: 'string' },
+    'api-port': { type: 'string' },
+    'redirect-uri': { type: 'string', default: 'http://127.0.0.1:8765/callback' },
   })
+  if (values.serve) return serveDemo(values)
   const profile = PROFILES.find((name) => name === values.profile)
   if (!profile) {
     throw new UsageError(
@@ -82,6 +87,52 @@ async function demo(args: string[]): Promise<number> {
     }
     throw error
   }
+}
+
+async function serveDemo(values: {
+  port?: string
+  'api-port'?: string
+  'redirect-uri': string
+}): Promise<number> {
+  const port = (flag: string, value: string | undefined) => {
+    if (value === undefined) return undefined
+    if (!/^\d{1,5}$/.test(value)) throw new UsageError(`--${flag} must be a port number`)
+    return Number(value)
+  }
+  const { parseRedirectUri, ListenerError } = await import('./listener.ts')
+  try {
+    parseRedirectUri(values['redirect-uri'])
+  } catch (error) {
+    if (error instanceof ListenerError) throw new UsageError(error.message)
+    throw error
+  }
+  const { serve } = await import('./demo/serve.ts')
+  const { MissingProviderError } = await import('./demo/runner.ts')
+  let serving: Awaited<ReturnType<typeof serve>>
+  try {
+    serving = await serve({
+      port: port('port', values.port),
+      apiPort: port('api-port', values['api-port']),
+      redirectUri: values['redirect-uri'],
+      print: (text) => console.log(text),
+    })
+  } catch (error) {
+    if (error instanceof MissingProviderError) {
+      console.error(`openid-rp: ${error.message}`)
+      return 1
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`openid-rp demo --serve: the port is taken: ${(error as Error).message}`)
+      return 1
+    }
+    throw error
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  await serving.stop()
+  return 0
 }
 
 /** Flags of every command that makes requests: TLS and plain HTTP. */

@@ -99,7 +99,8 @@ export async function runDemo(options: DemoOptions): Promise<RunRecord> {
   return run
 }
 
-async function loadEmbeddedProvider() {
+/** The embedded provider's module, with oidc-provider loaded and its notices filtered. */
+export async function loadEmbeddedProvider() {
   const embedded = await import('../embedded/provider.ts')
   // before the provider's modules load: they print start-up notices
   embedded.installNoticeFilter()

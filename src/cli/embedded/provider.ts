@@ -50,6 +50,8 @@ export interface ProviderOptions {
   signingAlgorithms?: SigningAlgorithm[]
   /** Path prefixes that also serve the discovery document (issuer unchanged), for mismatch tests. */
   metadataAliases?: string[]
+  /** The port to listen on (127.0.0.1); a free one by default. */
+  port?: number
   /** Serve HTTPS with these options (for mTLS: `requestCert: true`) instead of plain HTTP. */
   tls?: https.ServerOptions
   /** Further provider configuration, applied last, key by key. */
@@ -151,7 +153,7 @@ export async function createProvider(options: ProviderOptions = {}): Promise<Tes
     : http.createServer(listener)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
   })
   const { port } = server.address() as AddressInfo
   const issuer = new URL(`${options.tls ? 'https' : 'http'}://127.0.0.1:${port}${mountPath}`)

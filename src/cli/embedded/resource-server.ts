@@ -12,6 +12,8 @@ import { closeServer, type TestProvider } from './provider.ts'
 export interface ResourceServerOptions {
   /** Demand a DPoP nonce the resource server issued (per RFC 9449 section 9). */
   requireDpopNonce?: boolean
+  /** The port to listen on (127.0.0.1); a free one by default. */
+  port?: number
   /** Wraps the request listener, for example to answer CORS preflights for browser callers. */
   wrapListener?: (listener: http.RequestListener) => http.RequestListener
 }
@@ -162,7 +164,10 @@ export async function startResourceServer(
     })
   }
   const server = http.createServer(options.wrapListener?.(listener) ?? listener)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', resolve)
+  })
   url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
 
   return {
