@@ -70,14 +70,25 @@ async function demo(args: string[]): Promise<number> {
     )
   }
   const { renderJson, renderStep, renderSummary } = await import('./transcript.ts')
+  const { colourful, palette, Spinner } = await import('./output.ts')
+  const colours = palette(colourful(process.stdout))
+  const paint = { ok: colours.green, failed: colours.red, title: colours.bold, dim: colours.dim }
+  const spinner = new Spinner(process.stdout)
   try {
     const run = await runDemo({
       profile,
       onStart: values.json ? undefined : () => console.log(`openid-rp demo --profile ${profile}\n`),
+      onStepStart: values.json
+        ? undefined
+        : (title, index, total) => spinner.start(`[${index}/${total}] ${title}`),
       onStep: values.json
         ? undefined
-        : (step, index, total) => console.log(`${renderStep(step, index, total)}\n`),
+        : (step, index, total) => {
+            spinner.stop()
+            console.log(`${renderStep(step, index, total, paint)}\n`)
+          },
     })
+    spinner.stop()
     console.log(values.json ? renderJson(run) : renderSummary(run).trimStart())
     return run.ok ? 0 : 1
   } catch (error) {

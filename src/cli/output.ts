@@ -56,17 +56,35 @@ export function palette(
  * silently. The spinner line is erased when `work` settles.
  */
 export async function withSpinner<T>(label: string, work: Promise<T>): Promise<T> {
-  if (!colourful()) return work
-  const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
-  let frame = 0
-  const timer = setInterval(() => {
-    process.stderr.write(`\r${frames[frame++ % frames.length]} ${neutralise(label)}`)
-  }, 80)
+  const spinner = new Spinner()
+  spinner.start(label)
   try {
     return await work
   } finally {
-    clearInterval(timer)
-    process.stderr.write('\r\x1b[2K')
+    spinner.stop()
+  }
+}
+
+/** A spinner line on `stream` between `start` and `stop`; does nothing without colour. */
+export class Spinner {
+  #timer: NodeJS.Timeout | undefined
+  constructor(readonly stream: NodeJS.WriteStream = process.stderr) {}
+
+  start(label: string): void {
+    this.stop()
+    if (!colourful(this.stream)) return
+    const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
+    let frame = 0
+    this.#timer = setInterval(() => {
+      this.stream.write(`\r${frames[frame++ % frames.length]} ${neutralise(label)}`)
+    }, 80)
+  }
+
+  stop(): void {
+    if (this.#timer === undefined) return
+    clearInterval(this.#timer)
+    this.#timer = undefined
+    this.stream.write('\r\x1b[2K')
   }
 }
 

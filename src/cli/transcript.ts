@@ -14,11 +14,17 @@ export interface HttpExchange {
   request: Record<string, string>
   status: number
   contentType?: string
+  /** The OAuth `error` of an error response (`authorization_pending`, `use_dpop_nonce`). */
+  error?: string
 }
 
 export interface StepRecord {
   id: string
   title: string
+  /** Why the flow has this step. */
+  why?: string
+  /** The library call that made it. */
+  call?: string
   ok: boolean
   ms: number
   http: HttpExchange[]
@@ -107,21 +113,44 @@ export function renderJson(run: RunRecord): string {
   return JSON.stringify(run, null, 2)
 }
 
+/** Colours for the transcript; identity functions when there is no colour. */
+export interface Paint {
+  ok(text: string): string
+  failed(text: string): string
+  title(text: string): string
+  dim(text: string): string
+}
+
+const PLAIN: Paint = { ok: (t) => t, failed: (t) => t, title: (t) => t, dim: (t) => t }
+
 /** The progress line of a finished step: `✔ [3/10] login and consent (41 ms)`. */
-export function renderProgress(step: StepRecord, index: number, total: number): string {
-  return `${step.ok ? '✔' : '✘'} [${index}/${total}] ${step.title} (${Math.round(step.ms)} ms)`
+export function renderProgress(
+  step: StepRecord,
+  index: number,
+  total: number,
+  paint: Paint = PLAIN,
+): string {
+  const mark = step.ok ? paint.ok('✔') : paint.failed('✘')
+  return `${mark} [${index}/${total}] ${paint.title(neutralise(step.title))} ${paint.dim(`(${Math.round(step.ms)} ms)`)}`
 }
 
 /** A finished step in readable form: its progress line, HTTP exchanges and details. */
-export function renderStep(step: StepRecord, index: number, total: number): string {
-  const lines = [renderProgress(step, index, total)]
+export function renderStep(
+  step: StepRecord,
+  index: number,
+  total: number,
+  paint: Paint = PLAIN,
+): string {
+  const lines: string[] = []
+  if (step.why) lines.push(`    why:  ${step.why}`)
+  if (step.call) lines.push(`    call: ${step.call}`)
   for (const exchange of step.http) {
     const parameters = Object.entries(exchange.request)
       .map(([name, value]) => `${name}=${value}`)
       .join(' ')
     lines.push(
       `    ${exchange.method} ${exchange.url}${parameters ? `  ${parameters}` : ''}`,
-      `      ← ${exchange.status}${exchange.contentType ? ` ${exchange.contentType}` : ''}`,
+      `      ← ${exchange.status}${exchange.contentType ? ` ${exchange.contentType}` : ''}${exchange.error ? ` ${exchange.error}` : ''}`,
     )
   }
   for (const [name, value] of Object.entries(step.details)) {
@@ -133,7 +162,10 @@ export function renderStep(step: StepRecord, index: number, total: number): stri
       `    error: ${name}${code ? ` [${code}]` : ''}${error ? ` (${error})` : ''}: ${message}`,
     )
   }
-  return lines.map(neutralise).join('\n')
+  const body = lines
+    .map(neutralise)
+    .map((line) => (/^ {4}(why|call):/.test(line) ? paint.dim(line) : line))
+  return [renderProgress(step, index, total, paint), ...body].join('\n')
 }
 
 /** Nested details as indented `name: value` lines. */

@@ -18,7 +18,22 @@ export class Recorder {
 
   readonly fetch: client.CustomFetch = async (url, options) => {
     const response = await this.transport(url, options)
-    this.#record(url, options.method, new Headers(options.headers), options.body, response)
+    const exchange = this.#record(
+      url,
+      options.method,
+      new Headers(options.headers),
+      options.body,
+      response,
+    )
+    if (!response.ok && exchange.contentType === 'application/json') {
+      try {
+        const body = (await response.clone().json()) as { error?: unknown }
+        if (typeof body.error === 'string') exchange.error = body.error
+      } catch {
+        // not JSON after all: the status says enough
+      }
+      this.#notify()
+    }
     if (this.shortenPolling && response.ok && /device|backchannel/.test(new URL(url).pathname)) {
       const body = (await response.json()) as Record<string, unknown>
       const headers = new Headers(response.headers)
@@ -39,7 +54,31 @@ export class Recorder {
     return response
   }
 
-  #record(url: string, method: string, headers: Headers, body: unknown, response: Response) {
+  #waiting: { error: string; resolve: () => void }[] = []
+  #seen = new Set<string>()
+
+  /** Resolves once a response with the OAuth `error` has been recorded (at any time). */
+  seen(error: string): Promise<void> {
+    if (this.#seen.has(error)) return Promise.resolve()
+    return new Promise((resolve) => this.#waiting.push({ error, resolve }))
+  }
+
+  #notify() {
+    for (const exchange of this.#exchanges) if (exchange.error) this.#seen.add(exchange.error)
+    this.#waiting = this.#waiting.filter((waiter) => {
+      if (!this.#seen.has(waiter.error)) return true
+      waiter.resolve()
+      return false
+    })
+  }
+
+  #record(
+    url: string,
+    method: string,
+    headers: Headers,
+    body: unknown,
+    response: Response,
+  ): HttpExchange {
     const request: Record<string, string> = {}
     const authorization = headers.get('authorization')
     if (authorization) {
@@ -50,13 +89,15 @@ export class Recorder {
     if (typeof body === 'string' || body instanceof URLSearchParams) {
       for (const [name, value] of new URLSearchParams(body)) request[name] = redact(name, value)
     }
-    this.#exchanges.push({
+    const exchange: HttpExchange = {
       method,
       url: redactUrl(url),
       request,
       status: response.status,
       contentType: response.headers.get('content-type')?.split(';')[0],
-    })
+    }
+    this.#exchanges.push(exchange)
+    return exchange
   }
 
   /** The exchanges since the last call. */

@@ -4,6 +4,7 @@
  */
 import * as jose from 'jose'
 import type { RunRecord, StepRecord } from '../transcript.ts'
+import { explain } from './explanations.ts'
 import { ciba } from './profiles/ciba.ts'
 import { clientCredentials } from './profiles/client-credentials.ts'
 import { device } from './profiles/device.ts'
@@ -28,6 +29,8 @@ export interface DemoOptions {
   profile: Profile
   /** Called once the embedded provider is loaded, before the first step. */
   onStart?: () => void
+  /** Called as each step starts (a spinner on a terminal). */
+  onStepStart?: (title: string, index: number, total: number) => void
   /** Called as each step finishes, for progress output. */
   onStep?: (step: StepRecord, index: number, total: number) => void
 }
@@ -69,8 +72,17 @@ export async function runDemo(options: DemoOptions): Promise<RunRecord> {
     const total = scenario.steps.length
     context.step = async (id, title, action) => {
       recorder.take()
+      options.onStepStart?.(title, steps.length + 1, total)
       const begin = performance.now()
-      const step: StepRecord = { id, title, ok: false, ms: 0, http: [], details: {} }
+      const step: StepRecord = {
+        id,
+        title,
+        ...explain(options.profile, id),
+        ok: false,
+        ms: 0,
+        http: [],
+        details: {},
+      }
       try {
         step.details = await action()
         step.ok = true

@@ -308,12 +308,19 @@ export interface DecoupledFlow<Response> {
 
 /** The step titles of a {@link decoupledFlow} with the titles of its start and approval. */
 export function decoupledSteps(start: string, approve: string): string[] {
-  return ['discovery', start, approve, 'poll for tokens', 'userinfo']
+  return [
+    'discovery',
+    start,
+    'poll: authorization_pending until the user approves',
+    approve,
+    'poll for tokens',
+    'userinfo',
+  ]
 }
 
 /**
- * A flow the user approves elsewhere (device authorization, CIBA): discovery, the start, the
- * approval, polling for tokens and userinfo.
+ * A flow the user approves elsewhere (device authorization, CIBA): discovery, the start, polling
+ * that meets `authorization_pending`, the approval, the poll that gets the tokens, userinfo.
  */
 export async function decoupledFlow<Response>(context: Context, flow: DecoupledFlow<Response>) {
   context.recorder.shortenPolling = true
@@ -323,9 +330,22 @@ export async function decoupledFlow<Response>(context: Context, flow: DecoupledF
     response = await flow.start.request(config)
     return flow.start.details(response)
   })
+  let polling!: Promise<Tokens>
+  await context.step('pending', 'poll: authorization_pending until the user approves', async () => {
+    polling = flow.poll(config, response)
+    polling.catch(() => {})
+    await Promise.race([
+      context.recorder.seen('authorization_pending'),
+      polling.then(() => {
+        throw new Error('the provider issued tokens before the user approved')
+      }),
+    ])
+    return {
+      error: 'authorization_pending',
+      note: 'the user has not approved yet: the library waits the interval and polls again',
+    }
+  })
   await context.step('approve', flow.approve.title, () => flow.approve.run(response))
-  const tokens = await tokenStep(context, 'poll', 'poll for tokens', () =>
-    flow.poll(config, response),
-  )
+  const tokens = await tokenStep(context, 'poll', 'poll for tokens', () => polling)
   await userinfoStep(context, config, tokens)
 }
