@@ -167,11 +167,7 @@ describe('openid-rp demo', { concurrency: 4 }, () => {
     assert.match(stdout, /all 5 steps succeeded/)
     assert.equal((stdout.match(/^ {4}why: {2}\S/gm) ?? []).length, 5, 'every step says why')
     assert.match(stdout, /^ {4}call: client\.clientCredentialsGrant\(config, /m)
-    assert.match(
-      stdout,
-      /^ +exp: \d+ \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)$/m,
-      'timestamps as dates',
-    )
+    assert.match(stdout, /^ +exp: \d+ \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)$/m, 'timestamps as dates')
     assert.ok(!stdout.includes('\x1b'), 'no colour when piped')
   })
 

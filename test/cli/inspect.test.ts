@@ -164,6 +164,34 @@ describe('openid-rp discover and decode', () => {
     })
   })
 
+  it('discover --insecure-skip-verify accepts the unknown certificate (test servers only)', async () => {
+    const result = await openidRp('discover', httpsIssuer.url, '--insecure-skip-verify', '--json')
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(JSON.parse(result.stdout).issuer, httpsIssuer.url)
+  })
+
+  it('discover of a plain-http issuer that is not loopback by name needs --allow-http', async () => {
+    const plain = await startServer((path, self) => {
+      const issuer = self.url.replace('127.0.0.1', '[::ffff:7f00:1]')
+      return path === '/.well-known/openid-configuration'
+        ? json({ issuer, token_endpoint: `${issuer}/token` })
+        : { status: 404 }
+    })
+    try {
+      const issuer = plain.url.replace('127.0.0.1', '[::ffff:7f00:1]')
+      const refused = await openidRp('discover', issuer)
+      assert.equal(refused.code, 1)
+      assert.match(refused.stderr, /OAUTH_HTTP_REQUEST_FORBIDDEN|https:/)
+      assert.match(refused.stderr, /^ {2}try: +.*--allow-http/m)
+      assert.equal(plain.seen.length, 0, 'nothing was sent over plain HTTP')
+      const allowed = await openidRp('discover', issuer, '--allow-http', '--json')
+      assert.equal(allowed.code, 0, allowed.stderr)
+      assert.equal(JSON.parse(allowed.stdout).issuer, issuer)
+    } finally {
+      await plain.close()
+    }
+  })
+
   it('discover shows control characters in metadata escaped; --json keeps them exact', async () => {
     const hostile = await startServer((path, self) =>
       path === '/.well-known/openid-configuration'

@@ -211,6 +211,42 @@ describe('openid-rp login', () => {
     assertNoSecret(result, secret)
   })
 
+  it('login sends --prompt, --max-age, --acr-values, --claims, --login-hint and --authorization-details', async () => {
+    const claims = '{"id_token":{"email":{"essential":true}}}'
+    const details = '[{"type":"account_information"}]'
+    const result = await openidRp(
+      [
+        'login',
+        ...web(),
+        '--redirect-port',
+        String(port),
+        '--no-browser',
+        '--timeout',
+        '1',
+        '--prompt',
+        'login consent',
+        '--max-age',
+        '60',
+        '--acr-values',
+        'urn:mace:incommon:iap:silver',
+        '--claims',
+        claims,
+        '--login-hint',
+        'jane@example.com',
+        '--authorization-details',
+        details,
+      ],
+      { env },
+    )
+    const url = new URL(/^Open this URL to sign in:\n(\S+)$/m.exec(result.stderr)![1]!)
+    assert.equal(url.searchParams.get('prompt'), 'login consent')
+    assert.equal(url.searchParams.get('max_age'), '60')
+    assert.equal(url.searchParams.get('acr_values'), 'urn:mace:incommon:iap:silver')
+    assert.equal(url.searchParams.get('claims'), claims)
+    assert.equal(url.searchParams.get('login_hint'), 'jane@example.com')
+    assert.equal(url.searchParams.get('authorization_details'), details)
+  })
+
   it('no redirect within --timeout: a failure that says what to check', async () => {
     const result = await openidRp(
       ['login', ...web(), '--redirect-port', String(port), '--no-browser', '--timeout', '1'],

@@ -20,6 +20,13 @@ const dir = mkdtempSync(join(tmpdir(), 'openid-rp-token-'))
 let op: TestProvider
 let common: string[]
 let keyFile: string
+let pemFile: string
+let jwksFile: string
+let assertionKey: CryptoKey
+const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+/** What the provider's token-exchange and jwt-bearer handlers received, last first. */
+const received: Record<string, unknown>[] = []
 
 before(async () => {
   const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true })
@@ -29,6 +36,18 @@ before(async () => {
     JSON.stringify({ ...(await jose.exportJWK(privateKey)), alg: 'ES256', kid: 'cli-key' }),
   )
   const publicJwk = { ...(await jose.exportJWK(publicKey)), alg: 'ES256', kid: 'cli-key' }
+  // the same key as PKCS#8 PEM (no alg: inferred) and inside a JWKS with a public decoy
+  pemFile = join(dir, 'key.pem')
+  writeFileSync(pemFile, await jose.exportPKCS8(privateKey))
+  jwksFile = join(dir, 'keys.json')
+  writeFileSync(
+    jwksFile,
+    JSON.stringify({
+      keys: [publicJwk, { ...(await jose.exportJWK(privateKey)), alg: 'ES256', kid: 'cli-key' }],
+    }),
+  )
+  const assertionPair = await jose.generateKeyPair('ES256')
+  assertionKey = assertionPair.privateKey
   op = await createProvider({
     features: { clientCredentials: true, deviceFlow: true, ciba: true, dPoP: true },
     clients: [
@@ -44,6 +63,13 @@ before(async () => {
         token_endpoint_auth_method: 'private_key_jwt',
         jwks: { keys: [publicJwk as never] },
         grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+      },
+      {
+        client_id: 'cli-exchange',
+        client_secret: secret,
+        grant_types: ['client_credentials', EXCHANGE, JWT_BEARER],
         response_types: [],
         redirect_uris: [],
       },
@@ -65,12 +91,67 @@ before(async () => {
     ],
   })
   common = ['--issuer', op.issuer.href, '--json', '--poll-interval', '0.1']
+  const { errors } = await import('oidc-provider')
+  const provider = op.provider
+  /** Answers the grant with a new access token for the client, after `check` accepts it. */
+  const issue = (check: (params: Record<string, unknown>) => Promise<void>) => async (ctx: any) => {
+    const params = { ...ctx.oidc.params } as Record<string, unknown>
+    received.unshift(params)
+    await check(params)
+    const token = new provider.ClientCredentials({ client: ctx.oidc.client, scope: 'api:read' })
+    ctx.body = {
+      access_token: await token.save(),
+      issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      token_type: 'Bearer',
+      expires_in: 300,
+    }
+  }
+  provider.registerGrantType(
+    EXCHANGE,
+    issue(async ({ subject_token }) => {
+      const subject = await provider.ClientCredentials.find(String(subject_token))
+      if (!subject) throw new errors.InvalidGrant('subject_token is not active')
+    }),
+    [
+      'subject_token',
+      'subject_token_type',
+      'actor_token',
+      'actor_token_type',
+      'requested_token_type',
+      'audience',
+      'resource',
+      'scope',
+    ],
+  )
+  provider.registerGrantType(
+    JWT_BEARER,
+    issue(async ({ assertion }) => {
+      try {
+        await jose.jwtVerify(String(assertion), assertionPair.publicKey, {
+          audience: op.issuer.href,
+        })
+      } catch {
+        throw new errors.InvalidGrant('the assertion does not verify')
+      }
+    }),
+    ['assertion', 'scope'],
+  )
 })
 
 after(async () => {
   await op.close()
   assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
 })
+
+/** `token client-credentials` against the provider as `clientId`, with `args`. */
+const clientCredentials = (clientId: string, ...args: string[]) => [
+  'token',
+  'client-credentials',
+  ...common,
+  '--client-id',
+  clientId,
+  ...args,
+]
 
 const json = (result: Result) => {
   assert.equal(result.code, 0, result.stderr)
@@ -99,35 +180,12 @@ describe('openid-rp token', () => {
     const file = join(dir, 'secret.txt')
     writeFileSync(file, `${secret}\n`)
     const result = json(
-      await openidRp([
-        'token',
-        'client-credentials',
-        ...common,
-        '--client-id',
-        'cli-service',
-        '--client-secret-file',
-        file,
-        '--client-auth',
-        'post',
-      ]),
+      await openidRp(
+        clientCredentials('cli-service', '--client-secret-file', file, '--client-auth', 'post'),
+      ),
     )
     assert.equal(result.token_type, 'bearer')
     assert.equal(result.openid_rp.client_auth, 'client_secret_post')
-  })
-
-  it('token client-credentials --private-key authenticates with private_key_jwt', async () => {
-    const result = json(
-      await openidRp([
-        'token',
-        'client-credentials',
-        ...common,
-        '--client-id',
-        'cli-jwt',
-        '--private-key',
-        keyFile,
-      ]),
-    )
-    assert.equal(result.openid_rp.client_auth, 'private_key_jwt')
   })
 
   it('token client-credentials with a wrong secret names the request, invalid_client and the remedy, no secret', async () => {
@@ -152,13 +210,7 @@ describe('openid-rp token', () => {
   })
 
   it('token client-credentials without a secret for a confidential client says invalid_client', async () => {
-    const result = await openidRp([
-      'token',
-      'client-credentials',
-      ...common,
-      '--client-id',
-      'cli-service',
-    ])
+    const result = await openidRp(clientCredentials('cli-service'))
     assertFailure(result, {
       command: 'token',
       method: 'POST',
@@ -265,6 +317,116 @@ describe('openid-rp token', () => {
     } finally {
       await hostile.close()
     }
+  })
+
+  it('token client-credentials --private-key authenticates with private_key_jwt: a JWK, a PEM key (alg inferred) or a JWKS (--kid)', async () => {
+    for (const args of [
+      ['--private-key', keyFile],
+      ['--private-key', pemFile],
+      ['--private-key', jwksFile, '--kid', 'cli-key'],
+    ]) {
+      const result = json(await openidRp(clientCredentials('cli-jwt', ...args)))
+      assert.equal(result.openid_rp.client_auth, 'private_key_jwt')
+    }
+  })
+
+  it('token client-credentials with --server-metadata needs no discovery', async () => {
+    const metadata = join(dir, 'metadata.json')
+    writeFileSync(
+      metadata,
+      JSON.stringify({ issuer: op.issuer.href, token_endpoint: `${op.issuer.href}token` }),
+    )
+    const result = json(
+      await openidRp(
+        [
+          'token',
+          'client-credentials',
+          ...common,
+          '--client-id',
+          'cli-service',
+          '--server-metadata',
+          metadata,
+        ],
+        { env: { OPENID_RP_CLIENT_SECRET: secret } },
+      ),
+    )
+    assert.equal(result.token_type, 'bearer')
+  })
+
+  it('token exchange (RFC 8693) sends the subject token read from saved --json output', async () => {
+    const env = { OPENID_RP_CLIENT_SECRET: secret }
+    const first = json(
+      await openidRp(['token', 'client-credentials', ...common, '--client-id', 'cli-exchange'], {
+        env,
+      }),
+    )
+    const saved = join(dir, 'subject.json')
+    writeFileSync(saved, JSON.stringify(first))
+    const exchanged = json(
+      await openidRp(
+        [
+          'token',
+          'exchange',
+          ...common,
+          '--client-id',
+          'cli-exchange',
+          '--subject-token-file',
+          saved,
+          '--audience',
+          'https://api.example',
+        ],
+        { env },
+      ),
+    )
+    assert.equal(exchanged.openid_rp.grant, 'exchange')
+    assert.equal(exchanged.issued_token_type, 'urn:ietf:params:oauth:token-type:access_token')
+    assert.notEqual(exchanged.access_token, first.access_token)
+    assert.equal(received[0]!.subject_token, first.access_token)
+    assert.equal(received[0]!.subject_token_type, 'urn:ietf:params:oauth:token-type:access_token')
+    assert.equal(received[0]!.audience, 'https://api.example')
+
+    const refused = await openidRp(
+      [
+        'token',
+        'exchange',
+        ...common,
+        '--client-id',
+        'cli-exchange',
+        '--subject-token',
+        'not-a-token-0123456789',
+      ],
+      { env },
+    )
+    assertFailure(refused, {
+      command: 'token',
+      method: 'POST',
+      url: `${op.issuer.href}token`,
+      status: 400,
+      remedy: /sign in again|invalid/,
+    })
+    assert.match(refused.stderr, /^ {2}error: +invalid_grant/m)
+    assertNoSecret(refused, 'not-a-token-0123456789', secret)
+  })
+
+  it('token jwt-bearer (RFC 7523) sends the assertion from --assertion-file', async () => {
+    const env = { OPENID_RP_CLIENT_SECRET: secret }
+    const assertion = await new jose.SignJWT({ sub: 'jane' })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer('cli-exchange')
+      .setAudience(op.issuer.href)
+      .setIssuedAt()
+      .setExpirationTime('2m')
+      .sign(assertionKey)
+    const file = join(dir, 'assertion.jwt')
+    writeFileSync(file, `${assertion}\n`)
+    const result = json(
+      await openidRp(
+        ['token', 'jwt-bearer', ...common, '--client-id', 'cli-exchange', '--assertion-file', file],
+        { env },
+      ),
+    )
+    assert.equal(result.openid_rp.grant, 'jwt-bearer')
+    assert.equal(received[0]!.assertion, assertion)
   })
 
   it('token device prints the user code, polls until approved, and token refresh uses the refresh token', async () => {
