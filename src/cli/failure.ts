@@ -206,6 +206,9 @@ function remedyFor(facts: {
       return 'the token is invalid or expired: get a new one'
   }
   const status = last?.status
+  if (status === 400 && last?.excerpt === '(empty body)') {
+    return 'the server refused the request without saying why (HTTP 400, empty body): a refresh token may be spent, expired or revoked (sign in again with `openid-rp login`); otherwise check the flags against the client registration'
+  }
   if (status === 401 || status === 403) {
     return `the server refused the request (HTTP ${status}): check the client credentials and the client's permissions`
   }
