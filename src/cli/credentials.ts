@@ -60,19 +60,25 @@ function inferAlg(jwk: jose.JWK): string | undefined {
 
 /**
  * A private key from `source`: a PEM file (PKCS#8, SEC1 or PKCS#1), a JWK file, or a JWKS file
- * (the key `kid`, or its only private key). `alg` overrides the JWK's or the inferred one.
+ * or URL (the key `kid`, or its only private key). `alg` overrides the JWK's or the inferred one.
  */
 export async function readPrivateKey(
   source: string,
   options: { alg?: string; kid?: string } = {},
+  fetchJson?: (url: URL, what: string) => Promise<Record<string, unknown>>,
 ): Promise<client.PrivateKey & { alg: string; jwk: jose.JWK }> {
   let text: string
-  try {
-    text = readFileSync(source, 'utf8').trim()
-  } catch (error) {
-    throw new CredentialError(
-      `cannot read --private-key ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    )
+  if (/^https?:\/\//.test(source) && URL.canParse(source)) {
+    if (!fetchJson) throw new CredentialError('--private-key <url> needs a network')
+    text = JSON.stringify(await fetchJson(new URL(source), 'private JWKS'))
+  } else {
+    try {
+      text = readFileSync(source, 'utf8').trim()
+    } catch (error) {
+      throw new CredentialError(
+        `cannot read --private-key ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      )
+    }
   }
   let jwk: jose.JWK
   if (text.startsWith('-----BEGIN')) {
@@ -123,6 +129,7 @@ export async function readPrivateKey(
  */
 export async function clientAuthentication(
   values: Record<string, unknown>,
+  fetchJson?: (url: URL, what: string) => Promise<Record<string, unknown>>,
 ): Promise<{ auth: client.ClientAuth; method: string }> {
   const audience = values['assertion-audience']
   const assertionOptions =
@@ -135,7 +142,7 @@ export async function clientAuthentication(
       : undefined
   const keyFile = values['private-key']
   if (typeof keyFile === 'string') {
-    const { key, kid } = await readPrivateKey(keyFile, readKeyOptions(values))
+    const { key, kid } = await readPrivateKey(keyFile, readKeyOptions(values), fetchJson)
     return {
       auth: client.PrivateKeyJwt(kid ? { key, kid } : key, assertionOptions),
       method: 'private_key_jwt',

@@ -22,6 +22,7 @@ const NETWORK = `Connection:
   --ca <pem file>             trust this CA besides the system's
   --insecure-skip-verify      accept any server certificate (test servers only)
   --cert <pem> --key <pem>    client certificate (tls_client_auth, certificate-bound tokens)
+  --request-timeout <seconds> how long each request may take (default 30)
 Without discovery:
   --server-metadata <json file>   the server's metadata (RFC 8414 members)
   --authorization-endpoint <url> --token-endpoint <url> --jwks-uri <url>

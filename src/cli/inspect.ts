@@ -36,6 +36,7 @@ export async function clientConfiguration(
   }
   const config = new client.Configuration(manual, clientId, undefined, auth)
   config[client.customFetch] = network.fetch
+  config.timeout = network.timeout
   if (network.options.allowHttp) client.allowInsecureRequests(config)
   return config
 }

@@ -57,7 +57,9 @@ export async function runLogin(
   options: LoginOptions,
 ): Promise<{ tokens: Tokens; about: Record<string, unknown> }> {
   const { values, progress, network } = options
-  const { auth, method } = await clientAuthentication(values)
+  const { auth, method } = await clientAuthentication(values, (url, what) =>
+    options.network.getJson(url, what),
+  )
   if (values.jar === true && method !== 'private_key_jwt') {
     throw new LoginUsageError('--jar signs the request object with --private-key <key file>')
   }
@@ -101,7 +103,11 @@ export async function runLogin(
 
     let url: URL
     if (values.jar === true) {
-      const key = await readPrivateKey(String(values['private-key']), readKeyOptions(values))
+      const key = await readPrivateKey(
+        String(values['private-key']),
+        readKeyOptions(values),
+        (url, what) => network.getJson(url, what),
+      )
       const jar = await client.buildAuthorizationUrlWithJAR(config, parameters, key)
       url =
         values.par === true
@@ -174,7 +180,7 @@ async function preflight(network: Network, url: URL, redirectUri: string): Promi
       headers: { accept: 'text/html' },
       body: undefined,
       redirect: 'manual',
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(network.timeout * 1000),
     })
   } catch (error) {
     throw new client.ClientError(

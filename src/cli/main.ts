@@ -151,6 +151,7 @@ const NETWORK_OPTIONS = {
   'allow-http': { type: 'boolean', default: false },
   ca: { type: 'string' },
   'insecure-skip-verify': { type: 'boolean', default: false },
+  'request-timeout': { type: 'string' },
   cert: { type: 'string' },
   key: { type: 'string' },
   json: { type: 'boolean', default: false },

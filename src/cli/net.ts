@@ -27,6 +27,8 @@ export interface TlsSettings {
 export interface NetworkOptions extends TlsSettings {
   /** Plain `http:` URLs allowed: a loopback issuer, or `--allow-http`. */
   allowHttp: boolean
+  /** Seconds each request may take (`--request-timeout`); {@link REQUEST_TIMEOUT_SECONDS} by default. */
+  timeout?: number
 }
 
 /** One request in brief: what was asked, what came back; no secret. */
@@ -91,7 +93,10 @@ export function nodeFetch(tls: TlsSettings = {}): client.CustomFetch {
           resolve(result)
         })
       })
-      request.on('error', reject)
+      // like fetch: an aborted request rejects with the signal's reason (a TimeoutError)
+      request.on('error', (error) =>
+        reject(options.signal?.aborted ? (options.signal.reason as Error) : error),
+      )
       request.end(
         body === null || body === undefined
           ? undefined
@@ -136,13 +141,19 @@ export class Network {
   configurationOptions(): client.DiscoveryRequestOptions {
     return {
       [client.customFetch]: this.fetch,
+      timeout: this.timeout,
       ...(this.options.allowHttp ? { execute: [client.allowInsecureRequests] } : {}),
     }
   }
 
+  /** Seconds each request may take. */
+  get timeout(): number {
+    return this.options.timeout ?? REQUEST_TIMEOUT_SECONDS
+  }
+
   /**
    * GETs a JSON object the way the library would: `https:` only (unless plain HTTP is allowed),
-   * no redirects followed, within {@link REQUEST_TIMEOUT_SECONDS}, status 200.
+   * no redirects followed, within {@link Network.timeout} seconds, status 200.
    */
   async getJson(url: URL, what: string): Promise<Record<string, unknown>> {
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.options.allowHttp)) {
@@ -158,12 +169,12 @@ export class Network {
         headers: { accept: 'application/json' },
         body: undefined,
         redirect: 'manual',
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_SECONDS * 1000),
+        signal: AbortSignal.timeout(this.timeout * 1000),
       })
     } catch (error) {
       if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {
         throw new client.ClientError(
-          `the ${what} at ${url.href} did not answer within ${REQUEST_TIMEOUT_SECONDS} s`,
+          `the ${what} at ${url.href} did not answer within ${this.timeout} s`,
           { code: 'OAUTH_TIMEOUT', cause: error },
         )
       }
@@ -286,7 +297,16 @@ export function networkFrom(values: Record<string, unknown>, issuer?: URL): Netw
       (issuer !== undefined && issuer.protocol === 'http:' && isLoopback(issuer)),
     ca: file('ca'),
     insecureSkipVerify: values['insecure-skip-verify'] === true,
+    timeout: requestTimeout(values['request-timeout']),
     cert,
     key,
   })
+}
+
+function requestTimeout(value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  const seconds = Number(value)
+  if (!(seconds > 0))
+    throw new CredentialError('--request-timeout must be a positive number of seconds')
+  return seconds
 }

@@ -58,7 +58,9 @@ export async function requestToken(
   options: TokenOptions,
 ): Promise<{ tokens: Tokens; about: Record<string, unknown> }> {
   const { values, progress } = options
-  const { auth, method } = await clientAuthentication(values)
+  const { auth, method } = await clientAuthentication(values, (url, what) =>
+    options.network.getJson(url, what),
+  )
   const config = await clientConfiguration(
     options.issuer,
     options.network,

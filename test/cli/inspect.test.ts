@@ -64,6 +64,8 @@ before(async () => {
       return json({ issuer: self.url, jwks_uri: jwksUri(), token_endpoint: `${self.url}/token` })
     }
     if (path === '/jwks') return json(jwks)
+    if (path === '/hang') return 'hang'
+    if (path === '/slow/.well-known/openid-configuration') return 'hang'
     if (path === '/moved') return { status: 302, headers: { location: `${httpJwks.url}/jwks` } }
     return { status: 404 }
   }, pki.server)
@@ -291,6 +293,44 @@ describe('openid-rp discover and decode', () => {
     })
     assert.match(result.stderr, /redirects are not followed/)
     assert.doesNotMatch(result.stderr, /signature: verified/)
+  })
+
+  it('decode --issuer gives up on a JWKS that never answers after --request-timeout', async () => {
+    jwksUri = () => `${httpsIssuer.url}/hang`
+    const jwt = await signed({ iss: httpsIssuer.url, sub: 'someone' })
+    const result = await openidRp(
+      'decode',
+      jwt,
+      '--issuer',
+      httpsIssuer.url,
+      '--ca',
+      caFile,
+      '--request-timeout',
+      '1',
+    )
+    assertFailure(result, {
+      command: 'decode',
+      url: `${httpsIssuer.url}/hang`,
+      remedy: /did not answer in time/,
+    })
+    assert.match(result.stderr, /did not answer within 1 s/)
+    assert.match(result.stderr, /^ {2}response: none$/m)
+  })
+
+  it('discover of an issuer that never answers times out with the URL and the remedy', async () => {
+    const result = await openidRp(
+      'discover',
+      `${httpsIssuer.url}/slow`,
+      '--ca',
+      caFile,
+      '--request-timeout',
+      '1',
+    )
+    assertFailure(result, {
+      command: 'discover',
+      url: `${httpsIssuer.url}/slow/.well-known/openid-configuration`,
+      remedy: /did not answer in time/,
+    })
   })
 
   it('decode --issuer rejects a JWT the issuer did not sign', async () => {

@@ -235,6 +235,8 @@ describe('openid-rp login', () => {
         'jane@example.com',
         '--authorization-details',
         details,
+        '--ui-locales',
+        'en-GB',
       ],
       { env },
     )
@@ -245,6 +247,7 @@ describe('openid-rp login', () => {
     assert.equal(url.searchParams.get('claims'), claims)
     assert.equal(url.searchParams.get('login_hint'), 'jane@example.com')
     assert.equal(url.searchParams.get('authorization_details'), details)
+    assert.equal(url.searchParams.get('ui_locales'), 'en-GB')
   })
 
   it('no redirect within --timeout: a failure that says what to check', async () => {

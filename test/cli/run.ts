@@ -113,7 +113,7 @@ export interface TestServer {
  * for issuers the embedded provider cannot play (hostile metadata, odd endpoints).
  */
 export async function startServer(
-  route: (path: string, server: TestServer) => Answer,
+  route: (path: string, server: TestServer) => Answer | 'hang',
   tls?: { key: string; cert: string },
 ): Promise<TestServer> {
   const http = await import('node:http')
@@ -128,6 +128,7 @@ export async function startServer(
     req.on('end', () => {
       seen.push(`${req.method} ${req.url}`)
       const answer = route(req.url ?? '/', self)
+      if (answer === 'hang') return
       res.statusCode = answer.status ?? 200
       for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value)
       res.end(answer.body ?? '')

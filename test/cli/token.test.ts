@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as jose from 'jose'
@@ -327,6 +327,47 @@ describe('openid-rp token', () => {
     ]) {
       const result = json(await openidRp(clientCredentials('cli-jwt', ...args)))
       assert.equal(result.openid_rp.client_auth, 'private_key_jwt')
+    }
+  })
+
+  it('token client-credentials --private-key <JWKS URL> fetches the key under the rules; --assertion-audience sets aud', async () => {
+    const keys = await startServer(() => ({
+      headers: { 'content-type': 'application/json' },
+      body: readFileSync(jwksFile, 'utf8'),
+    }))
+    try {
+      const fromUrl = json(
+        await openidRp(
+          clientCredentials(
+            'cli-jwt',
+            '--private-key',
+            `${keys.url}/keys`,
+            '--kid',
+            'cli-key',
+            '--assertion-audience',
+            `${op.issuer.href}token`,
+          ),
+        ),
+      )
+      assert.equal(fromUrl.openid_rp.client_auth, 'private_key_jwt')
+      const wrongAudience = await openidRp(
+        clientCredentials(
+          'cli-jwt',
+          '--private-key',
+          keyFile,
+          '--assertion-audience',
+          'https://elsewhere.example',
+        ),
+      )
+      assertFailure(wrongAudience, {
+        command: 'token',
+        method: 'POST',
+        url: `${op.issuer.href}token`,
+        status: 401,
+        remedy: /client/,
+      })
+    } finally {
+      await keys.close()
     }
   })
 
