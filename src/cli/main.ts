@@ -227,7 +227,7 @@ async function login(args: string[]): Promise<number> {
         clientId,
         network,
         values: { ...values, browser: values.browser && !values['no-browser'] },
-        progress: (line) => say(neutralise(line).replaceAll('\\n', '\n')),
+        progress: (line) => say(line.split('\n').map(neutralise).join('\n')),
       }),
   )
 }
