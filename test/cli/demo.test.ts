@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { RunRecord, StepRecord } from '../../src/cli/transcript.ts'
+import { systemPackage } from '../support/system.ts'
 
 // `npm test` builds first; these tests run the built command exactly as a user would.
 const bin = fileURLToPath(new URL('../../bin/openid-rp.js', import.meta.url))
@@ -45,14 +45,8 @@ function assertPendingBeforeApproval(run: RunRecord) {
   assert.equal(stepOf(run, 'poll').http.at(-1)?.status, 200)
 }
 
-/** `script` (util-linux) gives the command a terminal; CI must have it. */
-const scriptMissing = (() => {
-  const found = (process.env.PATH ?? '').split(':').some((dir) => existsSync(`${dir}/script`))
-  if (found) return false
-  if (process.env.CI === 'true')
-    throw new Error('CI=true and the colour test needs `script` (bsdutils)')
-  return 'needs the `script` command (Debian package bsdutils)'
-})()
+/** `script` (bsdutils) gives the command a terminal; CI must have it. */
+const scriptMissing = systemPackage('bsdutils', ['script'])
 
 const details = (run: RunRecord, id: string) => stepOf(run, id).details as Record<string, any>
 
