@@ -68,6 +68,9 @@ Redirect:
                               certificate (the browser warns once); port 0 picks a free one
                               (default http://127.0.0.1:<free port>/callback)
   --redirect-port <n>         http://127.0.0.1:<n>/callback
+Without --issuer:
+  --resource <url>            find the issuer from the protected resource's metadata (RFC 9728),
+                              ask for its scopes and send it as the resource (RFC 8707)
   --no-browser                print the URL only (a browser opens only on a terminal)
   --timeout <seconds>         how long to wait for the redirect (default 300)
 Authorization request:

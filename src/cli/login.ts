@@ -12,7 +12,9 @@ import { commonParameters, type Tokens } from './token.ts'
 import { redactUrl } from './transcript.ts'
 
 export interface LoginOptions {
-  issuer: URL
+  /** The issuer; without it, `resource` names the protected resource to start from (RFC 9728). */
+  issuer: URL | undefined
+  resource?: URL
   clientId: string
   values: Record<string, unknown>
   network: Network
@@ -75,7 +77,15 @@ export async function runLogin(
     throw new LoginUsageError('--max-age must be a whole number of seconds')
   }
   const requested = redirectUriFrom(values)
-  const config = await clientConfiguration(options.issuer, network, values, options.clientId, auth)
+  const config =
+    options.issuer === undefined
+      ? await client.discoverProtectedResource(options.resource!, {
+          clientId: options.clientId,
+          clientAuthentication: auth,
+          ...network.configurationOptions(),
+        })
+      : await clientConfiguration(options.issuer, network, values, options.clientId, auth)
+  const protectedResource = client.getProtectedResourceMetadata(config)
   if (values.jarm === true) client.useJwtResponseMode(config)
   const DPoP =
     values.dpop === true
@@ -90,12 +100,20 @@ export async function runLogin(
     const redirectUri = listener.redirectUri.href
     const parameters: Record<string, string> = {
       redirect_uri: redirectUri,
-      scope: typeof values.scope === 'string' ? values.scope : 'openid',
+      scope:
+        typeof values.scope === 'string'
+          ? values.scope
+          : ['openid', ...(protectedResource?.scopes_supported ?? [])].join(' '),
       code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
       code_challenge_method: 'S256',
       state: expectedState,
       nonce: expectedNonce,
-      ...commonParameters({ ...values, scope: undefined }),
+      // from a protected resource, the Configuration sends its `resource` itself
+      ...commonParameters({
+        ...values,
+        scope: undefined,
+        resource: options.issuer === undefined ? undefined : values.resource,
+      }),
     }
     for (const [flag, name] of Object.entries(AUTHORIZATION_FLAGS)) {
       if (typeof values[flag] === 'string') parameters[name] = values[flag]
@@ -157,6 +175,7 @@ export async function runLogin(
       about: {
         command: 'login',
         issuer: config.serverMetadata().issuer,
+        resource: protectedResource?.resource,
         client_id: options.clientId,
         client_auth: method,
         redirect_uri: redirectUri,

@@ -202,7 +202,14 @@ async function login(args: string[]): Promise<number> {
     'login-hint': { type: 'string' },
     'ui-locales': { type: 'string' },
   })
-  const { issuer, clientId } = requireClient('login', values)
+  const fromResource = values.issuer === undefined && values.resource !== undefined
+  if (fromResource && !URL.canParse(values.resource!)) {
+    throw new UsageError('--resource must be a URL')
+  }
+  const { issuer, clientId } = fromResource
+    ? { issuer: undefined, clientId: requireClientId('login', values) }
+    : requireClient('login', values)
+  const resource = fromResource ? new URL(values.resource!) : undefined
   const port = values['redirect-port']
   if (port !== undefined && !/^\d{1,5}$/.test(port)) {
     throw new UsageError('--redirect-port must be a port number')
@@ -218,12 +225,13 @@ async function login(args: string[]): Promise<number> {
   return runClientCommand(
     'login',
     values,
-    issuer,
+    (issuer ?? resource)!,
     clientId,
     [LoginUsageError, ListenerError],
     (network) =>
       runLogin({
         issuer,
+        resource,
         clientId,
         network,
         values: { ...values, browser: values.browser && !values['no-browser'] },
@@ -237,9 +245,13 @@ function requireClient(command: string, values: Values): { issuer: URL; clientId
   if (typeof issuer !== 'string' || !URL.canParse(issuer)) {
     throw new UsageError(`${command} needs --issuer <url>`)
   }
+  return { issuer: new URL(issuer), clientId: requireClientId(command, values) }
+}
+
+function requireClientId(command: string, values: Values): string {
   const clientId = values['client-id']
   if (typeof clientId !== 'string') throw new UsageError(`${command} needs --client-id <id>`)
-  return { issuer: new URL(issuer), clientId }
+  return clientId
 }
 
 async function token(args: string[]): Promise<number> {
@@ -285,14 +297,15 @@ async function token(args: string[]): Promise<number> {
 }
 
 /**
- * Runs `login` or `token` and prints its result: with `--json` the token response on stdout,
+ * Runs `login` or `token` (against `server`: the issuer, or the protected resource `login`
+ * starts from) and prints its result: with `--json` the token response on stdout,
  * with `--raw` the access token alone, otherwise a summary on stderr. Exit 1 when the provider
  * or the network fails; a usage error or a credential problem is bad usage (exit 2).
  */
 async function runClientCommand(
   command: 'login' | 'token',
   values: Values,
-  issuer: URL,
+  server: URL,
   clientId: string,
   usageErrors: (new (message: string) => Error)[],
   run: (network: Network) => Promise<{
@@ -304,7 +317,7 @@ async function runClientCommand(
   const { networkFrom } = await import('./net.ts')
   let network: Network | undefined
   try {
-    network = networkFrom(values, issuer)
+    network = networkFrom(values, server)
     const { tokens, about } = await run(network)
     const { renderDetails, tokenOutput, tokenSummary } = await import('./transcript.ts')
     if (values.raw === true) {
@@ -322,7 +335,7 @@ async function runClientCommand(
     if (error instanceof CredentialError || usageErrors.some((type) => error instanceof type)) {
       throw new UsageError((error as Error).message)
     }
-    return reportFailure(command, error, values, network, { issuer: issuer.href, clientId })
+    return reportFailure(command, error, values, network, { issuer: server.href, clientId })
   }
 }
 
