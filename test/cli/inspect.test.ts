@@ -28,6 +28,7 @@ before(async () => {
     features: {
       clientCredentials: true,
       dPoP: true,
+      backchannelLogout: true,
       resourceIndicators: {
         defaultResource: () => 'https://api.example',
         getResourceServerInfo: () => ({
@@ -107,6 +108,8 @@ describe('openid-rp discover and decode', () => {
     assert.equal(summary.issuer, op.issuer.href)
     assert.match(summary.supports.dpop, /ES256/)
     assert.match(summary.supports.grant_types, /client_credentials/)
+    assert.equal(summary.supports.backchannel_logout, true)
+    assert.equal(summary.supports.backchannel_logout_session, true)
     assert.equal(summary.metadata.token_endpoint, `${op.issuer.href}token`)
   })
 

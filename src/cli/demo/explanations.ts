@@ -67,6 +67,10 @@ const STEPS: Record<string, Explanation> = {
     why: 'ends the session at the provider and returns to the client',
     call: 'client.buildEndSessionUrl(config, { id_token_hint, post_logout_redirect_uri, state })',
   },
+  'backchannel-logout': {
+    why: "the provider tells the relying party's back-channel endpoint that the session ended, so every app of the session logs out",
+    call: 'client.validateLogoutToken(config, request), then client.backchannelLogoutResponse()',
+  },
   'device-authorization': {
     why: 'a device without a browser asks for a code to show; the user signs in on another device',
     call: 'client.initiateDeviceAuthorization(config, { scope })',

@@ -3,6 +3,7 @@
  * with secrets shortened, for the step that made it.
  */
 import type * as client from 'openid-rp'
+import { CookieJar } from '../embedded/login.ts'
 import { type HttpExchange, redact, redactUrl, secret } from '../transcript.ts'
 
 /** The provider sends no `interval`; the demo polls every 100 ms instead of every 5 s. */
@@ -45,6 +46,9 @@ export class Recorder {
     }
     return response
   }
+
+  /** The browser's cookies: the provider's session from login to logout. */
+  readonly jar = new CookieJar()
 
   /** The fetch for the login driver's navigations. */
   readonly browser: typeof fetch = async (input, init) => {

@@ -4,6 +4,7 @@
  */
 import * as jose from 'jose'
 import type { RunRecord, StepRecord } from '../transcript.ts'
+import { BackchannelReceiver } from './backchannel.ts'
 import { explain } from './explanations.ts'
 import { ciba } from './profiles/ciba.ts'
 import { clientCredentials } from './profiles/client-credentials.ts'
@@ -62,13 +63,22 @@ export async function runDemo(options: DemoOptions): Promise<RunRecord> {
   }
 
   const keys = await clientKeys(scenario.pki === true)
-  const op = await embedded.createProvider(scenario.provider(keys))
+  const backchannel = scenario.backchannel ? await BackchannelReceiver.start() : undefined
+  const providerOptions = scenario.provider(keys, backchannel?.url)
+  if (backchannel) {
+    // deliveries to the endpoint on 127.0.0.1 pass the provider's SSRF protection
+    providerOptions.configuration = {
+      ...providerOptions.configuration,
+      fetch: embedded.loopbackFetch,
+    }
+  }
+  const op = await embedded.createProvider(providerOptions)
   const { startResourceServer } = await import('../embedded/resource-server.ts')
   const rs = await startResourceServer(op, { requireDpopNonce: true })
   run.issuer = op.issuer.href
   const recorder = new Recorder()
   try {
-    const context: Context = { op, rs, keys, recorder, step: undefined! }
+    const context: Context = { op, rs, keys, recorder, backchannel, step: undefined! }
     const total = scenario.steps.length
     context.step = async (id, title, action) => {
       recorder.take()
@@ -106,6 +116,7 @@ export async function runDemo(options: DemoOptions): Promise<RunRecord> {
   } finally {
     await rs.close()
     await op.close()
+    await backchannel?.close()
   }
   run.ms = performance.now() - started
   return run

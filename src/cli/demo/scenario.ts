@@ -7,6 +7,7 @@ import type * as jose from 'jose'
 import type { ProviderOptions, TestProvider } from '../embedded/provider.ts'
 import type { ResourceServer } from '../embedded/resource-server.ts'
 import type { DemoPki } from '../tls.ts'
+import type { BackchannelReceiver } from './backchannel.ts'
 import type { Recorder } from './recorder.ts'
 
 export const PROFILES = [
@@ -29,6 +30,8 @@ export interface Context {
   rs: ResourceServer
   keys: ClientKeys
   recorder: Recorder
+  /** The relying party's back-channel logout endpoint, for scenarios that set `backchannel`. */
+  backchannel?: BackchannelReceiver
   step(id: string, title: string, action: () => Promise<Record<string, unknown>>): Promise<void>
 }
 
@@ -37,7 +40,9 @@ export interface Scenario {
   steps: string[]
   /** Issue a throw-away PKI (with openssl) before the provider starts. */
   pki?: boolean
-  provider(keys: ClientKeys): ProviderOptions
+  /** Start a back-channel logout endpoint on 127.0.0.1 before the provider starts. */
+  backchannel?: boolean
+  provider(keys: ClientKeys, backchannelLogoutUri?: string): ProviderOptions
   run(context: Context): Promise<void>
 }
 

@@ -5,7 +5,7 @@
 import * as client from 'openid-rp'
 import * as jose from 'jose'
 import { login } from '../embedded/login.ts'
-import { redactClaims, redactUrl, secret, tokenSummary } from '../transcript.ts'
+import { decodeJwt, redactClaims, redactUrl, secret, tokenSummary } from '../transcript.ts'
 import {
   API_PATH,
   check,
@@ -98,7 +98,7 @@ export async function logout(context: Context, config: client.Configuration, idT
     post_logout_redirect_uri: POST_LOGOUT_REDIRECT_URI,
     state,
   })
-  const landed = await login(url, { fetch: context.recorder.browser })
+  const landed = await login(url, { fetch: context.recorder.browser, jar: context.recorder.jar })
   check(landed instanceof URL, 'the provider did not redirect after logout')
   check(landed.searchParams.get('state') === state, 'logout redirect lost the state')
   return { end_session_url: redactUrl(url), redirected_to: redactUrl(landed) }
@@ -189,6 +189,7 @@ export async function loginStep(context: Context, authorizationUrl: URL): Promis
     const landed = await login(authorizationUrl, {
       redirectUri: REDIRECT_URI,
       fetch: context.recorder.browser,
+      jar: context.recorder.jar,
     })
     check(landed instanceof URL, 'expected a redirect to the client')
     callback = landed
@@ -284,6 +285,29 @@ export function revocationStep(context: Context, config: client.Configuration, t
     const introspection = await client.tokenIntrospection(config, tokens.access_token)
     check(!introspection.active, 'the access token is still active after revocation')
     return { revoked: secret(tokens.access_token), active_after_revocation: false }
+  })
+}
+
+/**
+ * What the relying party's back-channel logout endpoint did during the RP-initiated logout: the
+ * provider's logout token (validated there), its answer, and the session ended in the store.
+ */
+export function backchannelLogoutStep(context: Context, session: client.IDToken) {
+  return context.step('backchannel-logout', 'back-channel logout', async () => {
+    const receiver = context.backchannel!
+    const [delivery, ...others] = receiver.deliveries
+    check(delivery !== undefined, 'the provider sent no logout token')
+    check(others.length === 0, 'the provider sent more than one logout token')
+    check(delivery.claims !== undefined, `the logout token was refused: ${delivery.error}`)
+    check(delivery.claims.sid === session.sid, 'the logout token names another session')
+    const ended = await receiver.store.isLoggedOut(session as client.LogoutSessionClaims)
+    check(ended, 'the logout store does not end the session')
+    return {
+      endpoint: receiver.url,
+      logout_token: decodeJwt(delivery.token!),
+      answer: { status: delivery.status, 'cache-control': delivery.cacheControl },
+      session_ended: ended,
+    }
   })
 }
 

@@ -112,6 +112,15 @@ export const defaultAccount: AccountClaims = {
 export { interactionPath } from './interactions.ts'
 
 /**
+ * The provider's `fetch` (configuration `fetch`) for clients on 127.0.0.1: oidc-provider refuses
+ * outgoing requests to special-use addresses (its SSRF protection, a dispatcher it passes to
+ * `fetch`), which would refuse back-channel logout deliveries to a local relying party.
+ */
+export function loopbackFetch(url: string | URL | Request, options?: RequestInit) {
+  return fetch(url, { ...options, dispatcher: undefined } as RequestInit)
+}
+
+/**
  * Starts `oidc-provider` on 127.0.0.1, a free port, configured for one scenario. The first call
  * also installs {@link installNoticeFilter}, before the provider's modules load.
  */

@@ -5,6 +5,7 @@
 import * as client from 'openid-rp'
 import { authorizationCodeClient, type Scenario } from '../scenario.ts'
 import {
+  backchannelLogoutStep,
   discoveryStep,
   authorizeSteps,
   tokenStep,
@@ -22,9 +23,11 @@ export const oidc: Scenario = {
     'userinfo',
     'refresh',
     'RP-initiated logout',
+    'back-channel logout',
   ],
-  provider: () => ({
-    features: { rpInitiatedLogout: true },
+  backchannel: true,
+  provider: (_keys, backchannelLogoutUri) => ({
+    features: { rpInitiatedLogout: true, backchannelLogout: true },
     clients: [
       {
         ...authorizationCodeClient,
@@ -32,6 +35,8 @@ export const oidc: Scenario = {
         client_secret: 'oidc-client-secret-0123456789abcdefghijklmnopqrstuvwxyz',
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
+        backchannel_logout_uri: backchannelLogoutUri,
+        backchannel_logout_session_required: true,
       },
     ],
   }),
@@ -55,6 +60,8 @@ export const oidc: Scenario = {
     )
     await userinfoStep(context, config, tokens)
     await refreshStep(context, config, tokens)
+    context.backchannel!.config = config
     await logoutStep(context, config, tokens.id_token!)
+    await backchannelLogoutStep(context, tokens.claims()!)
   },
 }
