@@ -1,35 +1,83 @@
 /**
- * `openid-rp discover <issuer>` and `openid-rp decode <jwt>`: read-only commands for any provider,
- * with the library's public API (discovery) and `jose` for displaying and verifying a JWT.
+ * `openid-rp discover <issuer>` and `openid-rp decode <jwt>`, and the client Configuration every
+ * command starts from: discovery, a metadata file, or endpoints given by flags.
  */
 import * as client from 'openid-rp'
 import * as jose from 'jose'
-import { redactClaims } from './transcript.ts'
+import { CredentialError } from './credentials.ts'
+import { type Network, readFlagFile } from './net.ts'
 
 const CLIENT_ID = 'openid-rp-cli'
 
-/** Discovery options: plain HTTP is allowed only for loopback issuers. */
-export function discoveryOptions(issuer: URL): client.DiscoveryRequestOptions | undefined {
-  const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(issuer.hostname)
-  return issuer.protocol === 'http:' && loopback
-    ? { execute: [client.allowInsecureRequests] }
-    : undefined
-}
+/** Flags naming endpoints by hand, for a server without discovery, with their metadata names. */
+export const ENDPOINT_FLAGS = {
+  'authorization-endpoint': 'authorization_endpoint',
+  'token-endpoint': 'token_endpoint',
+  'jwks-uri': 'jwks_uri',
+  'userinfo-endpoint': 'userinfo_endpoint',
+  'device-authorization-endpoint': 'device_authorization_endpoint',
+  'par-endpoint': 'pushed_authorization_request_endpoint',
+} as const
 
-/** Discovers `issuer` for `clientId` with the loopback-aware {@link discoveryOptions}. */
-export function discoverClient(
+/**
+ * The client's Configuration: from `--server-metadata <file>` or endpoint flags when given,
+ * otherwise by discovery of `issuer`. Requests go through `network`.
+ */
+export async function clientConfiguration(
   issuer: URL,
+  network: Network,
+  values: Record<string, unknown> = {},
   clientId = CLIENT_ID,
   auth: client.ClientAuth = client.None(),
 ): Promise<client.Configuration> {
-  return client.discovery(issuer, clientId, undefined, auth, discoveryOptions(issuer))
+  const manual = manualMetadata(issuer, values)
+  if (!manual) {
+    return client.discovery(issuer, clientId, undefined, auth, network.configurationOptions())
+  }
+  const config = new client.Configuration(manual, clientId, undefined, auth)
+  config[client.customFetch] = network.fetch
+  config.timeout = network.timeout
+  if (network.options.allowHttp) client.allowInsecureRequests(config)
+  return config
+}
+
+function manualMetadata(
+  issuer: URL,
+  values: Record<string, unknown>,
+): client.ServerMetadata | undefined {
+  let metadata: Record<string, unknown> | undefined
+  if (typeof values['server-metadata'] === 'string') {
+    const path = values['server-metadata']
+    try {
+      metadata = JSON.parse(readFlagFile('--server-metadata', path)) as Record<string, unknown>
+    } catch (error) {
+      if (error instanceof CredentialError) throw error
+      throw new CredentialError(
+        `--server-metadata ${path} is not JSON: ${(error as Error).message}`,
+      )
+    }
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+      throw new CredentialError(`--server-metadata ${path} must hold a JSON object`)
+    }
+  }
+  for (const [flag, name] of Object.entries(ENDPOINT_FLAGS)) {
+    const value = values[flag]
+    if (typeof value !== 'string') continue
+    if (!URL.canParse(value)) throw new CredentialError(`--${flag} must be a URL`)
+    metadata = { ...metadata, [name]: value }
+  }
+  if (!metadata) return undefined
+  return {
+    ...metadata,
+    issuer: typeof metadata.issuer === 'string' ? metadata.issuer : issuer.href,
+  }
 }
 
 const list = (values: readonly string[] | undefined) => (values?.length ? values.join(' ') : 'no')
 
-/** Fetches and validates an issuer's metadata and summarises what the server supports. */
-export async function discover(issuer: URL): Promise<Record<string, unknown>> {
-  const config = await discoverClient(issuer)
+/** Fetches and validates an issuer's metadata; summarises what the server supports. */
+export async function discover(issuer: URL, network: Network): Promise<Record<string, unknown>> {
+  const config = await clientConfiguration(issuer, network)
   const m = config.serverMetadata()
   return {
     issuer: m.issuer,
@@ -49,6 +97,7 @@ export async function discover(issuer: URL): Promise<Record<string, unknown>> {
     supports: {
       response_types: list(m.response_types_supported),
       grant_types: list(m.grant_types_supported),
+      scopes: list(m.scopes_supported),
       pkce: list(m.code_challenge_methods_supported),
       par: m.pushed_authorization_request_endpoint
         ? m.require_pushed_authorization_requests
@@ -74,25 +123,44 @@ export async function discover(issuer: URL): Promise<Record<string, unknown>> {
       backchannel_logout_session: m.backchannel_logout_session_supported ?? false,
       frontchannel_logout: m.frontchannel_logout_supported ?? false,
     },
+    metadata: { ...m },
   }
 }
 
-/** Header and claims of a JWT; with `issuer`, its signature is verified against the issuer's JWKS. */
-export async function decode(token: string, issuer?: URL): Promise<Record<string, unknown>> {
-  const parts = token.split('.')
+/**
+ * Header and claims of a JWT, in full; with `issuer`, its signature is verified against the
+ * issuer's JWKS, fetched under the library's rules (HTTPS, no redirects, a deadline).
+ */
+export async function decode(
+  token: string,
+  issuer: URL | undefined,
+  network: Network,
+): Promise<Record<string, unknown>> {
   const header = jose.decodeProtectedHeader(token)
-  if (parts.length === 5) {
+  if (token.split('.').length === 5) {
     return { header, note: 'an encrypted JWT (JWE): only its header can be shown without the key' }
   }
   const claims = jose.decodeJwt(token)
-  if (!issuer) {
-    return { header, claims: redactClaims(claims), signature: 'not verified (pass --issuer)' }
+  if (!issuer) return { header, claims, signature: 'not verified (pass --issuer)' }
+  const config = await clientConfiguration(issuer, network)
+  const metadata = config.serverMetadata()
+  const jwksUri = metadata.jwks_uri
+  if (!jwksUri) {
+    throw new client.ClientError(
+      `${issuer.href} publishes no jwks_uri to verify against: pass --jwks-uri <url>`,
+      { code: 'OAUTH_MISSING_SERVER_METADATA' },
+    )
   }
-  const config = await discoverClient(issuer)
-  const jwksUri = config.serverMetadata().jwks_uri
-  if (!jwksUri) throw new Error(`${issuer.href} publishes no jwks_uri to verify against`)
-  await jose.jwtVerify(token, jose.createRemoteJWKSet(new URL(jwksUri)), {
-    issuer: config.serverMetadata().issuer,
-  })
-  return { header, claims: redactClaims(claims), signature: `verified with ${jwksUri}` }
+  const jwks = await network.getJson(new URL(jwksUri), 'JWKS')
+  try {
+    await jose.jwtVerify(token, jose.createLocalJWKSet(jwks as unknown as jose.JSONWebKeySet), {
+      issuer: metadata.issuer,
+    })
+  } catch (error) {
+    throw new client.ClientError(
+      `the JWT does not verify against ${jwksUri}: ${(error as Error).message}`,
+      { code: 'OAUTH_INVALID_RESPONSE', cause: error },
+    )
+  }
+  return { header, claims, signature: `verified with ${jwksUri}` }
 }

@@ -1,46 +1,33 @@
 /**
- * The `openid-rp` command. `openid-rp demo [--profile <name>] [--json]` runs one flow of the
- * library against an embedded OpenID Provider. Exit codes: 0 every step succeeded, 1 a step
- * failed, 2 bad usage.
+ * The `openid-rp` command: parses the arguments, runs one subcommand and prints its result.
+ * Exit codes: 0 success, 1 the server, the network or a step failed, 2 bad usage.
  */
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-
-const USAGE = `Usage: openid-rp <command> [options]
-
-Commands:
-  demo               run a flow against an embedded OpenID Provider on 127.0.0.1, step by step
-  discover <issuer>  fetch and validate an issuer's metadata; summarise what it supports
-  decode <jwt>       show a JWT's header and claims; --issuer <url> verifies its signature
-  login              authorization code flow with PKCE through a loopback redirect (RFC 8252)
-  token <grant>      client-credentials, refresh, device or ciba against --issuer as --client-id
-
-Options for demo:
-  --profile <name>  fapi2 (default), oidc, hybrid, device, ciba, client-credentials, mtls
-  --json            print the run as JSON instead of a readable transcript
-  -h, --help        show this help
-
-Options for discover and decode: --json; decode also --issuer <url>
-
-Options for login and token:
-  --issuer <url> --client-id <id>   required
-  --client-secret <s> | --client-secret-file <path> | env OPENID_RP_CLIENT_SECRET
-  --client-auth basic|post|secret-jwt   how a client secret is sent (default basic)
-  --private-key <jwk file>          private_key_jwt instead of a secret
-  --dpop  --scope <s>  --resource <uri>  --json
-  --refresh-token <t> | --refresh-token-file <path> | env OPENID_RP_REFRESH_TOKEN   (refresh)
-  --login-hint <hint> [--binding-message <m>]   (ciba)
-  --poll-interval <seconds>         when the server sends no interval (device, ciba; default 5)
-  login only: --par --jar (signs with --private-key) --jarm --redirect-port <n>
-              --resource <url> without --issuer: find the issuer from the resource (RFC 9728)
-              --no-browser (print the URL only) --timeout <seconds> (default 300)`
+import { HELP, USAGE } from './help.ts'
+import type { Network } from './net.ts'
+import { neutralise, printJson, say } from './output.ts'
 
 class UsageError extends Error {}
 
+type Values = Record<string, unknown>
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  if (command === '--version' || command === '-V' || command === 'version') {
+    console.log(version())
+    return 0
+  }
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    console.log(USAGE)
+    const topic = command === 'help' ? rest[0] : undefined
+    console.log(topic && topic in HELP ? HELP[topic as keyof typeof HELP] : USAGE)
     return command === undefined ? 2 : 0
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    if (!(command in HELP))
+      throw new UsageError(`unknown command '${command}' (try: openid-rp --help)`)
+    console.log(HELP[command as keyof typeof HELP])
+    return 0
   }
   switch (command) {
     case 'demo':
@@ -53,21 +40,29 @@ async function main(argv: string[]): Promise<number> {
     case 'login':
       return login(rest)
     default:
-      throw new UsageError(`unknown command '${command}' (try: openid-rp demo)`)
+      throw new UsageError(`unknown command '${command}' (try: openid-rp --help)`)
   }
 }
 
+function version(): string {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+  ) as { version: string }
+  return `openid-rp ${manifest.version} (node ${process.versions.node})`
+}
+
 async function demo(args: string[]): Promise<number> {
-  const { PROFILES, runDemo, MissingProviderError } = await import('./demo.ts')
+  const { PROFILES } = await import('./demo/scenario.ts')
+  const { runDemo, MissingProviderError } = await import('./demo/runner.ts')
   const { values } = parse(args, {
     profile: { type: 'string', default: 'fapi2' },
     json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    serve: { type: 'boolean', default: false },
+    port: { type: 'string' },
+    'api-port': { type: 'string' },
+    'redirect-uri': { type: 'string', default: 'http://127.0.0.1:8765/callback' },
   })
-  if (values.help) {
-    console.log(USAGE)
-    return 0
-  }
+  if (values.serve) return serveDemo(values)
   const profile = PROFILES.find((name) => name === values.profile)
   if (!profile) {
     throw new UsageError(
@@ -75,14 +70,25 @@ async function demo(args: string[]): Promise<number> {
     )
   }
   const { renderJson, renderStep, renderSummary } = await import('./transcript.ts')
+  const { colourful, palette, Spinner } = await import('./output.ts')
+  const colours = palette(colourful(process.stdout))
+  const paint = { ok: colours.green, failed: colours.red, title: colours.bold, dim: colours.dim }
+  const spinner = new Spinner(process.stdout)
   try {
     const run = await runDemo({
       profile,
       onStart: values.json ? undefined : () => console.log(`openid-rp demo --profile ${profile}\n`),
+      onStepStart: values.json
+        ? undefined
+        : (title, index, total) => spinner.start(`[${index}/${total}] ${title}`),
       onStep: values.json
         ? undefined
-        : (step, index, total) => console.log(`${renderStep(step, index, total)}\n`),
+        : (step, index, total) => {
+            spinner.stop()
+            console.log(`${renderStep(step, index, total, paint)}\n`)
+          },
     })
+    spinner.stop()
     console.log(values.json ? renderJson(run) : renderSummary(run).trimStart())
     return run.ok ? 0 : 1
   } catch (error) {
@@ -94,17 +100,87 @@ async function demo(args: string[]): Promise<number> {
   }
 }
 
+async function serveDemo(values: {
+  port?: string
+  'api-port'?: string
+  'redirect-uri': string
+}): Promise<number> {
+  const port = (flag: string, value: string | undefined) => {
+    if (value === undefined) return undefined
+    if (!/^\d{1,5}$/.test(value)) throw new UsageError(`--${flag} must be a port number`)
+    return Number(value)
+  }
+  const { parseRedirectUri, ListenerError } = await import('./listener.ts')
+  try {
+    parseRedirectUri(values['redirect-uri'])
+  } catch (error) {
+    if (error instanceof ListenerError) throw new UsageError(error.message)
+    throw error
+  }
+  const { serve } = await import('./demo/serve.ts')
+  const { MissingProviderError } = await import('./demo/runner.ts')
+  let serving: Awaited<ReturnType<typeof serve>>
+  try {
+    serving = await serve({
+      port: port('port', values.port),
+      apiPort: port('api-port', values['api-port']),
+      redirectUri: values['redirect-uri'],
+      print: (text) => console.log(text),
+    })
+  } catch (error) {
+    if (error instanceof MissingProviderError) {
+      console.error(`openid-rp: ${error.message}`)
+      return 1
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`openid-rp demo --serve: the port is taken: ${(error as Error).message}`)
+      return 1
+    }
+    throw error
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  await serving.stop()
+  return 0
+}
+
+/** Flags of every command that makes requests: TLS and plain HTTP. */
+const NETWORK_OPTIONS = {
+  'allow-http': { type: 'boolean', default: false },
+  ca: { type: 'string' },
+  'insecure-skip-verify': { type: 'boolean', default: false },
+  'request-timeout': { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'server-metadata': { type: 'string' },
+  'authorization-endpoint': { type: 'string' },
+  'token-endpoint': { type: 'string' },
+  'jwks-uri': { type: 'string' },
+  'userinfo-endpoint': { type: 'string' },
+  'device-authorization-endpoint': { type: 'string' },
+  'par-endpoint': { type: 'string' },
+} as const
+
 const CLIENT_OPTIONS = {
+  ...NETWORK_OPTIONS,
   issuer: { type: 'string' },
   'client-id': { type: 'string' },
   'client-secret': { type: 'string' },
   'client-secret-file': { type: 'string' },
   'client-auth': { type: 'string' },
   'private-key': { type: 'string' },
+  alg: { type: 'string' },
+  kid: { type: 'string' },
+  'assertion-audience': { type: 'string' },
   dpop: { type: 'boolean', default: false },
   scope: { type: 'string' },
   resource: { type: 'string' },
-  json: { type: 'boolean', default: false },
+  audience: { type: 'string' },
+  'authorization-details': { type: 'string' },
+  raw: { type: 'boolean', short: 'q', default: false },
 } as const
 
 async function login(args: string[]): Promise<number> {
@@ -113,10 +189,18 @@ async function login(args: string[]): Promise<number> {
     par: { type: 'boolean', default: false },
     jar: { type: 'boolean', default: false },
     jarm: { type: 'boolean', default: false },
+    'redirect-uri': { type: 'string' },
     'redirect-port': { type: 'string' },
     browser: { type: 'boolean', default: true },
     'no-browser': { type: 'boolean', default: false },
     timeout: { type: 'string' },
+    prompt: { type: 'string' },
+    'max-age': { type: 'string' },
+    'acr-values': { type: 'string' },
+    claims: { type: 'string' },
+    'id-token-hint': { type: 'string' },
+    'login-hint': { type: 'string' },
+    'ui-locales': { type: 'string' },
   })
   const fromResource = values.issuer === undefined && values.resource !== undefined
   if (fromResource && !URL.canParse(values.resource!)) {
@@ -125,38 +209,49 @@ async function login(args: string[]): Promise<number> {
   const { issuer, clientId } = fromResource
     ? { issuer: undefined, clientId: requireClientId('login', values) }
     : requireClient('login', values)
+  const resource = fromResource ? new URL(values.resource!) : undefined
   const port = values['redirect-port']
   if (port !== undefined && !/^\d{1,5}$/.test(port)) {
     throw new UsageError('--redirect-port must be a port number')
+  }
+  if (port !== undefined && values['redirect-uri'] !== undefined) {
+    throw new UsageError('--redirect-uri already names the port: drop --redirect-port')
   }
   if (values.timeout !== undefined && !(Number(values.timeout) > 0)) {
     throw new UsageError('--timeout must be a positive number of seconds')
   }
   const { runLogin, LoginUsageError } = await import('./login.ts')
-  return runClientCommand('login', values.json, LoginUsageError, (progress) =>
-    runLogin({
-      issuer,
-      resource: fromResource ? new URL(values.resource!) : undefined,
-      clientId,
-      values: { ...values, browser: values.browser && !values['no-browser'] },
-      progress,
-    }),
+  const { ListenerError } = await import('./listener.ts')
+  return runClientCommand(
+    'login',
+    values,
+    (issuer ?? resource)!,
+    clientId,
+    [LoginUsageError, ListenerError],
+    (network) =>
+      runLogin({
+        issuer,
+        resource,
+        clientId,
+        network,
+        values: { ...values, browser: values.browser && !values['no-browser'] },
+        progress: (line) => say(line.split('\n').map(neutralise).join('\n')),
+      }),
   )
 }
 
-function requireClient(
-  command: string,
-  values: { issuer?: string; 'client-id'?: string },
-): { issuer: URL; clientId: string } {
-  if (values.issuer === undefined || !URL.canParse(values.issuer)) {
+function requireClient(command: string, values: Values): { issuer: URL; clientId: string } {
+  const issuer = values.issuer
+  if (typeof issuer !== 'string' || !URL.canParse(issuer)) {
     throw new UsageError(`${command} needs --issuer <url>`)
   }
-  return { issuer: new URL(values.issuer), clientId: requireClientId(command, values) }
+  return { issuer: new URL(issuer), clientId: requireClientId(command, values) }
 }
 
-function requireClientId(command: string, values: { 'client-id'?: string }): string {
-  if (values['client-id'] === undefined) throw new UsageError(`${command} needs --client-id <id>`)
-  return values['client-id']
+function requireClientId(command: string, values: Values): string {
+  const clientId = values['client-id']
+  if (typeof clientId !== 'string') throw new UsageError(`${command} needs --client-id <id>`)
+  return clientId
 }
 
 async function token(args: string[]): Promise<number> {
@@ -169,6 +264,15 @@ async function token(args: string[]): Promise<number> {
       'login-hint': { type: 'string' },
       'binding-message': { type: 'string' },
       'poll-interval': { type: 'string' },
+      'subject-token': { type: 'string' },
+      'subject-token-file': { type: 'string' },
+      'subject-token-type': { type: 'string' },
+      'actor-token': { type: 'string' },
+      'actor-token-file': { type: 'string' },
+      'actor-token-type': { type: 'string' },
+      'requested-token-type': { type: 'string' },
+      assertion: { type: 'string' },
+      'assertion-file': { type: 'string' },
     },
     1,
   )
@@ -180,51 +284,79 @@ async function token(args: string[]): Promise<number> {
   if (interval !== undefined && !(Number(interval) > 0)) {
     throw new UsageError('--poll-interval must be a positive number of seconds')
   }
-  return runClientCommand('token', values.json, TokenUsageError, (progress) =>
-    requestToken({ grant, issuer, clientId, values, progress }),
+  return runClientCommand('token', values, issuer, clientId, [TokenUsageError], (network) =>
+    requestToken({
+      grant,
+      issuer,
+      clientId,
+      values,
+      network,
+      progress: (line) => say(neutralise(line)),
+    }),
   )
 }
 
 /**
- * Runs `login` or `token` and prints its result (as JSON with `--json`): 0 on success, 1 when the
- * provider or the network fails; a `usageError` or a credential problem is bad usage (exit 2).
+ * Runs `login` or `token` (against `server`: the issuer, or the protected resource `login`
+ * starts from) and prints its result: with `--json` the token response on stdout,
+ * with `--raw` the access token alone, otherwise a summary on stderr. Exit 1 when the provider
+ * or the network fails; a usage error or a credential problem is bad usage (exit 2).
  */
 async function runClientCommand(
   command: 'login' | 'token',
-  json: boolean,
-  usageError: new (message: string) => Error,
-  run: (progress: (line: string) => void) => Promise<Record<string, unknown>>,
+  values: Values,
+  server: URL,
+  clientId: string,
+  usageErrors: (new (message: string) => Error)[],
+  run: (network: Network) => Promise<{
+    tokens: import('./token.ts').Tokens
+    about: Record<string, unknown>
+  }>,
 ): Promise<number> {
   const { CredentialError } = await import('./credentials.ts')
-  const { renderDetails } = await import('./transcript.ts')
+  const { networkFrom } = await import('./net.ts')
+  let network: Network | undefined
   try {
-    const result = await run((line) => console.error(line))
-    console.log(json ? JSON.stringify(result, null, 2) : renderDetails(result))
+    network = networkFrom(values, server)
+    const { tokens, about } = await run(network)
+    const { renderDetails, tokenOutput, tokenSummary } = await import('./transcript.ts')
+    if (values.raw === true) {
+      process.stdout.write(`${tokens.access_token}\n`)
+      return 0
+    }
+    if (values.json === true) {
+      printJson(tokenOutput(tokens, about))
+      return 0
+    }
+    say(renderDetails({ ...about, ...tokenSummary(tokens) }))
+    say('(tokens shortened: --json prints the whole response, --raw the access token alone)')
     return 0
   } catch (error) {
-    if (error instanceof usageError || error instanceof CredentialError) {
-      throw new UsageError(error.message)
+    if (error instanceof CredentialError || usageErrors.some((type) => error instanceof type)) {
+      throw new UsageError((error as Error).message)
     }
-    return reportFailure(command, error)
+    return reportFailure(command, error, values, network, { issuer: server.href, clientId })
   }
 }
 
-function reportFailure(command: string, error: unknown): number {
-  const { name, message, code } = error as Error & { code?: unknown; error?: unknown }
-  const oauthError = (error as { error?: unknown }).error
-  console.error(
-    `openid-rp ${command}: ${name}${typeof code === 'string' ? ` [${code}]` : ''}${typeof oauthError === 'string' ? ` (${oauthError})` : ''}: ${message}`,
-  )
+async function reportFailure(
+  command: string,
+  error: unknown,
+  values: Values,
+  network: Network | undefined,
+  context: { issuer?: string; clientId?: string },
+): Promise<number> {
+  const { describeFailure, renderFailure } = await import('./failure.ts')
+  const report = describeFailure(command, error, network, context)
+  if (values.json === true) printJson(report)
+  say(renderFailure(report))
   return 1
 }
 
 async function inspect(command: 'discover' | 'decode', args: string[]): Promise<number> {
   const { values, positionals } = parse(
     args,
-    {
-      json: { type: 'boolean', default: false },
-      ...(command === 'decode' ? { issuer: { type: 'string' } } : {}),
-    },
+    { ...NETWORK_OPTIONS, ...(command === 'decode' ? { issuer: { type: 'string' } } : {}) },
     1,
   )
   const [argument] = positionals
@@ -240,18 +372,26 @@ async function inspect(command: 'discover' | 'decode', args: string[]): Promise<
     issuerUrl = new URL(issuer)
   }
   const { discover, decode } = await import('./inspect.ts')
+  const { networkFrom } = await import('./net.ts')
+  const { CredentialError } = await import('./credentials.ts')
   const { renderDetails } = await import('./transcript.ts')
+  let network: Network | undefined
   try {
+    network = networkFrom(values, issuerUrl)
     const result =
-      command === 'discover' ? await discover(issuerUrl!) : await decode(argument, issuerUrl)
-    console.log(values.json ? JSON.stringify(result, null, 2) : renderDetails(result))
+      command === 'discover'
+        ? await discover(issuerUrl!, network)
+        : await decode(argument.trim(), issuerUrl, network)
+    if (values.json) {
+      printJson(result)
+    } else {
+      const { metadata: _metadata, ...summary } = result
+      say(renderDetails(summary))
+    }
     return 0
   } catch (error) {
-    const { name, message, code } = error as Error & { code?: unknown }
-    console.error(
-      `openid-rp ${command}: ${name}${typeof code === 'string' ? ` [${code}]` : ''}: ${message}`,
-    )
-    return 1
+    if (error instanceof CredentialError) throw new UsageError(error.message)
+    return reportFailure(command, error, values, network, { issuer: issuerUrl?.href })
   }
 }
 
@@ -283,7 +423,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof UsageError) {
-      console.error(`openid-rp: ${error.message}`)
+      console.error(`openid-rp: ${neutralise(error.message)}`)
       process.exitCode = 2
       return
     }

@@ -5,10 +5,10 @@
 import { execFileSync } from 'node:child_process'
 import { createHash, X509Certificate } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import * as https from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type * as client from 'openid-rp'
+import { nodeFetch } from './net.ts'
 
 export interface Identity {
   key: string
@@ -119,60 +119,5 @@ export function certificateThumbprint(pem: string): string {
 
 /** A fetch over `node:https` that trusts `ca` and presents `identity` when given. */
 export function tlsFetch(ca: string, identity?: Identity): client.CustomFetch {
-  return (url, options) =>
-    new Promise<Response>((resolve, reject) => {
-      const body = options.body
-      if (
-        body !== null &&
-        body !== undefined &&
-        typeof body !== 'string' &&
-        !(body instanceof Uint8Array) &&
-        !(body instanceof ArrayBuffer) &&
-        !(body instanceof URLSearchParams)
-      ) {
-        reject(new TypeError('tlsFetch() sends string, URLSearchParams and byte bodies only'))
-        return
-      }
-      const request = https.request(
-        url,
-        {
-          method: options.method,
-          headers: options.headers,
-          ca,
-          ...identity,
-          signal: options.signal,
-        },
-        (response) => {
-          const chunks: Buffer[] = []
-          response.on('data', (chunk: Buffer) => chunks.push(chunk))
-          response.on('error', reject)
-          response.on('end', () => {
-            const headers = new Headers()
-            for (const [name, value] of Object.entries(response.headers)) {
-              for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
-                headers.append(name, one)
-              }
-            }
-            const status = response.statusCode ?? 502
-            resolve(
-              new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), {
-                status,
-                statusText: response.statusMessage,
-                headers,
-              }),
-            )
-          })
-        },
-      )
-      request.on('error', reject)
-      request.end(
-        body === null || body === undefined
-          ? undefined
-          : body instanceof URLSearchParams
-            ? body.toString()
-            : body instanceof ArrayBuffer
-              ? Buffer.from(body)
-              : body,
-      )
-    })
+  return nodeFetch({ ca, ...identity })
 }

@@ -4,6 +4,7 @@
  */
 import * as jose from 'jose'
 import type * as client from 'openid-rp'
+import { neutralise } from './output.ts'
 
 /** One HTTP request the client made and the answer it got, in brief. */
 export interface HttpExchange {
@@ -13,11 +14,17 @@ export interface HttpExchange {
   request: Record<string, string>
   status: number
   contentType?: string
+  /** The OAuth `error` of an error response (`authorization_pending`, `use_dpop_nonce`). */
+  error?: string
 }
 
 export interface StepRecord {
   id: string
   title: string
+  /** Why the flow has this step. */
+  why?: string
+  /** The library call that made it. */
+  call?: string
   ok: boolean
   ms: number
   http: HttpExchange[]
@@ -106,21 +113,44 @@ export function renderJson(run: RunRecord): string {
   return JSON.stringify(run, null, 2)
 }
 
+/** Colours for the transcript; identity functions when there is no colour. */
+export interface Paint {
+  ok(text: string): string
+  failed(text: string): string
+  title(text: string): string
+  dim(text: string): string
+}
+
+const PLAIN: Paint = { ok: (t) => t, failed: (t) => t, title: (t) => t, dim: (t) => t }
+
 /** The progress line of a finished step: `✔ [3/10] login and consent (41 ms)`. */
-export function renderProgress(step: StepRecord, index: number, total: number): string {
-  return `${step.ok ? '✔' : '✘'} [${index}/${total}] ${step.title} (${Math.round(step.ms)} ms)`
+export function renderProgress(
+  step: StepRecord,
+  index: number,
+  total: number,
+  paint: Paint = PLAIN,
+): string {
+  const mark = step.ok ? paint.ok('✔') : paint.failed('✘')
+  return `${mark} [${index}/${total}] ${paint.title(neutralise(step.title))} ${paint.dim(`(${Math.round(step.ms)} ms)`)}`
 }
 
 /** A finished step in readable form: its progress line, HTTP exchanges and details. */
-export function renderStep(step: StepRecord, index: number, total: number): string {
-  const lines = [renderProgress(step, index, total)]
+export function renderStep(
+  step: StepRecord,
+  index: number,
+  total: number,
+  paint: Paint = PLAIN,
+): string {
+  const lines: string[] = []
+  if (step.why) lines.push(`    why:  ${step.why}`)
+  if (step.call) lines.push(`    call: ${step.call}`)
   for (const exchange of step.http) {
     const parameters = Object.entries(exchange.request)
       .map(([name, value]) => `${name}=${value}`)
       .join(' ')
     lines.push(
       `    ${exchange.method} ${exchange.url}${parameters ? `  ${parameters}` : ''}`,
-      `      ← ${exchange.status}${exchange.contentType ? ` ${exchange.contentType}` : ''}`,
+      `      ← ${exchange.status}${exchange.contentType ? ` ${exchange.contentType}` : ''}${exchange.error ? ` ${exchange.error}` : ''}`,
     )
   }
   for (const [name, value] of Object.entries(step.details)) {
@@ -132,13 +162,17 @@ export function renderStep(step: StepRecord, index: number, total: number): stri
       `    error: ${name}${code ? ` [${code}]` : ''}${error ? ` (${error})` : ''}: ${message}`,
     )
   }
-  return lines.join('\n')
+  const body = lines
+    .map(neutralise)
+    .map((line) => (/^ {4}(why|call):/.test(line) ? paint.dim(line) : line))
+  return [renderProgress(step, index, total, paint), ...body].join('\n')
 }
 
 /** Nested details as indented `name: value` lines. */
 export function renderDetails(details: Record<string, unknown>, indent = ''): string {
   return Object.entries(details)
     .flatMap(([name, value]) => renderValue(name, value, indent))
+    .map(neutralise)
     .join('\n')
 }
 
@@ -153,7 +187,11 @@ function renderValue(name: string, value: unknown, indent: string): string[] {
     ]
   }
   const text = typeof value === 'string' ? value : JSON.stringify(value)
-  return [`${indent}${name}: ${text}`]
+  const date =
+    TIMESTAMPS.has(name) && typeof value === 'number' && Number.isFinite(value)
+      ? ` (${isoDate(value)})`
+      : ''
+  return [`${indent}${name}: ${text}${date}`]
 }
 
 /** The closing lines of a readable transcript. */
@@ -164,10 +202,10 @@ export function renderSummary(run: RunRecord): string {
     : `\n${run.command} ${run.profile}: FAILED after ${passed} of ${run.total} steps (${Math.round(run.ms)} ms)`
 }
 
+type Tokens = client.TokenEndpointResponse & client.TokenEndpointResponseHelpers
+
 /** A token endpoint response for display: tokens shortened, the ID Token decoded. */
-export function tokenSummary(
-  tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
-) {
+export function tokenSummary(tokens: Tokens) {
   const claims = tokens.claims()
   return {
     token_type: tokens.token_type,
@@ -181,4 +219,36 @@ export function tokenSummary(
       claims: claims && redactClaims(claims),
     },
   }
+}
+
+/**
+ * What `login` and `token` print with `--json`: the token endpoint response exactly as the server
+ * sent it, every member in full, plus an `openid_rp` member with what the command knows besides
+ * (see docs/cli.md).
+ */
+export function tokenOutput(
+  tokens: Tokens,
+  about: Record<string, unknown>,
+): Record<string, unknown> {
+  const response = Object.fromEntries(
+    Object.entries(tokens).filter(([, value]) => typeof value !== 'function'),
+  )
+  const expiresIn = tokens.expiresIn()
+  return {
+    ...response,
+    openid_rp: {
+      ...about,
+      expires_at:
+        expiresIn === undefined ? undefined : new Date(Date.now() + expiresIn * 1000).toISOString(),
+      id_token_claims: tokens.claims(),
+    },
+  }
+}
+
+/** Members whose number is a time in seconds since the epoch, shown with the date beside it. */
+const TIMESTAMPS = new Set(['exp', 'iat', 'nbf', 'auth_time', 'updated_at'])
+
+/** `seconds` since the epoch as an ISO 8601 date (UTC). */
+export function isoDate(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
 }

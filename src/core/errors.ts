@@ -127,6 +127,19 @@ function withHint(message: string, code: string | undefined, cause: unknown): st
 }
 
 /**
+ * What a response said about itself, for an error message: its status, content type and URL
+ * without query or fragment (which may carry codes or tokens). `undefined` for anything else.
+ */
+function responseFacts(cause: unknown): string | undefined {
+  if (typeof cause !== 'object' || cause === null) return undefined
+  const { status, url, headers } = cause as Partial<Response>
+  if (typeof status !== 'number' || typeof headers?.get !== 'function') return undefined
+  const type = headers.get('content-type')?.split(';')[0]?.trim()
+  const where = typeof url === 'string' && URL.canParse(url) ? new URL(url) : undefined
+  return `HTTP ${status}${type ? ` ${type}` : ''}${where ? ` from ${where.origin}${where.pathname}` : ''}`
+}
+
+/**
  * @internal Brings any failure to the reference's contract: the three response errors and
  * argument TypeErrors pass through; everything else becomes a ClientError with a code.
  */
@@ -144,7 +157,9 @@ export function normalizeError(err: unknown): Error {
     err instanceof oauth.UnsupportedOperationError
   ) {
     const code = (err as { code?: ErrorCode }).code
-    return new ClientError(withHint(err.message, code, err.cause), {
+    const facts = responseFacts(err.cause)
+    const message = facts ? `${err.message} (${facts})` : err.message
+    return new ClientError(withHint(message, code, err.cause), {
       cause: redact(err.cause),
       code,
     })

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { RunRecord, StepRecord } from '../../src/cli/transcript.ts'
+import { systemPackage } from '../support/system.ts'
 
 // `npm test` builds first; these tests run the built command exactly as a user would.
 const bin = fileURLToPath(new URL('../../bin/openid-rp.js', import.meta.url))
@@ -33,6 +34,19 @@ function stepOf(run: RunRecord, id: string): StepRecord {
   assert.ok(step, `the run has a step ${id}`)
   return step
 }
+
+/** Polling met `authorization_pending` before the approval step, and tokens after it. */
+function assertPendingBeforeApproval(run: RunRecord) {
+  const ids = run.steps.map((step) => step.id)
+  assert.ok(ids.indexOf('pending') < ids.indexOf('approve'), 'pending comes before approval')
+  const pending = stepOf(run, 'pending').http.filter((e) => e.error === 'authorization_pending')
+  assert.ok(pending.length >= 1, 'at least one poll answered authorization_pending')
+  assert.equal(pending[0]!.status, 400)
+  assert.equal(stepOf(run, 'poll').http.at(-1)?.status, 200)
+}
+
+/** `script` (bsdutils) gives the command a terminal; CI must have it. */
+const scriptMissing = systemPackage('bsdutils', ['script'])
 
 const details = (run: RunRecord, id: string) => stepOf(run, id).details as Record<string, any>
 
@@ -108,11 +122,15 @@ describe('openid-rp demo', { concurrency: 4 }, () => {
   it('demo --profile device prints the user code and polls for tokens', async () => {
     const run = await demo('device')
     assert.match(details(run, 'device-authorization').user_code, /^[A-Z]{4}-[A-Z]{4}$/)
+    assertPendingBeforeApproval(run)
     assert.equal(details(run, 'poll').token_type, 'bearer')
+    assert.match(stepOf(run, 'poll').call ?? '', /^client\.pollDeviceAuthorizationGrant\(/)
   })
 
   it('demo --profile ciba polls for tokens after the user approves', async () => {
     const run = await demo('ciba')
+    assertPendingBeforeApproval(run)
+    assert.match(stepOf(run, 'poll').call ?? '', /^client\.pollBackchannelAuthenticationGrant\(/)
     assert.equal(details(run, 'approve').account, 'jane-4c9b2e')
     assert.equal(details(run, 'userinfo').claims.sub, 'jane-4c9b2e')
   })
@@ -136,12 +154,43 @@ describe('openid-rp demo', { concurrency: 4 }, () => {
     assertNoLongSecrets(run)
   })
 
-  it('demo without --json prints a progress line per step and a summary', async () => {
+  it('demo without --json prints per step its progress line, why it exists and the library call', async () => {
     const { code, stdout } = await openidRp('demo', '--profile', 'client-credentials')
     assert.equal(code, 0)
     for (let index = 1; index <= 5; index++) assert.match(stdout, new RegExp(`✔ \\[${index}/5\\] `))
     assert.match(stdout, /all 5 steps succeeded/)
+    assert.equal((stdout.match(/^ {4}why: {2}\S/gm) ?? []).length, 5, 'every step says why')
+    assert.match(stdout, /^ {4}call: client\.clientCredentialsGrant\(config, /m)
+    assert.match(stdout, /^ +exp: \d+ \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)$/m, 'timestamps as dates')
+    assert.ok(!stdout.includes('\x1b'), 'no colour when piped')
   })
+
+  it(
+    'demo on a terminal is coloured, and plain with NO_COLOR',
+    { skip: scriptMissing },
+    async () => {
+      const onTerminal = (env: Record<string, string>) =>
+        new Promise<string>((resolve, reject) => {
+          execFile(
+            'script',
+            [
+              '-qec',
+              `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} demo --profile client-credentials`,
+              '/dev/null',
+            ],
+            { timeout: 30_000, env: { ...process.env, TERM: 'xterm', ...env } },
+            (error, stdout) => (error ? reject(error) : resolve(stdout)),
+          )
+        })
+      const { NO_COLOR: _unset, ...rest } = process.env
+      void _unset
+      const coloured = await onTerminal({ ...(rest as Record<string, string>), NO_COLOR: '' })
+      assert.match(coloured, /\x1b\[32m✔\x1b\[39m/, 'a green check mark on a terminal')
+      const plain = await onTerminal({ NO_COLOR: '1' })
+      assert.match(plain, /✔ \[5\/5\]/)
+      assert.ok(!plain.includes('\x1b[32m'), 'NO_COLOR turns colour off')
+    },
+  )
 
   for (const args of [
     ['demo', '--bogus'],

@@ -116,10 +116,10 @@ describe('openid-rp login --resource', () => {
     assert.equal(result.url?.searchParams.get('resource'), resource)
     assert.equal(result.url?.searchParams.get('scope'), 'openid api:read')
     const output = JSON.parse(result.stdout)
-    assert.equal(output.issuer, op.issuer.href)
-    assert.equal(output.resource, resource)
+    assert.equal(output.openid_rp.issuer, op.issuer.href)
+    assert.equal(output.openid_rp.resource, resource)
     assert.equal(output.scope, 'api:read')
-    assert.equal(output.id_token.claims.sub, op.account.sub)
+    assert.equal(output.openid_rp.id_token_claims.sub, op.account.sub)
   })
 
   it('refuses a --resource that is not a URL (exit 2)', async () => {

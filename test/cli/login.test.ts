@@ -2,29 +2,47 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import * as https from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import * as jose from 'jose'
 import { login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
+import { assertFailure, assertNoSecret, bin, freePort, openidRp, type Result } from './run.ts'
 
-const bin = fileURLToPath(new URL('../../bin/openid-rp.js', import.meta.url))
 const secret = 'cli-login-secret-0123456789abcdefghijklmnopqrstuvwxyz'
 
 let op: TestProvider
 let port: number
+let customUri: string
+let httpsUri: string
 let keyFile: string
 
-function freePort(): Promise<number> {
+interface BrowserOptions {
+  env?: Record<string, string>
+  /** The redirect URI the browser stops at (the command's listener). */
+  redirectUri?: string
+  deny?: boolean
+  /** Other requests to the listener before the real redirect; each with the status expected. */
+  strays?: { path: string; status: number }[]
+}
+
+/** GETs `url` as a browser that accepted the throw-away certificate; status and body. */
+function get(url: string): Promise<{ status: number; body: string }> {
+  if (url.startsWith('http:')) {
+    return fetch(url).then(async (response) => ({
+      status: response.status,
+      body: await response.text(),
+    }))
+  }
   return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
+    https
+      .get(url, { rejectUnauthorized: false }, (response) => {
+        let body = ''
+        response.on('data', (chunk: Buffer) => (body += chunk))
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+      })
+      .on('error', reject)
   })
 }
 
@@ -32,41 +50,39 @@ function freePort(): Promise<number> {
  * Runs `openid-rp login` and plays the browser: reads the URL it prints, drives login and consent
  * over HTTP, then delivers the redirect to the command's loopback listener.
  */
-function loginAsBrowser(args: string[], env: Record<string, string> = {}) {
-  const redirectUri = `http://127.0.0.1:${port}/callback`
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'login', ...args], {
-      env: { ...process.env, ...env },
-      timeout: 30_000,
-    })
-    let stdout = ''
-    let stderr = ''
-    let browsing = false
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk
-      const url = /^(http:\/\/127\.0\.0\.1:\d+\/\S+)$/m.exec(stderr)?.[1]
-      if (url && !browsing) {
-        browsing = true
-        login(url, { redirectUri })
-          .then(async (callback) => {
-            assert.ok(callback instanceof URL)
-            const response = await fetch(callback)
-            assert.equal(response.status, 200)
-          })
-          .catch((error: unknown) => {
-            child.kill()
-            reject(error)
-          })
-      }
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
+function loginAsBrowser(args: string[], options: BrowserOptions = {}) {
+  const redirectUri = options.redirectUri ?? `http://127.0.0.1:${port}/callback`
+  const pages: { status: number; body: string }[] = []
+  let browsing: Promise<void> | undefined
+  let failed: unknown
+  return openidRp(['login', '--no-browser', ...args], {
+    env: options.env,
+    onStderr(text) {
+      const url = /^Open this URL to sign in:\n(\S+)$/m.exec(text)?.[1]
+      if (!url || browsing) return
+      browsing = (async () => {
+        const callback = await login(url, { redirectUri, deny: options.deny })
+        assert.ok(callback instanceof URL)
+        for (const stray of options.strays ?? []) {
+          const answer = await get(new URL(stray.path, redirectUri).href)
+          assert.equal(answer.status, stray.status, `${stray.path} answered ${answer.status}`)
+        }
+        pages.push(await get(callback.href))
+      })().catch((error: unknown) => {
+        failed = error
+      })
+    },
+  }).then(async (result) => {
+    await browsing
+    if (failed) throw failed
+    return { ...result, pages }
   })
 }
 
 before(async () => {
   port = await freePort()
+  customUri = `http://127.0.0.1:${await freePort()}/oauth/return/here`
+  httpsUri = `https://127.0.0.1:${await freePort()}/secure/cb`
   const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true })
   keyFile = join(mkdtempSync(join(tmpdir(), 'openid-rp-login-')), 'key.json')
   writeFileSync(
@@ -80,7 +96,7 @@ before(async () => {
     use: 'sig',
   }
   const redirect = {
-    redirect_uris: [`http://127.0.0.1:${port}/callback`],
+    redirect_uris: [`http://127.0.0.1:${port}/callback`, customUri, httpsUri],
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
   } as const
@@ -105,29 +121,143 @@ after(async () => {
   assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
 })
 
+const web = () => ['--issuer', op.issuer.href, '--client-id', 'cli-web']
+const env = { OPENID_RP_CLIENT_SECRET: secret }
+
+function output(result: Result) {
+  assert.equal(result.code, 0, result.stderr)
+  return JSON.parse(result.stdout) as Record<string, any>
+}
+
 describe('openid-rp login', () => {
-  it('login with a client secret from the environment runs the code flow through the loopback redirect', async () => {
+  it('login prints the redirect URI to register, then the URL, and --json the whole token response', async () => {
     const result = await loginAsBrowser(
+      [...web(), '--redirect-port', String(port), '--json', '--scope', 'openid email'],
+      { env },
+    )
+    const tokens = output(result)
+    assert.equal(tokens.token_type, 'bearer')
+    assert.ok(tokens.access_token.length > 20 && !tokens.access_token.includes('…'))
+    assert.equal(tokens.id_token.split('.').length, 3, 'the ID Token is whole')
+    assert.equal(tokens.openid_rp.id_token_claims.sub, op.account.sub)
+    assert.equal(tokens.openid_rp.redirect_uri, `http://127.0.0.1:${port}/callback`)
+    assert.match(tokens.openid_rp.callback, /code=.{6}…/, 'the spent code is shortened')
+    const register = result.stderr.indexOf(
+      `register exactly this for client cli-web):\n  http://127.0.0.1:${port}/callback\n`,
+    )
+    assert.ok(register >= 0, result.stderr)
+    assert.ok(register < result.stderr.indexOf('Open this URL'), 'printed before the URL to open')
+    assert.match(result.pages[0]!.body, /Signed in/)
+    assertNoSecret(result, secret)
+  })
+
+  it('login --redirect-uri with another port and path listens there', async () => {
+    const result = await loginAsBrowser([...web(), '--redirect-uri', customUri, '--json'], {
+      env,
+      redirectUri: customUri,
+    })
+    assert.equal(output(result).openid_rp.redirect_uri, customUri)
+  })
+
+  it('login --redirect-uri https://127.0.0.1 serves the redirect with a throw-away certificate', async () => {
+    const result = await loginAsBrowser([...web(), '--redirect-uri', httpsUri, '--json'], {
+      env,
+      redirectUri: httpsUri,
+    })
+    assert.equal(output(result).openid_rp.redirect_uri, httpsUri)
+    assert.match(result.stderr, /throw-away certificate/)
+  })
+
+  it('the listener answers 400 to a bare or foreign request and keeps waiting for the real redirect', async () => {
+    const result = await loginAsBrowser([...web(), '--redirect-port', String(port), '--json'], {
+      env,
+      strays: [
+        { path: '/callback', status: 400 },
+        { path: '/callback?code=forged&state=forged', status: 400 },
+        { path: '/callback?error=access_denied', status: 400 },
+        { path: '/elsewhere', status: 404 },
+      ],
+    })
+    assert.equal(output(result).openid_rp.id_token_claims.sub, op.account.sub)
+  })
+
+  it('a denied login is a failure: error=access_denied, never "Signed in"', async () => {
+    const result = await loginAsBrowser([...web(), '--redirect-port', String(port)], {
+      env,
+      deny: true,
+    })
+    assert.equal(result.code, 1, result.stderr)
+    assert.match(result.stderr, /^openid-rp login: .*access_denied/m)
+    assert.match(result.stderr, /^ {2}error: +access_denied/m)
+    assert.match(result.stderr, /^ {2}try: +.*refused/m)
+    assert.doesNotMatch(result.pages[0]!.body, /Signed in/)
+    assert.match(result.pages[0]!.body, /Sign-in failed/)
+    assertNoSecret(result, secret)
+  })
+
+  it('an unregistered redirect URI: the provider error page is reported with the URL, status and what to check', async () => {
+    const unregistered = `http://127.0.0.1:${await freePort()}/not-registered`
+    const result = await openidRp(
+      ['login', ...web(), '--redirect-uri', unregistered, '--no-browser'],
+      { env },
+    )
+    assertFailure(result, {
+      command: 'login',
+      url: `${op.issuer.href}auth?`,
+      status: 400,
+      remedy: /error page .*register the printed redirect URI .*--redirect-uri/,
+    })
+    assert.match(result.stderr, /error page \(HTTP 400\)/)
+    assertNoSecret(result, secret)
+  })
+
+  it('login sends --prompt, --max-age, --acr-values, --claims, --login-hint and --authorization-details', async () => {
+    const claims = '{"id_token":{"email":{"essential":true}}}'
+    const details = '[{"type":"account_information"}]'
+    const result = await openidRp(
       [
-        '--issuer',
-        op.issuer.href,
-        '--client-id',
-        'cli-web',
+        'login',
+        ...web(),
         '--redirect-port',
         String(port),
-        '--json',
-        '--scope',
-        'openid email',
+        '--no-browser',
+        '--timeout',
+        '1',
+        '--prompt',
+        'login consent',
+        '--max-age',
+        '60',
+        '--acr-values',
+        'urn:mace:incommon:iap:silver',
+        '--claims',
+        claims,
+        '--login-hint',
+        'jane@example.com',
+        '--authorization-details',
+        details,
+        '--ui-locales',
+        'en-GB',
       ],
-      { OPENID_RP_CLIENT_SECRET: secret },
+      { env },
     )
-    assert.equal(result.code, 0, result.stderr)
-    const output = JSON.parse(result.stdout)
-    assert.equal(output.token_type, 'bearer')
-    assert.equal(output.id_token.claims.sub, op.account.sub)
-    assert.equal(output.redirect_uri, `http://127.0.0.1:${port}/callback`)
-    assert.match(output.callback, /code=.{6}…/, 'the code is shortened')
-    assert.doesNotMatch(result.stdout + result.stderr, new RegExp(secret))
+    const url = new URL(/^Open this URL to sign in:\n(\S+)$/m.exec(result.stderr)![1]!)
+    assert.equal(url.searchParams.get('prompt'), 'login consent')
+    assert.equal(url.searchParams.get('max_age'), '60')
+    assert.equal(url.searchParams.get('acr_values'), 'urn:mace:incommon:iap:silver')
+    assert.equal(url.searchParams.get('claims'), claims)
+    assert.equal(url.searchParams.get('login_hint'), 'jane@example.com')
+    assert.equal(url.searchParams.get('authorization_details'), details)
+    assert.equal(url.searchParams.get('ui_locales'), 'en-GB')
+  })
+
+  it('no redirect within --timeout: a failure that says what to check', async () => {
+    const result = await openidRp(
+      ['login', ...web(), '--redirect-port', String(port), '--no-browser', '--timeout', '1'],
+      { env },
+    )
+    assert.equal(result.code, 1)
+    assert.match(result.stderr, /no redirect with this sign-in's state reached .* within 1 s/)
+    assert.match(result.stderr, /^ {2}try: +open the printed URL/m)
   })
 
   it('login --par --jar --jarm --dpop with --private-key gets a DPoP-bound token', async () => {
@@ -146,12 +276,11 @@ describe('openid-rp login', () => {
       String(port),
       '--json',
     ])
-    assert.equal(result.code, 0, result.stderr)
-    const output = JSON.parse(result.stdout)
-    assert.equal(output.token_type, 'dpop')
-    assert.equal(output.client_auth, 'private_key_jwt')
+    const tokens = output(result)
+    assert.equal(tokens.token_type, 'dpop')
+    assert.equal(tokens.openid_rp.client_auth, 'private_key_jwt')
     assert.match(result.stderr, /request_uri=urn/, 'the printed URL carries the PAR request_uri')
-    assert.match(output.callback, /response=/, 'the callback was a JARM response')
+    assert.match(tokens.openid_rp.callback, /response=/, 'the callback was a JARM response')
   })
 
   for (const args of [
@@ -159,6 +288,15 @@ describe('openid-rp login', () => {
     ['--issuer', 'http://127.0.0.1:1/'],
     ['--issuer', 'http://127.0.0.1:1/', '--client-id', 'x', '--redirect-port', 'abc'],
     ['--issuer', 'http://127.0.0.1:1/', '--client-id', 'x', '--jar'],
+    [
+      '--issuer',
+      'http://127.0.0.1:1/',
+      '--client-id',
+      'x',
+      '--redirect-uri',
+      'https://rp.example/cb',
+    ],
+    ['--issuer', 'http://127.0.0.1:1/', '--client-id', 'x', '--claims', '{not json'],
   ]) {
     it(`openid-rp login ${args.join(' ')} exits 2 with a one-line error`, async () => {
       const child = spawn(process.execPath, [bin, 'login', ...args])

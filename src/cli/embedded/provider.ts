@@ -2,10 +2,9 @@
  * The real `oidc-provider` started in-process on 127.0.0.1 for end-to-end tests and the demo.
  *
  * One factory, {@link createProvider}, configured per scenario: clients, features, refresh-token
- * policy, signing algorithms. It mounts a headless interaction handler that finishes login and
- * consent, approves device and CIBA requests on demand, and silences the provider's notices.
- * {@link startResourceServer} adds a protected resource on its own port that accepts the
- * provider's Bearer and DPoP-bound access tokens.
+ * policy, signing algorithms. It mounts the headless interactions (interactions.ts) over an
+ * in-memory store (adapter.ts) and approves device and CIBA requests on demand; the protected
+ * resource beside it lives in resource-server.ts.
  *
  * No test-runner import here: the `demo` CLI uses this file too (test/support re-exports it).
  */
@@ -18,13 +17,13 @@ import * as jose from 'jose'
 import type {
   Account,
   AccountClaims,
-  Adapter,
-  AdapterPayload,
   ClientMetadata,
   Configuration,
   KoaContextWithOIDC,
   default as ProviderClass,
 } from 'oidc-provider'
+import { memoryAdapterFactory } from './adapter.ts'
+import { autoSubmitPage, errorPage, finishInteraction, interactionPath } from './interactions.ts'
 
 type Provider = ProviderClass
 type Features = NonNullable<Configuration['features']>
@@ -51,6 +50,8 @@ export interface ProviderOptions {
   signingAlgorithms?: SigningAlgorithm[]
   /** Path prefixes that also serve the discovery document (issuer unchanged), for mismatch tests. */
   metadataAliases?: string[]
+  /** The port to listen on (127.0.0.1); a free one by default. */
+  port?: number
   /** Serve HTTPS with these options (for mTLS: `requestCert: true`) instead of plain HTTP. */
   tls?: https.ServerOptions
   /** Further provider configuration, applied last, key by key. */
@@ -108,10 +109,7 @@ export const defaultAccount: AccountClaims = {
   phone_number_verified: false,
 }
 
-/** Path under which the interaction handler is mounted (the provider's default interaction URL). */
-export const interactionPath = '/interaction/'
-
-installNoticeFilter()
+export { interactionPath } from './interactions.ts'
 
 /**
  * The provider's `fetch` (configuration `fetch`) for clients on 127.0.0.1: oidc-provider refuses
@@ -122,8 +120,12 @@ export function loopbackFetch(url: string | URL | Request, options?: RequestInit
   return fetch(url, { ...options, dispatcher: undefined } as RequestInit)
 }
 
-/** Starts `oidc-provider` on 127.0.0.1, a free port, configured for one scenario. */
+/**
+ * Starts `oidc-provider` on 127.0.0.1, a free port, configured for one scenario. The first call
+ * also installs {@link installNoticeFilter}, before the provider's modules load.
+ */
 export async function createProvider(options: ProviderOptions = {}): Promise<TestProvider> {
+  installNoticeFilter()
   // RSA key generation runs on the thread pool while the provider's modules load
   const keys = generateKeys(options)
   const { default: Provider, errors } = await import('oidc-provider')
@@ -151,8 +153,65 @@ export async function createProvider(options: ProviderOptions = {}): Promise<Tes
       res.end(`interaction failed: ${error instanceof Error ? error.message : String(error)}`)
     }
   }
+  const listener = routeRequests(options, mountPath, interactionHandler, (req, res) =>
+    providerCallback!(req, res),
+  )
 
-  const listener: http.RequestListener = (req, res) => {
+  const server = options.tls
+    ? https.createServer(options.tls, listener)
+    : http.createServer(listener)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  const issuer = new URL(`${options.tls ? 'https' : 'http'}://127.0.0.1:${port}${mountPath}`)
+
+  const privateJwks = await keys
+  const publicJwks = { keys: privateJwks.map(toPublicJwk) }
+
+  const cibaRequests: CibaRequest[] = []
+  const features = buildFeatures(options, account, errors, cibaRequests)
+  const configuration = buildConfiguration(options, account, privateJwks, features)
+
+  try {
+    provider = new Provider(issuer.href, configuration)
+  } catch (error) {
+    // a bad configuration must not leave the port listening (the process would never exit)
+    await closeServer(server)
+    throw error
+  }
+  provider.on('server_error', (_ctx: unknown, error: unknown) =>
+    record('provider server_error', error),
+  )
+  ;(provider as unknown as NodeJS.EventEmitter).on('error', (error: unknown) =>
+    record('provider error', error),
+  )
+  providerCallback = provider.callback() as unknown as http.RequestListener
+
+  return {
+    issuer,
+    provider,
+    account,
+    jwks: publicJwks,
+    serverErrors,
+    cibaRequests,
+    ...approvals(provider, account, errors, cibaRequests),
+    close: () => closeServer(server),
+  }
+}
+
+/**
+ * The provider's front door: interactions go to the headless handler, discovery aliases to the
+ * discovery document, and, under a mount path, only that path reaches the provider.
+ */
+function routeRequests(
+  options: ProviderOptions,
+  mountPath: string,
+  interactionHandler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>,
+  providerCallback: http.RequestListener,
+): http.RequestListener {
+  return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     if (url.pathname.startsWith(interactionPath)) {
       void interactionHandler(req, res)
@@ -178,23 +237,17 @@ export async function createProvider(options: ProviderOptions = {}): Promise<Tes
       url.pathname = url.pathname.slice(mountPath.length) || '/'
     }
     req.url = `${url.pathname}${url.search}`
-    providerCallback!(req, res)
+    providerCallback(req, res)
   }
+}
 
-  const server = options.tls
-    ? https.createServer(options.tls, listener)
-    : http.createServer(listener)
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-  const issuer = new URL(`${options.tls ? 'https' : 'http'}://127.0.0.1:${port}${mountPath}`)
-
-  const privateJwks = await keys
-  const publicJwks = { keys: privateJwks.map(toPublicJwk) }
-
-  const cibaRequests: CibaRequest[] = []
+/** The factory's feature defaults with the scenario's switches over them; records CIBA requests. */
+function buildFeatures(
+  options: ProviderOptions,
+  account: AccountClaims,
+  errors: ErrorsModule,
+  cibaRequests: CibaRequest[],
+): Features {
   const defaults = featureDefaults(account, errors)
   const features: Features = { devInteractions: { enabled: false } }
   for (const [name, value] of Object.entries(defaults) as [FeatureName, object][]) {
@@ -226,8 +279,17 @@ export async function createProvider(options: ProviderOptions = {}): Promise<Tes
       await scenarioHook?.(...([ctx, request, ...rest] as never[]))
     }
   }
+  return features
+}
 
-  const configuration: Configuration = {
+/** The provider configuration: storage, keys, account, claims, lifetimes and error pages. */
+function buildConfiguration(
+  options: ProviderOptions,
+  account: AccountClaims,
+  privateJwks: jose.JWK[],
+  features: Features,
+): Configuration {
+  return {
     adapter: memoryAdapterFactory(),
     clients: options.clients ?? [],
     jwks: { keys: privateJwks as never },
@@ -263,22 +325,15 @@ export async function createProvider(options: ProviderOptions = {}): Promise<Tes
     },
     ...options.configuration,
   }
+}
 
-  try {
-    provider = new Provider(issuer.href, configuration)
-  } catch (error) {
-    // a bad configuration must not leave the port listening (the process would never exit)
-    await closeServer(server)
-    throw error
-  }
-  provider.on('server_error', (_ctx: unknown, error: unknown) =>
-    record('provider server_error', error),
-  )
-  ;(provider as unknown as NodeJS.EventEmitter).on('error', (error: unknown) =>
-    record('provider error', error),
-  )
-  providerCallback = provider.callback() as unknown as http.RequestListener
-
+/** Approving and denying device and CIBA requests as the user on their second device. */
+function approvals(
+  provider: Provider,
+  account: AccountClaims,
+  errors: ErrorsModule,
+  cibaRequests: readonly CibaRequest[],
+): Pick<TestProvider, 'approveCiba' | 'denyCiba' | 'approveDevice' | 'denyDevice'> {
   const findCiba = (authReqId?: string) => {
     const request = authReqId
       ? cibaRequests.find((r) => r.authReqId === authReqId)
@@ -287,34 +342,28 @@ export async function createProvider(options: ProviderOptions = {}): Promise<Tes
     return request
   }
   const findDeviceCode = async (userCode: string) => {
-    const code = await provider!.DeviceCode.findByUserCode(normalizeUserCode(userCode))
+    const code = await provider.DeviceCode.findByUserCode(normalizeUserCode(userCode))
     if (!code) throw new Error(`no device authorization request with user code ${userCode}`)
     return code
   }
 
   return {
-    issuer,
-    provider,
-    account,
-    jwks: publicJwks,
-    serverErrors,
-    cibaRequests,
     async approveCiba(authReqId) {
       const request = findCiba(authReqId)
-      const grant = new provider!.Grant({
+      const grant = new provider.Grant({
         accountId: request.accountId,
         clientId: request.clientId,
       })
       grant.addOIDCScope(request.scope)
       await grant.save()
-      await provider!.backchannelResult(request.authReqId, grant, {
+      await provider.backchannelResult(request.authReqId, grant, {
         authTime: epochTime(),
         amr: ['pwd'],
       })
     },
     async denyCiba(authReqId) {
       const request = findCiba(authReqId)
-      await provider!.backchannelResult(
+      await provider.backchannelResult(
         request.authReqId,
         new errors.AccessDenied('End-User denied the request'),
       )
@@ -323,7 +372,7 @@ export async function createProvider(options: ProviderOptions = {}): Promise<Tes
       const code = await findDeviceCode(userCode)
       const clientId = (code as unknown as { clientId: string }).clientId
       const scope = String(code.params?.scope ?? '')
-      const grant = new provider!.Grant({ accountId: account.sub, clientId })
+      const grant = new provider.Grant({ accountId: account.sub, clientId })
       grant.addOIDCScope(scope)
       const grantId = await grant.save()
       Object.assign(code, {
@@ -343,296 +392,7 @@ export async function createProvider(options: ProviderOptions = {}): Promise<Tes
       })
       await code.save()
     },
-    close: () => closeServer(server),
   }
-}
-
-export interface ResourceServerOptions {
-  /** Demand a DPoP nonce the resource server issued (per RFC 9449 section 9). */
-  requireDpopNonce?: boolean
-  /** Let pages of any origin call it (CORS), exposing `WWW-Authenticate` and `DPoP-Nonce`. */
-  cors?: boolean
-}
-
-/** What the resource server saw of a request it accepted; it answers with this as JSON. */
-export interface ResourceRequest {
-  method: string
-  path: string
-  query: Record<string, string>
-  headers: Record<string, string>
-  body: string
-  scheme: 'Bearer' | 'DPoP'
-  token: { sub?: string; client_id?: string; scope?: string; jkt?: string }
-}
-
-export interface ResourceServer {
-  /** Base URL; any path is a protected resource, `/slow?ms=N` answers after N ms. */
-  readonly url: URL
-  /** Requests that passed the token check, oldest first. */
-  readonly requests: readonly ResourceRequest[]
-  /** Requests refused with 401, oldest first, by the error code of the challenge. */
-  readonly refusals: readonly { path: string; error: string }[]
-  close(): Promise<void>
-}
-
-/**
- * A protected resource on its own port that accepts the provider's access tokens (opaque tokens by
- * lookup, JWT access tokens by signature) with the Bearer or DPoP scheme, for any method. DPoP
- * proofs are checked (htm, htu, ath, key binding, and its own nonces with `requireDpopNonce`);
- * certificate binding is not, as the server is plain HTTP.
- */
-export async function startResourceServer(
-  test: TestProvider,
-  options: ResourceServerOptions = {},
-): Promise<ResourceServer> {
-  const requests: ResourceRequest[] = []
-  const refusals: { path: string; error: string }[] = []
-  const timers = new Set<NodeJS.Timeout>()
-  const nonces = new Set<string>()
-  const providerKeys = jose.createLocalJWKSet(test.jwks)
-  let url: URL
-
-  const deny = (
-    res: http.ServerResponse,
-    scheme: string,
-    error: string,
-    description: string,
-    nonce?: string,
-  ) => {
-    refusals.push({ path: new URL(res.req.url ?? '/', url).pathname, error })
-    res.statusCode = 401
-    if (nonce) res.setHeader('dpop-nonce', nonce)
-    res.setHeader(
-      'www-authenticate',
-      `${scheme} error="${error}", error_description="${description}"`,
-    )
-    res.setHeader('content-type', 'application/json')
-    res.end(JSON.stringify({ error, error_description: description }))
-  }
-
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-    const body = Buffer.concat(chunks).toString('utf8')
-    const target = new URL(req.url ?? '/', url)
-
-    const authorization = req.headers.authorization ?? ''
-    const [scheme, value] = authorization.split(' ', 2)
-    if ((scheme !== 'Bearer' && scheme !== 'DPoP') || !value) {
-      deny(res, 'Bearer', 'invalid_request', 'missing access token')
-      return
-    }
-    const token = await lookUpAccessToken(test.provider, providerKeys, test.issuer, value)
-    if (!token) {
-      deny(res, scheme, 'invalid_token', 'access token is not active')
-      return
-    }
-    if (token.jkt || scheme === 'DPoP') {
-      const proof = req.headers.dpop
-      const problem =
-        scheme !== 'DPoP' || !token.jkt || typeof proof !== 'string'
-          ? 'DPoP-bound token must be presented with the DPoP scheme and a proof'
-          : await checkDpopProof(
-              proof,
-              req.method ?? 'GET',
-              target,
-              value,
-              token.jkt,
-              options.requireDpopNonce ? nonces : undefined,
-            )
-      if (problem === 'use_dpop_nonce') {
-        const nonce = randomBytes(16).toString('base64url')
-        nonces.add(nonce)
-        deny(
-          res,
-          'DPoP',
-          'use_dpop_nonce',
-          'resource server requires a nonce in the DPoP proof',
-          nonce,
-        )
-        return
-      }
-      if (problem) {
-        deny(res, 'DPoP', 'invalid_dpop_proof', problem)
-        return
-      }
-    }
-
-    const seen: ResourceRequest = {
-      method: req.method ?? 'GET',
-      path: target.pathname,
-      query: Object.fromEntries(target.searchParams),
-      headers: Object.fromEntries(
-        Object.entries(req.headers).map(([name, header]) => [
-          name,
-          Array.isArray(header) ? header.join(', ') : (header ?? ''),
-        ]),
-      ),
-      body,
-      scheme: scheme as 'Bearer' | 'DPoP',
-      token,
-    }
-    requests.push(seen)
-
-    const respond = () => {
-      res.statusCode = 200
-      res.setHeader('content-type', 'application/json')
-      res.end(JSON.stringify(seen))
-    }
-    if (target.pathname.startsWith('/slow')) {
-      const timer = setTimeout(
-        () => {
-          timers.delete(timer)
-          respond()
-        },
-        Number(target.searchParams.get('ms') ?? 5000),
-      )
-      timers.add(timer)
-      return
-    }
-    respond()
-  }
-
-  const listener: http.RequestListener = (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      res.statusCode = 500
-      res.end(String(error))
-    })
-  }
-  const server = http.createServer(options.cors ? withCors(listener) : listener)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
-
-  return {
-    get url() {
-      return new URL(url)
-    },
-    requests,
-    refusals,
-    close: async () => {
-      for (const timer of timers) clearTimeout(timer)
-      timers.clear()
-      await closeServer(server)
-    },
-  }
-}
-
-async function lookUpAccessToken(
-  provider: Provider,
-  keys: ReturnType<typeof jose.createLocalJWKSet>,
-  issuer: URL,
-  value: string,
-): Promise<ResourceRequest['token'] | undefined> {
-  if (value.split('.').length === 3) {
-    try {
-      const { payload } = await jose.jwtVerify(value, keys, { issuer: issuer.href, typ: 'at+jwt' })
-      const cnf = payload.cnf as { jkt?: string } | undefined
-      return {
-        sub: payload.sub,
-        client_id: payload.client_id as string,
-        scope: payload.scope as string,
-        jkt: cnf?.jkt,
-      }
-    } catch {
-      return undefined
-    }
-  }
-  const token =
-    (await provider.AccessToken.find(value)) ?? (await provider.ClientCredentials.find(value))
-  if (!token || !token.isValid) return undefined
-  const fields = token as unknown as {
-    accountId?: string
-    clientId?: string
-    scope?: string
-    jkt?: string
-  }
-  return { sub: fields.accountId, client_id: fields.clientId, scope: fields.scope, jkt: fields.jkt }
-}
-
-async function checkDpopProof(
-  proof: string,
-  method: string,
-  target: URL,
-  accessToken: string,
-  jkt: string,
-  nonces: Set<string> | undefined,
-): Promise<string | undefined> {
-  let payload: jose.JWTPayload
-  let jwk: jose.JWK
-  try {
-    const verified = await jose.jwtVerify(proof, jose.EmbeddedJWK, {
-      typ: 'dpop+jwt',
-      maxTokenAge: 300,
-    })
-    payload = verified.payload
-    jwk = verified.protectedHeader.jwk!
-  } catch (error) {
-    return `DPoP proof is invalid: ${error instanceof Error ? error.message : String(error)}`
-  }
-  if (payload.htm !== method) return 'DPoP proof htm mismatch'
-  if (payload.htu !== `${target.origin}${target.pathname}`) return 'DPoP proof htu mismatch'
-  const ath = jose.base64url.encode(
-    new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken))),
-  )
-  if (payload.ath !== ath) return 'DPoP proof ath mismatch'
-  if ((await jose.calculateJwkThumbprint(jwk)) !== jkt)
-    return 'DPoP proof key does not match the token binding'
-  if (nonces && (typeof payload.nonce !== 'string' || !nonces.has(payload.nonce)))
-    return 'use_dpop_nonce'
-  return undefined
-}
-
-async function finishInteraction(
-  provider: Provider,
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  account: AccountClaims,
-): Promise<void> {
-  const details = await provider.interactionDetails(req, res)
-  const query = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams
-  if (query.has('deny')) {
-    await provider.interactionFinished(
-      req,
-      res,
-      { error: 'access_denied', error_description: 'End-User denied the request' },
-      { mergeWithLastSubmission: false },
-    )
-    return
-  }
-  if (details.prompt.name === 'login') {
-    await provider.interactionFinished(
-      req,
-      res,
-      { login: { accountId: account.sub, amr: ['pwd'], remember: true } },
-      { mergeWithLastSubmission: false },
-    )
-    return
-  }
-  if (details.prompt.name !== 'consent') {
-    throw new Error(`unexpected interaction prompt ${details.prompt.name}`)
-  }
-  const accountId = details.session?.accountId ?? account.sub
-  const clientId = String(details.params.client_id)
-  const grant =
-    (details.grantId && (await provider.Grant.find(details.grantId))) ||
-    new provider.Grant({ accountId, clientId })
-  const missing = details.prompt.details as {
-    missingOIDCScope?: string[]
-    missingOIDCClaims?: string[]
-    missingResourceScopes?: Record<string, string[]>
-  }
-  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '))
-  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims)
-  for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-    grant.addResourceScope(resource, scopes.join(' '))
-  }
-  const grantId = await grant.save()
-  await provider.interactionFinished(
-    req,
-    res,
-    { consent: { grantId } },
-    { mergeWithLastSubmission: true },
-  )
 }
 
 type ErrorsModule = typeof import('oidc-provider').errors
@@ -770,84 +530,6 @@ function toPublicJwk({ d, p, q, dp, dq, qi, ...publicPart }: jose.JWK): jose.JWK
   return publicPart
 }
 
-function memoryAdapterFactory(): (model: string) => Adapter {
-  const entries = new Map<string, { payload: AdapterPayload; expiresAt: number }>()
-  const byGrant = new Map<string, Set<string>>()
-  const byUid = new Map<string, string>()
-  const byUserCode = new Map<string, string>()
-  const read = (key: string | undefined) => {
-    if (key === undefined) return undefined
-    const entry = entries.get(key)
-    if (!entry) return undefined
-    if (entry.expiresAt <= Date.now()) {
-      entries.delete(key)
-      return undefined
-    }
-    return entry.payload
-  }
-  return (model) => {
-    const keyOf = (id: string) => `${model}:${id}`
-    return {
-      async upsert(id, payload, expiresIn) {
-        const key = keyOf(id)
-        entries.set(key, {
-          payload,
-          expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity,
-        })
-        if (payload.grantId) {
-          const members = byGrant.get(payload.grantId) ?? new Set()
-          members.add(key)
-          byGrant.set(payload.grantId, members)
-        }
-        if (model === 'Session' && payload.uid) byUid.set(payload.uid, key)
-        if (payload.userCode) byUserCode.set(payload.userCode, key)
-      },
-      async find(id) {
-        return read(keyOf(id))
-      },
-      async findByUid(uid) {
-        return read(byUid.get(uid))
-      },
-      async findByUserCode(userCode) {
-        return read(byUserCode.get(userCode))
-      },
-      async consume(id) {
-        const payload = read(keyOf(id))
-        if (payload) payload.consumed = epochTime()
-      },
-      async destroy(id) {
-        entries.delete(keyOf(id))
-      },
-      async revokeByGrantId(grantId) {
-        for (const key of byGrant.get(grantId) ?? []) entries.delete(key)
-        byGrant.delete(grantId)
-      },
-    }
-  }
-}
-
-function errorPage(out: Record<string, string>): string {
-  const fields = Object.entries(out)
-    .map(([name, value]) => `<pre id="${escapeHtml(name)}">${escapeHtml(String(value))}</pre>`)
-    .join('\n')
-  return `<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Error</h1>${fields}</body></html>`
-}
-
-function autoSubmitPage(title: string, form: string): string {
-  return `<!DOCTYPE html><html><head><title>${escapeHtml(title)}</title>
-<script>document.addEventListener('DOMContentLoaded', function () { document.forms[0].submit() })</script>
-</head><body>${form}</body></html>`
-}
-
-function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;')
-}
-
 function normalizePath(path: string | undefined): string {
   if (!path || path === '/') return ''
   return `/${path.replace(/^\/+|\/+$/g, '')}`
@@ -870,7 +552,8 @@ function epochTime(): number {
   return Math.floor(Date.now() / 1000)
 }
 
-function closeServer(server: http.Server | https.Server): Promise<void> {
+/** Stops `server`, ending its open connections. */
+export function closeServer(server: http.Server | https.Server): Promise<void> {
   return new Promise((resolve, reject) => {
     server.close((error) => (error ? reject(error) : resolve()))
     server.closeAllConnections()
@@ -881,7 +564,7 @@ function closeServer(server: http.Server | https.Server): Promise<void> {
  * Drops oidc-provider's start-up and default-helper notices ("Unsupported runtime" on Node 20,
  * "default ... function called") from the console; everything else passes through.
  */
-function installNoticeFilter(): void {
+export function installNoticeFilter(): void {
   const marker = Symbol.for('openid-rp.test.oidc-provider-notice-filter')
   const store = globalThis as Record<symbol, unknown>
   if (store[marker]) return
@@ -894,30 +577,5 @@ function installNoticeFilter(): void {
     console[method] = (...args: unknown[]) => {
       if (!isNotice(args)) original(...args)
     }
-  }
-}
-
-/**
- * Wraps a request listener for browsers: answers CORS preflights and lets any origin read the
- * responses, including the `WWW-Authenticate` and `DPoP-Nonce` headers.
- */
-export function withCors(
-  listener: (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>,
-): http.RequestListener {
-  return (req, res) => {
-    res.setHeader('access-control-allow-origin', '*')
-    res.setHeader('access-control-expose-headers', 'www-authenticate, dpop-nonce')
-    if (req.method === 'OPTIONS') {
-      res.setHeader('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE')
-      res.setHeader(
-        'access-control-allow-headers',
-        req.headers['access-control-request-headers'] ?? '*',
-      )
-      res.setHeader('access-control-max-age', '600')
-      res.statusCode = 204
-      res.end()
-      return
-    }
-    void listener(req, res)
   }
 }
