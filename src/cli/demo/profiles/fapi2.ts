@@ -75,6 +75,8 @@ export const fapi2: Scenario = {
       setup(config) {
         client.useJwtResponseMode(config)
         client.enableDecryptingResponses(config, ['A256GCM'], keys.encryption)
+        client.useFAPI2SecurityProfile(config, { senderConstraint: 'dpop' })
+        client.useFAPI2MessageSigning(config)
       },
       dpop: true,
     })
