@@ -61,6 +61,14 @@ const EXCEPTIONS = {
   // 'src/grants/example.ts -> src/security/example.ts': 'why the slot in the state does not fit',
   'src/logout/back-channel.ts -> src/logout/store.ts':
     'one feature in two files: the default replay store of back-channel logout is its own store module',
+  'src/token-manager.ts -> src/grants/refresh-token.ts':
+    'the token manager is a layer over the public refresh grant it schedules; only its users load it',
+  'src/token-manager.ts -> src/resources/revocation.ts':
+    'the token manager revokes through the public tokenRevocation on logout; only its users load it',
+  'src/token-manager.ts -> src/store/memory.ts':
+    'the in-memory store is the token manager default; the store modules are web-platform only',
+  'src/token-manager.ts -> src/store/types.ts':
+    'the token manager keeps its state through the shared store interface (types only)',
 }
 
 const FORBIDDEN_IDENTIFIERS = new Set(['process', 'Buffer'])
