@@ -50,6 +50,8 @@ const OPTIONAL_PEERS = {
     'the embedded provider of `openid-rp demo` (src/cli), loaded with import() only there; the library never needs it',
   '@modelcontextprotocol/sdk':
     'the MCP SDK whose transport `openid-rp/mcp` (src/mcp) plugs into through its `fetch` option; nothing imports it',
+  redis:
+    'the client the caller passes to createRedisStore (openid-rp/redis); the library never imports it',
 }
 
 /**

@@ -1,0 +1,150 @@
+/**
+ * The SharedStore contract, run on the in-memory store and on openid-rp/redis against a real
+ * Redis server: versions and compare-and-set under contention, leases (exclusive, released,
+ * expiring), plain values with a time to live, back-channel logout markers and jti replay.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+
+import { createMemoryStore, type SharedStore } from 'openid-rp'
+import { createRedisStore } from 'openid-rp/redis'
+import { createClient } from 'redis'
+
+import { type RedisServer, redisSuite, startRedis } from '../support/redis.ts'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+let unique = 0
+const key = (name: string) => `test:${name}:${++unique}`
+
+function contract(open: () => SharedStore) {
+  it('read() of a key never written is version 0 without a value', async () => {
+    assert.deepEqual(await open().read(key('absent')), { version: 0, value: undefined })
+  })
+
+  it('compareAndSet() writes only at the expected version, and deletes with undefined', async () => {
+    const store = open()
+    const k = key('cas')
+    assert.equal(await store.compareAndSet(k, 0, 'a'), true)
+    assert.deepEqual(await store.read(k), { version: 1, value: 'a' })
+    assert.equal(await store.compareAndSet(k, 0, 'b'), false, 'a stale version loses')
+    assert.equal(await store.compareAndSet(k, 1, undefined), true)
+    assert.deepEqual(await store.read(k), { version: 2, value: undefined })
+    assert.equal(await store.compareAndSet(k, 1, 'c'), false, 'a delete also moves the version')
+  })
+
+  it('of 50 concurrent compareAndSet() at one version exactly one wins', async () => {
+    const store = open()
+    const k = key('race')
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => store.compareAndSet(k, 0, String(i))),
+    )
+    assert.equal(results.filter(Boolean).length, 1)
+    assert.equal((await store.read(k)).version, 1)
+  })
+
+  it('lease() is exclusive until released, and ends by itself after its ttl', async () => {
+    const store = open()
+    const k = key('lease')
+    const first = await store.lease!(k, 300)
+    assert.ok(first)
+    assert.equal(await store.lease!(k, 300), undefined, 'held by another')
+    await first.release()
+    const second = await store.lease!(k, 100)
+    assert.ok(second, 'free after release')
+    await sleep(200)
+    const third = await store.lease!(k, 100)
+    assert.ok(third, 'free after the ttl')
+    await second.release()
+    assert.equal(await store.lease!(k, 100), undefined, 'a stale holder cannot release the new one')
+  })
+
+  it('get()/set()/delete() keep plain values, forgotten after their ttl', async () => {
+    const store = open()
+    const k = key('plain')
+    await store.set(k, 'metadata')
+    assert.equal(await store.get(k), 'metadata')
+    await store.delete(k)
+    assert.equal(await store.get(k), undefined)
+    await store.set(k, 'nonce', 0.15)
+    assert.equal(await store.get(k), 'nonce')
+    await sleep(250)
+    assert.equal(await store.get(k), undefined)
+  })
+
+  it('isLoggedOut() matches iss+sid, or iss+sub for a sub-only marker, recorded after the session began', async () => {
+    const store = open()
+    const iss = `https://op.example/${++unique}`
+    const now = Math.floor(Date.now() / 1000)
+    await store.markLoggedOut({ iss, sid: 'sid-1', sub: 'alice' }, 60)
+    assert.equal(await store.isLoggedOut({ iss, sid: 'sid-1', iat: now - 10 }), true)
+    assert.equal(
+      await store.isLoggedOut({ iss, sid: 'sid-2', sub: 'alice' }),
+      false,
+      'sid marker, other sid',
+    )
+    assert.equal(await store.isLoggedOut({ iss: `${iss}x`, sid: 'sid-1' }), false, 'other issuer')
+    assert.equal(
+      await store.isLoggedOut({ iss, sid: 'sid-1', iat: now - 100, auth_time: now + 100 }),
+      false,
+      'a session begun after the marker (auth_time) is not ended by it',
+    )
+    await store.markLoggedOut({ iss, sub: 'bob' }, 60)
+    assert.equal(await store.isLoggedOut({ iss, sid: 'any', sub: 'bob', iat: now }), true)
+    await store.clear({ iss, sub: 'bob' })
+    assert.equal(await store.isLoggedOut({ iss, sub: 'bob' }), false)
+    await store.clear({ iss, sid: 'sid-1' })
+    assert.equal(await store.isLoggedOut({ iss, sid: 'sid-1' }), false)
+    await assert.rejects(async () => store.markLoggedOut({ iss }, 60), {
+      code: 'ERR_INVALID_ARG_VALUE',
+    })
+  })
+
+  it('logout markers expire after their ttl', async () => {
+    const store = open()
+    const iss = `https://op.example/${++unique}`
+    await store.markLoggedOut({ iss, sid: 's' }, 0.15)
+    assert.equal(await store.isLoggedOut({ iss, sid: 's' }), true)
+    await sleep(250)
+    assert.equal(await store.isLoggedOut({ iss, sid: 's' }), false)
+  })
+
+  it('remember() is true once and false on replay, atomically under 20 concurrent calls', async () => {
+    const store = open()
+    const k = key('jti')
+    const exp = Math.floor(Date.now() / 1000) + 60
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.remember(k, exp)))
+    assert.equal(results.filter(Boolean).length, 1)
+    assert.equal(await store.remember(k, exp), false)
+  })
+}
+
+describe('createMemoryStore()', () => {
+  contract(() => createMemoryStore())
+})
+
+describe('openid-rp/redis createRedisStore() on a real Redis', redisSuite, () => {
+  let redis: RedisServer
+  let connection: ReturnType<typeof createClient>
+  before(async () => {
+    redis = await startRedis()
+    connection = createClient({ url: redis.url })
+    await connection.connect()
+  })
+  after(async () => {
+    await connection?.quit()
+    await redis?.stop()
+  })
+
+  contract(() => createRedisStore(connection))
+
+  it('keeps its keys under the prefix', async () => {
+    const store = createRedisStore(connection, { prefix: 'app1:' })
+    await store.set('k', 'v')
+    assert.equal(await connection.get('app1:k'), 'v')
+    assert.equal(await createRedisStore(connection).get('k'), undefined)
+  })
+
+  it('refuses something that is not a Redis client', () => {
+    assert.throws(() => createRedisStore({} as never), { code: 'ERR_INVALID_ARG_TYPE' })
+  })
+})

@@ -1,0 +1,90 @@
+/**
+ * A real Redis server (Debian's `redis-server`) for the tests that share state between
+ * processes: started on a free port of 127.0.0.1 with persistence off, stopped by the caller.
+ * Without the binary, {@link redisMissing} says so; with `CI=true` the suites fail instead.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+
+const binary = '/usr/bin/redis-server'
+
+/** Why the Redis suites cannot run here, or undefined when they can. */
+export const redisMissing: string | undefined =
+  spawnSync(binary, ['--version']).status === 0
+    ? undefined
+    : `redis-server is missing at ${binary}: the shared-store tests need a real Redis. Install it (apt-get install -y redis-server, as .ci/run does).`
+
+/** `describe` options: run the suite, or (outside CI only) pass over it saying why. */
+export const redisSuite = {
+  skip: redisMissing !== undefined && process.env.CI !== 'true' ? redisMissing : false,
+}
+
+export interface RedisServer {
+  readonly url: string
+  readonly port: number
+  stop(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** Starts `redis-server` on a free loopback port; throws (never skips) when it cannot. */
+export async function startRedis(): Promise<RedisServer> {
+  if (redisMissing !== undefined) throw new Error(redisMissing)
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort()
+    const child: ChildProcess = spawn(
+      binary,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let output = ''
+    child.stdout!.on('data', (chunk) => (output += chunk))
+    child.stderr!.on('data', (chunk) => (output += chunk))
+    const ready = await waitForPort(port, child)
+    if (ready) {
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        port,
+        stop: () =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) return resolve()
+            child.once('exit', () => resolve())
+            child.kill('SIGTERM')
+          }),
+      }
+    }
+    child.kill('SIGKILL')
+    if (attempt === 2) throw new Error(`redis-server did not start: ${output}`)
+  }
+}
+
+async function waitForPort(port: number, child: ChildProcess): Promise<boolean> {
+  const { connect } = await import('node:net')
+  for (let i = 0; i < 100 && child.exitCode === null; i++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1')
+      socket.once('connect', () => (socket.end(), resolve(true)))
+      socket.once('error', () => resolve(false))
+    })
+    if (open) return true
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return false
+}
