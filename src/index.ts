@@ -150,6 +150,7 @@ export {
 export {
   type AccessTokenOptions,
   createTokenManager,
+  type InitialTokens,
   type ManagedTokens,
   type TokenManager,
   type TokenManagerEvent,
@@ -157,6 +158,14 @@ export {
 } from './token-manager.ts'
 export type { Lease, SharedStore, VersionedValue } from './store/types.ts'
 export { createMemoryStore } from './store/memory.ts'
+export { type BrowserStoreOptions, createBrowserStore } from './store/browser.ts'
+export { createCloudflareKvStore, type KvNamespace } from './store/cloudflare-kv.ts'
+export {
+  exportLearnedState,
+  importLearnedState,
+  type LearnedState,
+  type LearnedStateOptions,
+} from './learned-state.ts'
 
 // Errors
 export { ClientError, type ErrorCode } from './core/errors.ts'

@@ -25,8 +25,11 @@ export interface TokenManagerOptions {
   session: string
   /** Where the session's tokens live (default: a store in this process's memory). */
   store?: SharedStore
-  /** Tokens to start from (e.g. the authorization code grant's), written when the store has none. */
-  initialTokens?: oauth.TokenEndpointResponse & Partial<TokenEndpointResponseHelpers>
+  /**
+   * Tokens to start from (the authorization code grant's response, or the same fields from your
+   * own storage), written when the store has none for the session.
+   */
+  initialTokens?: InitialTokens
   /** Refresh when the access token expires in this many seconds or fewer (default 30). */
   skew?: number
   /** The DPoP handle the session's tokens are bound to. */
@@ -39,6 +42,24 @@ export interface TokenManagerOptions {
   lease?: number | false
   /** Refresh in the background before the access tokens handed out expire (default `false`). */
   backgroundRefresh?: boolean
+}
+
+/**
+ * The tokens a {@link TokenManager} starts from: a token endpoint response, with or without its
+ * helpers (`claims()` gives the ID Token claims later ID Tokens must continue).
+ *
+ * @example
+ * ```ts
+ * const initialTokens: client.InitialTokens = await client.authorizationCodeGrant(config, url, checks)
+ * ```
+ */
+export interface InitialTokens extends Partial<TokenEndpointResponseHelpers> {
+  access_token: string
+  token_type: string
+  expires_in?: number
+  refresh_token?: string
+  id_token?: string
+  scope?: string
 }
 
 /**
@@ -157,9 +178,7 @@ function isInvalidGrant(err: unknown): boolean {
   return (err as { error?: unknown } | null)?.error === 'invalid_grant'
 }
 
-function grantOf(
-  tokens: oauth.TokenEndpointResponse & Partial<TokenEndpointResponseHelpers>,
-): Grant {
+function grantOf(tokens: InitialTokens): Grant {
   const expiresIn = typeof tokens.expiresIn === 'function' ? tokens.expiresIn() : tokens.expires_in
   const grant: Grant = { access_token: tokens.access_token, token_type: tokens.token_type }
   if (typeof expiresIn === 'number') grant.expires_at = Date.now() + expiresIn * 1000
@@ -251,8 +270,11 @@ export function createTokenManager(
     return { version, record: parseRecord(value) }
   }
 
+  const thumbprint = async (): Promise<string> => (jkt ??= await DPoP!.calculateThumbprint())
+
   const seed = (): Promise<void> =>
     (seeding ??= (async () => {
+      await thumbprint()
       if (initialTokens === undefined) return
       const { version, value } = await store.read(recordKey)
       if (value !== undefined) return
@@ -391,7 +413,7 @@ export function createTokenManager(
   }
 
   const slow = async (request: AccessTokenOptions): Promise<string> => {
-    if (jkt === undefined) jkt = await DPoP!.calculateThumbprint()
+    await thumbprint()
     const key = grantKey(request)
     const known = local.get(key)
     if (known !== undefined && fresh(known)) return known.access_token
@@ -427,7 +449,7 @@ export function createTokenManager(
       await seed()
       const { record } = await load()
       if (record === undefined) return undefined
-      const grant = record.grants[`\n\n${jkt ?? (await DPoP!.calculateThumbprint())}`]
+      const grant = record.grants[grantKey({})]
       if (grant === undefined) return undefined
       const tokens: ManagedTokens = { ...grant }
       if (record.refresh_token !== undefined) tokens.refresh_token = record.refresh_token

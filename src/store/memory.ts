@@ -1,14 +1,8 @@
 // The in-memory SharedStore: the default of the token manager, shared by everything in one
 // process (or one browser tab); nothing leaves the process.
 
-import { endsSession, type Lease, logoutKeys, markerKey, type SharedStore } from './types.ts'
-
-interface Entry {
-  value: string | undefined
-  version: number
-  /** Milliseconds since the epoch; absent: kept until deleted. */
-  expires?: number
-}
+import { type Entry, type EntryBackend, entryLease, entryStore } from './entries.ts'
+import type { SharedStore } from './types.ts'
 
 /**
  * A {@link SharedStore} in this process's memory: atomic compare-and-set and leases (JavaScript
@@ -23,73 +17,25 @@ interface Entry {
  */
 export function createMemoryStore(): SharedStore {
   const entries = new Map<string, Entry>()
-  const live = (key: string): Entry | undefined => {
-    const entry = entries.get(key)
-    if (entry?.expires !== undefined && entry.expires <= Date.now()) {
-      entries.delete(key)
-      return undefined
+  let writes = 0
+  const sweep = () => {
+    const now = Date.now()
+    for (const [key, entry] of entries) {
+      if (entry.expires !== undefined && entry.expires <= now) entries.delete(key)
     }
-    return entry
   }
-  const put = (key: string, value: string | undefined, ttlSeconds?: number) => {
-    const version = (live(key)?.version ?? 0) + 1
-    const entry: Entry = { value, version }
-    if (ttlSeconds !== undefined) entry.expires = Date.now() + ttlSeconds * 1000
-    entries.set(key, entry)
-  }
-  return {
-    atomic: true,
+  const backend: EntryBackend = {
     async get(key) {
-      return live(key)?.value
+      return entries.get(key)
     },
-    async set(key, value, ttl) {
-      put(key, value, ttl)
-    },
-    async delete(key) {
-      entries.delete(key)
-    },
-    async read(key) {
-      const entry = live(key)
-      return { version: entry?.version ?? 0, value: entry?.value }
-    },
-    async compareAndSet(key, expectedVersion, value) {
-      if ((live(key)?.version ?? 0) !== expectedVersion) return false
-      put(key, value)
-      return true
-    },
-    async lease(key, ttl) {
-      if (live(key)?.value !== undefined) return undefined
-      const holder = crypto.randomUUID()
-      entries.set(key, { value: holder, version: 1, expires: Date.now() + ttl })
-      const lease: Lease = {
-        async release() {
-          if (live(key)?.value === holder) entries.delete(key)
-        },
-      }
-      return lease
-    },
-    async markLoggedOut(marker, ttl) {
-      put(markerKey(marker), String(Math.floor(Date.now() / 1000)), ttl)
-    },
-    async isLoggedOut(claims) {
-      const began = claims.auth_time ?? claims.iat
-      return logoutKeys(claims).some((key) => {
-        const recorded = live(key)?.value
-        return recorded !== undefined && endsSession(Number(recorded), began)
-      })
-    },
-    async clear(claims) {
-      for (const key of logoutKeys(claims)) entries.delete(key)
-    },
-    async remember(key, expiresAt) {
-      const name = `openid-rp:replay:${key}`
-      if (live(name) !== undefined) return false
-      entries.set(name, {
-        value: '1',
-        version: 1,
-        expires: Math.max(expiresAt * 1000, Date.now() + 1000),
-      })
-      return true
+    async update(key, change) {
+      const { next, result } = change(entries.get(key))
+      if (next === null) entries.delete(key)
+      else if (next !== undefined) entries.set(key, next)
+      // expired replay entries and markers nobody reads again go in a sweep every 1000 writes
+      if (next !== undefined && ++writes % 1000 === 0) sweep()
+      return result
     },
   }
+  return entryStore(backend, true, entryLease(backend))
 }

@@ -94,6 +94,7 @@ describe('createTokenManager() (openid-rp)', () => {
     })
     assert.equal(await manager.accessToken(), 'at-1')
     assert.ok(as.received(ROUTES.token)[0]!.headers.get('dpop'), 'a DPoP proof was sent')
+    assert.equal((await manager.tokens())?.access_token, 'at-1')
     const other = rp.createTokenManager(config, {
       session: 's3',
       store,
@@ -240,7 +241,7 @@ describe('createTokenManager() (openid-rp)', () => {
 })
 
 describe('ID Token continuity on refresh (OIDC Core 12.2, openid-rp)', () => {
-  const previous = () => ({
+  const previous = (): Record<string, unknown> => ({
     iss: as.issuer,
     sub: 'user-1',
     aud: CLIENT_ID,
@@ -249,7 +250,10 @@ describe('ID Token continuity on refresh (OIDC Core 12.2, openid-rp)', () => {
     exp: 1_700_000_300,
   })
 
-  async function refreshWith(claims: Record<string, unknown>, before = previous()) {
+  async function refreshWith(
+    claims: Record<string, unknown>,
+    before: Record<string, unknown> = previous(),
+  ) {
     const config = await configure()
     const idToken = await as.idToken(claims)
     as.on(ROUTES.token, () => reply.json(as.tokenResponse({ id_token: idToken })))

@@ -33,6 +33,13 @@ const DOCUMENTED_EXTRAS: readonly string[] = [
   'validateLogoutToken',
   'useFAPI2MessageSigning',
   'useFAPI2SecurityProfile',
+  // token lifecycle and shared state (docs/token-lifecycle.md)
+  'createBrowserStore',
+  'createCloudflareKvStore',
+  'createMemoryStore',
+  'createTokenManager',
+  'exportLearnedState',
+  'importLearnedState',
 ]
 
 /** These are oauth4webapi's own classes in openid-client, so `instanceof` holds across both. */
