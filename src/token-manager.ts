@@ -262,15 +262,21 @@ export function createTokenManager(
   let tail: Promise<unknown> = Promise.resolve()
   let seeding: Promise<void> | undefined
 
+  const skewMs = skew * 1000
   const fresh = (grant: Grant) =>
-    grant.expires_at === undefined || grant.expires_at - skew * 1000 > Date.now()
+    grant.expires_at === undefined || grant.expires_at - skewMs > Date.now()
 
   const load = async (): Promise<Loaded> => {
     const { version, value } = await store.read(recordKey)
     return { version, record: parseRecord(value) }
   }
 
-  const thumbprint = async (): Promise<string> => (jkt ??= await DPoP!.calculateThumbprint())
+  /** The grant key of `accessToken()` without options, once the DPoP thumbprint is known. */
+  let defaultKey = jkt === undefined ? undefined : `\n\n${jkt}`
+  const thumbprint = async (): Promise<void> => {
+    jkt ??= await DPoP!.calculateThumbprint()
+    defaultKey = `\n\n${jkt}`
+  }
 
   const seed = (): Promise<void> =>
     (seeding ??= (async () => {
@@ -295,7 +301,7 @@ export function createTokenManager(
     local.set(key, grant)
     if (options.backgroundRefresh !== true || grant.expires_at === undefined) return
     clearTimeout(timers.get(key))
-    const delay = Math.max(0, grant.expires_at - skew * 1000 - Date.now() + 1)
+    const delay = Math.max(0, grant.expires_at - skewMs - Date.now() + 1)
     const timer = setTimeout(() => {
       timers.delete(key)
       manager.accessToken(request).catch(() => {})
@@ -429,8 +435,12 @@ export function createTokenManager(
 
   const manager: TokenManager = {
     accessToken(request: AccessTokenOptions = {}) {
-      if (jkt !== undefined) {
-        const known = local.get(`${request.scope ?? ''}\n${request.resource ?? ''}\n${jkt}`)
+      if (defaultKey !== undefined) {
+        const known = local.get(
+          request.scope === undefined && request.resource === undefined
+            ? defaultKey
+            : `${request.scope ?? ''}\n${request.resource ?? ''}\n${jkt}`,
+        )
         if (known !== undefined && fresh(known)) return Promise.resolve(known.access_token)
       }
       try {
