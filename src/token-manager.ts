@@ -6,7 +6,7 @@ import type * as oauth from 'oauth4webapi'
 import type { Configuration } from './core/configuration.ts'
 import { argumentError, clientError } from './core/errors.ts'
 import { internal } from './core/state.ts'
-import type { DPoPHandle, TokenEndpointResponseHelpers } from './core/token-response.ts'
+import type { DPoPHandle } from './core/token-response.ts'
 import { refreshTokenGrant } from './grants/refresh-token.ts'
 import { tokenRevocation } from './resources/revocation.ts'
 import { createMemoryStore } from './store/memory.ts'
@@ -53,13 +53,23 @@ export interface TokenManagerOptions {
  * const initialTokens: client.InitialTokens = await client.authorizationCodeGrant(config, url, checks)
  * ```
  */
-export interface InitialTokens extends Partial<TokenEndpointResponseHelpers> {
+export interface InitialTokens {
+  /** The access token. */
   access_token: string
+  /** Its type: `bearer` or `dpop`. */
   token_type: string
+  /** Its lifetime in seconds when it was issued (used without `expiresIn()`). */
   expires_in?: number
+  /** The refresh token; without one the session ends when the access token expires. */
   refresh_token?: string
+  /** The ID Token. */
   id_token?: string
+  /** The granted scope. */
   scope?: string
+  /** The validated ID Token claims that refreshed ID Tokens must continue. */
+  claims?(): oauth.IDToken | undefined
+  /** Seconds until the access token expires. */
+  expiresIn?(): number | undefined
 }
 
 /**
@@ -72,7 +82,9 @@ export interface InitialTokens extends Partial<TokenEndpointResponseHelpers> {
  * ```
  */
 export interface AccessTokenOptions {
+  /** The scope to narrow the token to (sent as `scope` in the refresh request). */
   scope?: string
+  /** The resource indicator (RFC 8707) of the API the token is for. */
   resource?: string
 }
 
@@ -85,12 +97,17 @@ export interface AccessTokenOptions {
  * ```
  */
 export interface ManagedTokens {
+  /** The access token. */
   access_token: string
+  /** Its type: `bearer` or `dpop`. */
   token_type: string
   /** Milliseconds since the epoch when the access token expires, if the server said. */
   expires_at?: number
+  /** The granted scope, if the server said. */
   scope?: string
+  /** The session's current refresh token. */
   refresh_token?: string
+  /** The session's latest ID Token. */
   id_token?: string
   /** The claims of the session's latest ID Token. */
   claims?: oauth.IDToken
@@ -107,9 +124,13 @@ export interface ManagedTokens {
  * ```
  */
 export interface TokenManagerEvent {
+  /** What happened. */
   type: 'refresh' | 'rotation' | 'expiry' | 'revocation'
+  /** The session's name. */
   session: string
+  /** The scope of the refreshed token (`refresh` only). */
   scope?: string
+  /** The resource of the refreshed token (`refresh` only). */
   resource?: string
 }
 

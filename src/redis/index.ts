@@ -24,6 +24,7 @@ export type {
  * ```
  */
 export interface RedisCommandClient {
+  /** Sends one command (its name and arguments) and resolves with the server's reply. */
   sendCommand(args: string[]): Promise<unknown>
 }
 

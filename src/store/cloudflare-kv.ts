@@ -13,8 +13,11 @@ import type { SharedStore } from './types.ts'
  * ```
  */
 export interface KvNamespace {
+  /** Reads a value as text; null when absent. */
   get(key: string, type: 'text'): Promise<string | null>
+  /** Writes a value, expiring after `expirationTtl` seconds (60 at least). */
   put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>
+  /** Removes a value. */
   delete(key: string): Promise<void>
 }
 

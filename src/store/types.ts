@@ -13,7 +13,9 @@ import { argumentError } from '../core/errors.ts'
  * ```
  */
 export interface VersionedValue {
+  /** Increased by every write; 0 for a key never written. */
   version: number
+  /** The value, or undefined when absent or deleted. */
   value: string | undefined
 }
 
@@ -45,8 +47,11 @@ export interface Lease {
  * @see [OpenID Connect Back-Channel Logout §2.4](https://openid.net/specs/openid-connect-backchannel-1_0.html#LogoutToken)
  */
 export interface LogoutMarker {
+  /** The issuer of the logout token. */
   iss: string
+  /** The session ID (`sid`) that ended. */
   sid?: string
+  /** The subject whose sessions ended (used when there is no `sid`). */
   sub?: string
 }
 

@@ -22,6 +22,7 @@ import {
   webSecret,
 } from '../support/e2e.ts'
 import type { Client } from '../support/implementations.ts'
+import * as example from '../../examples/token-manager-redis.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
 import { type RedisServer, redisSuite, startRedis } from '../support/redis.ts'
 
@@ -194,6 +195,23 @@ describe(
       const check = rp.createTokenManager(config, { session: 'shared', store, skew: 1e6 })
       await check.accessToken()
       assert.deepEqual(grantErrors.slice(errorsBefore), [], 'the shared refresh token is valid')
+    })
+
+    it('examples/token-manager-redis.ts: a handler refreshes through Redis, a second reuses it', async () => {
+      const start = refreshes.length
+      const options = {
+        clientId: 'rp-web',
+        clientSecret: webSecret,
+        redisUrl: redis.url,
+        session: 'example',
+        expectedSubject: op.account.sub as string,
+        allowHttp: true,
+      }
+      const first = await example.main(op.issuer, { ...options, initialTokens: await signIn() })
+      assert.equal(first.sub, op.account.sub)
+      const second = await example.main(op.issuer, options)
+      assert.equal(second.sub, op.account.sub)
+      assert.equal(refreshes.length - start, 1, 'the second handler used the stored token')
     })
 
     it('a process killed mid-refresh (holding the lease) loses nothing: the next caller recovers', async () => {
