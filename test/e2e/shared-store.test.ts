@@ -6,7 +6,7 @@
  * KV service runs here), and its documented limit (concurrent writers may both win) is shown.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 
 import {
   createCloudflareKvStore,
@@ -15,9 +15,8 @@ import {
   type SharedStore,
 } from 'openid-rp'
 import { createRedisStore } from 'openid-rp/redis'
-import { createClient } from 'redis'
 
-import { type RedisServer, redisSuite, startRedis } from '../support/redis.ts'
+import { redisSuite, useRedis } from '../support/redis.ts'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 let unique = 0
@@ -183,25 +182,15 @@ describe('createMemoryStore()', () => {
 })
 
 describe('openid-rp/redis createRedisStore() on a real Redis', redisSuite, () => {
-  let redis: RedisServer
-  let connection: ReturnType<typeof createClient>
-  before(async () => {
-    redis = await startRedis()
-    connection = createClient({ url: redis.url })
-    await connection.connect()
-  })
-  after(async () => {
-    await connection?.quit()
-    await redis?.stop()
-  })
+  const redis = useRedis()
 
-  contract(() => createRedisStore(connection))
+  contract(() => createRedisStore(redis.connection))
 
   it('keeps its keys under the prefix', async () => {
-    const store = createRedisStore(connection, { prefix: 'app1:' })
+    const store = createRedisStore(redis.connection, { prefix: 'app1:' })
     await store.set('k', 'v')
-    assert.equal(await connection.get('app1:k'), 'v')
-    assert.equal(await createRedisStore(connection).get('k'), undefined)
+    assert.equal(await redis.connection.get('app1:k'), 'v')
+    assert.equal(await createRedisStore(redis.connection).get('k'), undefined)
   })
 
   it('refuses something that is not a Redis client', () => {

@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url'
 
 import * as rp from 'openid-rp'
 import { createRedisStore } from 'openid-rp/redis'
-import { createClient } from 'redis'
 
 import {
   closeProvider,
@@ -24,7 +23,7 @@ import {
 import type { Client } from '../support/implementations.ts'
 import * as example from '../../examples/token-manager-redis.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
-import { type RedisServer, redisSuite, startRedis } from '../support/redis.ts'
+import { redisSuite, useRedis } from '../support/redis.ts'
 
 const client = rp as unknown as Client
 const child = fileURLToPath(new URL('../support/token-child.ts', import.meta.url))
@@ -150,20 +149,10 @@ describe(
   'createTokenManager() on a Redis-backed session, several processes (openid-rp)',
   redisSuite,
   () => {
-    let redis: RedisServer
-    let connection: ReturnType<typeof createClient>
-    before(async () => {
-      redis = await startRedis()
-      connection = createClient({ url: redis.url })
-      await connection.connect()
-    })
-    after(async () => {
-      await connection?.quit()
-      await redis?.stop()
-    })
+    const redis = useRedis()
 
     async function seed(session: string) {
-      const store = createRedisStore(connection)
+      const store = createRedisStore(redis.connection)
       const manager = rp.createTokenManager(config, {
         session,
         store,
@@ -176,7 +165,10 @@ describe(
       const seeded = await seed('shared')
       const start = refreshes.length
       const errorsBefore = grantErrors.length
-      const instances = [startInstance(redis.url, 'shared'), startInstance(redis.url, 'shared')]
+      const instances = [
+        startInstance(redis.server.url, 'shared'),
+        startInstance(redis.server.url, 'shared'),
+      ]
       await Promise.all(instances.map((instance) => instance.next('ready')))
       for (const instance of instances) instance.process.stdin.write('go\n')
       const [a, b] = await Promise.all(instances.map((instance) => instance.result()))
@@ -191,7 +183,7 @@ describe(
 
       const userinfo = await rp.fetchUserInfo(config, a!.tokens[0]!, op.account.sub as string)
       assert.equal(userinfo.sub, op.account.sub, 'the shared access token is valid')
-      const store = createRedisStore(connection)
+      const store = createRedisStore(redis.connection)
       const check = rp.createTokenManager(config, { session: 'shared', store, skew: 1e6 })
       await check.accessToken()
       assert.deepEqual(grantErrors.slice(errorsBefore), [], 'the shared refresh token is valid')
@@ -202,7 +194,7 @@ describe(
       const options = {
         clientId: 'rp-web',
         clientSecret: webSecret,
-        redisUrl: redis.url,
+        redisUrl: redis.server.url,
         session: 'example',
         expectedSubject: op.account.sub as string,
         allowHttp: true,
@@ -218,7 +210,11 @@ describe(
       const seeded = await seed('killed')
       const start = refreshes.length
       const errorsBefore = grantErrors.length
-      const doomed = startInstance(redis.url, 'killed', { HANG: '1', LEASE: '1500', CALLS: '5' })
+      const doomed = startInstance(redis.server.url, 'killed', {
+        HANG: '1',
+        LEASE: '1500',
+        CALLS: '5',
+      })
       await doomed.next('ready')
       doomed.process.stdin.write('go\n')
       await doomed.next('refreshing')
@@ -226,7 +222,7 @@ describe(
       doomed.process.kill('SIGKILL')
       await exited
 
-      const survivor = startInstance(redis.url, 'killed', { LEASE: '1500' })
+      const survivor = startInstance(redis.server.url, 'killed', { LEASE: '1500' })
       await survivor.next('ready')
       survivor.process.stdin.write('go\n')
       const result = await survivor.result()

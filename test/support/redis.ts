@@ -5,6 +5,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
+import { after, before } from 'node:test'
+
+import { createClient, type RedisClientType } from 'redis'
 
 const binary = '/usr/bin/redis-server'
 
@@ -87,4 +90,28 @@ async function waitForPort(port: number, child: ChildProcess): Promise<boolean> 
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   return false
+}
+
+/** A running Redis server and a connected node-redis client, for one suite. */
+export interface RedisFixture {
+  readonly server: RedisServer
+  readonly connection: RedisClientType
+}
+
+/**
+ * Registers a suite's hooks: starts a Redis server and connects a client before it, closes both
+ * after it. Read the fixture inside tests (it is filled by the `before` hook).
+ */
+export function useRedis(): RedisFixture {
+  const fixture = {} as { server: RedisServer; connection: RedisClientType }
+  before(async () => {
+    fixture.server = await startRedis()
+    fixture.connection = createClient({ url: fixture.server.url })
+    await fixture.connection.connect()
+  })
+  after(async () => {
+    await fixture.connection?.quit()
+    await fixture.server?.stop()
+  })
+  return fixture
 }
