@@ -36,8 +36,9 @@ export interface TokenManagerOptions {
   DPoP?: DPoPHandle
   /**
    * Milliseconds a refreshing instance holds the store's lease, so that no other instance spends
-   * the same refresh token (default 10000; `false`: no lease, compare-and-set only). Ignored by
-   * stores without leases.
+   * the same refresh token (default: the Configuration's `timeout` + 5 s, 35 s unchanged; `false`:
+   * no lease, compare-and-set only). A holder that dies blocks others this long at most (Web Locks
+   * in the browser are freed at once). Ignored by stores without leases.
    */
   lease?: number | false
   /** Refresh in the background before the access tokens handed out expire (default `false`). */
@@ -254,7 +255,8 @@ export function createTokenManager(
       'ERR_INVALID_ARG_VALUE',
     )
   }
-  const leaseTtl = options.lease ?? 10_000
+  // by default a lease outlives the longest token request, so no holder is overtaken mid-refresh
+  const leaseTtl = options.lease ?? (internal(config).timeout || 30) * 1000 + 5000
   if (leaseTtl !== false && (typeof leaseTtl !== 'number' || !(leaseTtl > 0))) {
     throw argumentError(
       '"options.lease" must be a number of milliseconds or false',
@@ -404,7 +406,8 @@ export function createTokenManager(
           const latest = await rereadAfterRefusal(version, lease !== undefined)
           if (latest.record !== undefined && latest.record.refresh_token !== used) continue
           if (latest.record !== undefined) {
-            await end()
+            // only the record that still holds the refused token goes; a newer one is adopted
+            if (!(await store.compareAndSet(recordKey, latest.version, undefined))) continue
             local.clear()
             emit('expiry')
           }
@@ -456,7 +459,7 @@ export function createTokenManager(
 
   const manager: TokenManager = {
     accessToken(request: AccessTokenOptions = {}) {
-      if (defaultKey !== undefined) {
+      if (defaultKey !== undefined && typeof request === 'object' && request !== null) {
         const known = local.get(
           request.scope === undefined && request.resource === undefined
             ? defaultKey

@@ -237,6 +237,7 @@ describe('createTokenManager() (openid-rp)', () => {
     await assert.rejects(manager.accessToken({ scope: 1 as never }), {
       code: 'ERR_INVALID_ARG_TYPE',
     })
+    await assert.rejects(manager.accessToken(null as never), { code: 'ERR_INVALID_ARG_TYPE' })
   })
 })
 
