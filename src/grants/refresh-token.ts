@@ -78,7 +78,7 @@ export async function refreshTokenGrant<
   config: Configuration,
   refreshToken: string,
   parameters?: URLSearchParams | Record<string, string>,
-  options?: DPoPOptions,
+  options?: RefreshTokenGrantOptions,
 ): Promise<R>
 export async function refreshTokenGrant(
   config: Configuration,

@@ -15,17 +15,12 @@ import {
 } from '../support/provider.ts'
 import type { SpaConfig } from '../../examples/spa/build.ts'
 import { type SpaSite, startSpaSite } from '../support/spa.ts'
+import { chromiumMissing, chromiumPath, passOverChromium } from '../support/system.ts'
 import type { SpaApi } from '../../examples/spa/app.ts'
 
-const chromiumPath = '/usr/bin/chromium'
 const clientId = 'ex-spa-refresh'
-const chromiumMissing =
-  `Chromium is missing at ${chromiumPath}: the SPA example runs in a real browser. ` +
-  'Install it (apt-get install -y chromium, as .ci/run does) and run the tests again.'
-/** Outside CI a machine without Chromium passes over this suite (saying why); CI must run it. */
-const suite = {
-  skip: !existsSync(chromiumPath) && process.env.CI !== 'true' ? chromiumMissing : false,
-}
+/** Outside CI, a machine without Chromium passes over this suite after saying so in one line. */
+const suite = { skip: passOverChromium() && chromiumMissing }
 
 let op: TestProvider
 let rs: ResourceServer

@@ -1,26 +1,23 @@
 /**
  * A real Redis server (Debian's `redis-server`) for the tests that share state between
  * processes: started on a free port of 127.0.0.1 with persistence off, stopped by the caller.
- * Without the binary, {@link redisMissing} says so; with `CI=true` the suites fail instead.
+ * Without the package, outside CI the suites say so and pass over it; with `CI=true` they fail.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { after, before } from 'node:test'
 
 import { createClient, type RedisClientType } from 'redis'
 
-const binary = '/usr/bin/redis-server'
+import { freePort } from '../interop/support/system.ts'
+import { systemPackage } from './system.ts'
 
-/** Why the Redis suites cannot run here, or undefined when they can. */
-export const redisMissing: string | undefined =
-  spawnSync(binary, ['--version']).status === 0
-    ? undefined
-    : `redis-server is missing at ${binary}: the shared-store tests need a real Redis. Install it (apt-get install -y redis-server, as .ci/run does).`
+const binary = 'redis-server'
 
-/** `describe` options: run the suite, or (outside CI only) pass over it saying why. */
-export const redisSuite = {
-  skip: redisMissing !== undefined && process.env.CI !== 'true' ? redisMissing : false,
-}
+/**
+ * `describe` options of a suite that needs Redis: run it, or (outside CI only) pass over it
+ * saying why; under `CI=true` a missing redis-server throws, so CI fails.
+ */
+export const redisSuite = { skip: systemPackage('redis-server', [binary]) ?? false }
 
 export interface RedisServer {
   readonly url: string
@@ -28,17 +25,8 @@ export interface RedisServer {
   stop(): Promise<void>
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
 /** Starts `redis-server` on a free loopback port; throws (never skips) when it cannot. */
 export async function startRedis(): Promise<RedisServer> {
-  if (redisMissing !== undefined) throw new Error(redisMissing)
   for (let attempt = 0; ; attempt++) {
     const port = await freePort()
     const child: ChildProcess = spawn(
