@@ -4,14 +4,8 @@
 import { argumentError } from '../core/errors.ts'
 import { endsSession, type Lease, logoutKeys, markerKey, type SharedStore } from '../store/types.ts'
 
-export type {
-  Lease,
-  LogoutMarker,
-  LogoutStore,
-  ReplayStore,
-  SharedStore,
-  VersionedValue,
-} from '../store/types.ts'
+export type { LogoutMarker, LogoutStore, ReplayStore } from '../logout/store.ts'
+export type { Lease, SharedStore, VersionedValue } from '../store/types.ts'
 
 /**
  * The one method of a Redis client the store uses: send a command, get its reply. A connected

@@ -2,6 +2,7 @@
 // (tokens), plain values (metadata, JWKS, DPoP nonces), leases, logout markers, jti replay entries.
 
 import { argumentError } from '../core/errors.ts'
+import type { LogoutMarker, LogoutStore, ReplayStore } from '../logout/store.ts'
 
 /**
  * A record read from a {@link SharedStore}: its value (undefined when absent or deleted) and its
@@ -35,69 +36,6 @@ export interface VersionedValue {
 export interface Lease {
   /** Ends the lease now, if this holder still has it. */
   release(): Promise<void>
-}
-
-/**
- * Where a back-channel logout records that a session ended.
- *
- * @example
- * ```ts
- * const marker: client.LogoutMarker = { iss: 'https://op.example.com', sid: '08a5019c' }
- * ```
- * @see [OpenID Connect Back-Channel Logout §2.4](https://openid.net/specs/openid-connect-backchannel-1_0.html#LogoutToken)
- */
-export interface LogoutMarker {
-  /** The issuer of the logout token. */
-  iss: string
-  /** The session ID (`sid`) that ended. */
-  sid?: string
-  /** The subject whose sessions ended (used when there is no `sid`). */
-  sub?: string
-}
-
-/**
- * Logout markers of back-channel logout, shared by every instance.
- *
- * @example
- * ```ts
- * await store.markLoggedOut({ iss, sid }, 3600)
- * if (await store.isLoggedOut({ iss, sid, iat })) throw new Error('session ended')
- * ```
- * @see [OpenID Connect Back-Channel Logout §2.7](https://openid.net/specs/openid-connect-backchannel-1_0.html#BCActions)
- */
-export interface LogoutStore {
-  /** Records that the session ended, with the time it was recorded; forgotten after `ttl` seconds. */
-  markLoggedOut(marker: LogoutMarker, ttl: number): Promise<void>
-  /**
-   * Whether a marker matches (`iss` + `sid`, or `iss` + `sub` for a marker without `sid`) and was
-   * recorded at or after the session began (`auth_time`, else `iat`).
-   */
-  isLoggedOut(claims: {
-    iss: string
-    sid?: string
-    sub?: string
-    iat?: number
-    auth_time?: number
-  }): Promise<boolean>
-  /** Forgets the markers of this session. */
-  clear(claims: { iss: string; sid?: string; sub?: string }): Promise<void>
-}
-
-/**
- * Remembers `jti` values (or any key) until they expire, to refuse a replayed token.
- *
- * @example
- * ```ts
- * if (!(await store.remember(`${iss}:${jti}`, exp))) throw new Error('replayed logout token')
- * ```
- * @see [RFC 7519 §4.1.7](https://www.rfc-editor.org/rfc/rfc7519.html#section-4.1.7)
- */
-export interface ReplayStore {
-  /**
-   * Atomically records `key` until `expiresAt` (seconds since the epoch): `true` when it was
-   * new, `false` when it was already there (a replay).
-   */
-  remember(key: string, expiresAt: number): Promise<boolean>
 }
 
 /**
