@@ -7,7 +7,7 @@ import type { Configuration, ServerMetadata } from './core/configuration.ts'
 import { learnedNonces } from './core/dpop-nonces.ts'
 import { argumentError } from './core/errors.ts'
 import { internal } from './core/state.ts'
-import type { DPoPHandle } from './core/token-response.ts'
+import type { DPoPHandle } from './core/dpop.ts'
 
 /**
  * What {@link exportLearnedState} returns: plain JSON to keep in a store, an environment
