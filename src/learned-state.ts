@@ -16,7 +16,7 @@ import type { DPoPHandle } from './core/dpop.ts'
  * @example
  * ```ts
  * const state: client.LearnedState = client.exportLearnedState(config, { DPoP })
- * await store.set('openid-rp:state', JSON.stringify(state), 3600)
+ * await sharedStore.set('openid-rp:state', JSON.stringify(state), 3600)
  * ```
  */
 export interface LearnedState {
@@ -73,7 +73,7 @@ export function exportLearnedState(
  *
  * @example
  * ```ts
- * const state: client.LearnedState = JSON.parse(await kv.get('oidc-state'))
+ * const state: client.LearnedState = JSON.parse((await kv.get('oidc-state'))!)
  * const config = new client.Configuration(state.metadata, clientId, clientSecret)
  * const DPoP = client.getDPoPHandle(config, keyPair)
  * client.importLearnedState(config, state, { DPoP })

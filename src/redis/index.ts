@@ -14,7 +14,8 @@ export type { Lease, SharedStore, VersionedValue } from '../store/types.ts'
  * @example
  * ```ts
  * import { createClient } from 'redis'
- * const redis: RedisCommandClient = await createClient({ url: process.env.REDIS_URL }).connect()
+ * import type { RedisCommandClient } from 'openid-rp/redis'
+ * const redis: RedisCommandClient = await createClient({ url: env.REDIS_URL }).connect()
  * ```
  */
 export interface RedisCommandClient {
@@ -27,6 +28,9 @@ export interface RedisCommandClient {
  *
  * @example
  * ```ts
+ * import { createClient } from 'redis'
+ * import { createRedisStore } from 'openid-rp/redis'
+ * const redis = await createClient({ url: env.REDIS_URL }).connect()
  * const store = createRedisStore(redis, { prefix: 'my-app:' })
  * ```
  */
@@ -64,7 +68,7 @@ const text = (reply: unknown): string | undefined =>
  * import { createClient } from 'redis'
  * import { createRedisStore } from 'openid-rp/redis'
  *
- * const store = createRedisStore(await createClient({ url: process.env.REDIS_URL }).connect())
+ * const store = createRedisStore(await createClient({ url: env.REDIS_URL }).connect())
  * const manager = client.createTokenManager(config, { store, session: sessionId })
  * ```
  * @see [Redis EVAL](https://redis.io/docs/latest/commands/eval/)

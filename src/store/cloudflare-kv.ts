@@ -35,13 +35,14 @@ const KV_MIN_TTL = 60
  *
  * @example
  * ```ts
- * export default {
+ * const worker = {
  *   async fetch(request: Request, env: { OIDC_KV: client.KvNamespace }) {
  *     const store = client.createCloudflareKvStore(env.OIDC_KV)
  *     const state = await store.get('openid-rp:state')
  *     return new Response(state ?? 'cold')
  *   },
  * }
+ * await worker.fetch(request, env)
  * ```
  * @see [Workers KV: how KV works](https://developers.cloudflare.com/kv/concepts/how-kv-works/)
  */

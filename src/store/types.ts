@@ -10,7 +10,7 @@ import type { LogoutMarker, LogoutStore, ReplayStore } from '../logout/store.ts'
  *
  * @example
  * ```ts
- * const { version, value } = await store.read('openid-rp:session:alice')
+ * const { version, value } = await sharedStore.read('openid-rp:session:alice')
  * ```
  */
 export interface VersionedValue {
@@ -25,7 +25,7 @@ export interface VersionedValue {
  *
  * @example
  * ```ts
- * const lease = await store.lease?.('openid-rp:lease:alice', 10_000)
+ * const lease = await sharedStore.lease?.('openid-rp:lease:alice', 10_000)
  * try {
  *   // refresh
  * } finally {
