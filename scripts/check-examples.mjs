@@ -56,6 +56,16 @@ declare const request: Request
 declare const claims: { iss: string; sub: string; sid?: string; iat: number }
 declare const idt: { iss: string; sub: string; sid?: string; iat: number }
 declare const replayStore: client.ReplayStore
+declare const sharedStore: client.SharedStore
+declare const DPoP: client.DPoPHandle
+declare const initialTokens: client.InitialTokens
+declare const manager: client.TokenManager
+declare const login: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers
+declare const clientSecret: string
+declare const sessionId: string
+declare const api: URL
+declare function redirectToLogin(session: string): void
+declare const env: { OIDC_KV: client.KvNamespace; REDIS_URL: string }
 declare const store: client.LogoutStore
 declare const session: { claims: { iss: string; sub: string; sid?: string }; destroy(): void }
 declare const log: { warn(error: unknown): void }

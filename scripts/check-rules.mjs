@@ -50,6 +50,8 @@ const OPTIONAL_PEERS = {
     'the embedded provider of `openid-rp demo` (src/cli), loaded with import() only there; the library never needs it',
   '@modelcontextprotocol/sdk':
     'the MCP SDK whose transport `openid-rp/mcp` (src/mcp) plugs into through its `fetch` option; nothing imports it',
+  redis:
+    'the client the caller passes to createRedisStore (openid-rp/redis); the library never imports it',
 }
 
 /**
@@ -61,6 +63,14 @@ const EXCEPTIONS = {
   // 'src/grants/example.ts -> src/security/example.ts': 'why the slot in the state does not fit',
   'src/logout/back-channel.ts -> src/logout/store.ts':
     'one feature in two files: the default replay store of back-channel logout is its own store module',
+  'src/token-manager.ts -> src/grants/refresh-token.ts':
+    'the token manager is a layer over the public refresh grant it schedules; only its users load it',
+  'src/token-manager.ts -> src/resources/revocation.ts':
+    'the token manager revokes through the public tokenRevocation on logout; only its users load it',
+  'src/token-manager.ts -> src/store/memory.ts':
+    'the in-memory store is the token manager default; the store modules are web-platform only',
+  'src/token-manager.ts -> src/store/types.ts':
+    'the token manager keeps its state through the shared store interface (types only)',
 }
 
 const FORBIDDEN_IDENTIFIERS = new Set(['process', 'Buffer'])

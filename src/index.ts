@@ -69,7 +69,7 @@ export {
   type AuthorizationCodeGrantOptions,
   authorizationCodeGrant,
 } from './grants/authorization-code.ts'
-export { refreshTokenGrant } from './grants/refresh-token.ts'
+export { type RefreshTokenGrantOptions, refreshTokenGrant } from './grants/refresh-token.ts'
 export { clientCredentialsGrant } from './grants/client-credentials.ts'
 export { genericGrantRequest } from './grants/generic.ts'
 export {
@@ -146,6 +146,26 @@ export {
   type MemoryStoreOptions,
   type ReplayStore,
 } from './logout/store.ts'
+// Token lifecycle and shared state
+export {
+  type AccessTokenOptions,
+  createTokenManager,
+  type InitialTokens,
+  type ManagedTokens,
+  type TokenManager,
+  type TokenManagerEvent,
+  type TokenManagerOptions,
+} from './token-manager.ts'
+export type { Lease, SharedStore, VersionedValue } from './store/types.ts'
+export { createMemoryStore } from './store/memory.ts'
+export { type BrowserStoreOptions, createBrowserStore } from './store/browser.ts'
+export { createCloudflareKvStore, type KvNamespace } from './store/cloudflare-kv.ts'
+export {
+  exportLearnedState,
+  importLearnedState,
+  type LearnedState,
+  type LearnedStateOptions,
+} from './learned-state.ts'
 
 // Errors
 export { ClientError, type ErrorCode } from './core/errors.ts'

@@ -2,8 +2,9 @@
  * A browser single-page app as a public OAuth client (`token_endpoint_auth_method: none`): the
  * code flow with PKCE, and DPoP-bound tokens from a non-extractable ES256 key pair that is kept
  * in IndexedDB (./key-store.ts), so the tokens stay usable after a reload but the private key
- * can never be read out by script. Bundle it with ./build.ts; it reads its settings from
- * `config.json` next to the page.
+ * can never be read out by script. The tokens live in a token manager on the browser store
+ * (IndexedDB + Web Locks), so every tab of the app shares them and refreshes them once. Bundle it
+ * with ./build.ts; it reads its settings from `config.json` next to the page.
  *
  * The page exposes `window.spa` (the {@link SpaApi}) for scripting and tests.
  */
@@ -20,6 +21,8 @@ export interface SpaConfig {
   resource: string
   /** Allow a plain-HTTP issuer (local development only). */
   allowHttp?: boolean
+  /** Refresh when the access token expires within this many seconds (default 30). */
+  tokenSkew?: number
 }
 
 export type SpaState =
@@ -34,6 +37,8 @@ export interface SpaApi {
   login(): Promise<void>
   /** GETs the resource with the DPoP-bound access token and answers with its JSON. */
   callResource(): Promise<{ status: number; body: unknown }>
+  /** A valid access token from the token manager shared by the app's tabs. */
+  accessToken(): Promise<string>
   /** The stored key pair: its JWK thumbprint and whether the private key is extractable. */
   keyInfo(): Promise<{ jkt: string; extractable: boolean; algorithm: string } | undefined>
   logout(): Promise<void>
@@ -45,14 +50,8 @@ declare global {
   }
 }
 
-interface Session {
-  accessToken: string
-  tokenType: string
-  sub: string
-}
-
 const transactionKey = 'openid-rp-spa:transaction'
-const sessionKey = 'openid-rp-spa:session'
+const store = client.createBrowserStore({ database: 'openid-rp-spa-tokens' })
 
 const settings = fetch(new URL('config.json', document.baseURI)).then(
   (response) => response.json() as Promise<SpaConfig>,
@@ -66,6 +65,18 @@ function getConfiguration(): Promise<client.Configuration> {
     }),
   )
   return configuration
+}
+
+/** The session's tokens, shared by every tab through IndexedDB; `initialTokens` after a login. */
+async function tokenManager(initialTokens?: client.TokenEndpointResponse) {
+  const [config, settingsValue] = await Promise.all([getConfiguration(), settings])
+  return client.createTokenManager(config, {
+    session: 'spa',
+    store,
+    DPoP: client.getDPoPHandle(config, await requireKeyPair()),
+    skew: settingsValue.tokenSkew,
+    initialTokens,
+  })
 }
 
 const thumbprint = async (keyPair: CryptoKeyPair) =>
@@ -82,7 +93,8 @@ async function login(): Promise<void> {
     expectedNonce: client.randomNonce(),
   }
   sessionStorage.setItem(transactionKey, JSON.stringify(transaction))
-  sessionStorage.removeItem(sessionKey)
+  // a new login starts a new session: the previous one's tokens go
+  if (await loadKeyPair()) await (await tokenManager()).revoke().catch(() => {})
   const url = client.buildAuthorizationUrl(config, {
     redirect_uri: settingsValue.redirectUri,
     scope: 'openid email profile',
@@ -103,7 +115,7 @@ async function requireKeyPair(): Promise<CryptoKeyPair> {
 }
 
 /** Redeems the code in the callback URL with a DPoP proof from the stored key. */
-async function completeLogin(callback: URL): Promise<Session> {
+async function completeLogin(callback: URL): Promise<void> {
   const stored = sessionStorage.getItem(transactionKey)
   if (!stored) throw new Error('no login in progress')
   sessionStorage.removeItem(transactionKey)
@@ -118,29 +130,20 @@ async function completeLogin(callback: URL): Promise<Session> {
   )
   if (tokens.token_type !== 'dpop')
     throw new Error(`expected a DPoP token, got ${tokens.token_type}`)
-  const session = {
-    accessToken: tokens.access_token,
-    tokenType: tokens.token_type,
-    sub: tokens.claims()!.sub,
-  }
-  sessionStorage.setItem(sessionKey, JSON.stringify(session))
-  return session
+  await (await tokenManager(tokens)).tokens()
 }
 
-function currentSession(): Session | undefined {
-  const stored = sessionStorage.getItem(sessionKey)
-  return stored ? (JSON.parse(stored) as Session) : undefined
+async function accessToken(): Promise<string> {
+  return (await tokenManager()).accessToken()
 }
 
 async function callResource() {
-  const session = currentSession()
-  if (!session) throw new Error('not logged in')
   const [config, settingsValue] = await Promise.all([getConfiguration(), settings])
   const DPoP = client.getDPoPHandle(config, await requireKeyPair())
   // the resource server's DPoP nonce challenge is answered by one automatic retry
   const response = await client.fetchProtectedResource(
     config,
-    session.accessToken,
+    await accessToken(),
     new URL(settingsValue.resource),
     'GET',
     undefined,
@@ -161,7 +164,7 @@ async function keyInfo() {
 }
 
 async function logout() {
-  sessionStorage.removeItem(sessionKey)
+  if (await loadKeyPair()) await (await tokenManager()).revoke()
   await deleteKeyPair()
   render({ phase: 'logged-out' })
 }
@@ -173,13 +176,13 @@ async function start(): Promise<SpaState> {
     // drop the code from the address bar and the history
     history.replaceState(null, '', url.pathname)
   }
-  const session = currentSession()
   const keyPair = await loadKeyPair()
-  if (!session || !keyPair) return { phase: 'logged-out' }
+  const tokens = keyPair ? await (await tokenManager()).tokens() : undefined
+  if (!keyPair || !tokens?.claims) return { phase: 'logged-out' }
   return {
     phase: 'logged-in',
-    sub: session.sub,
-    tokenType: session.tokenType,
+    sub: tokens.claims.sub,
+    tokenType: tokens.token_type,
     jkt: await thumbprint(keyPair),
   }
 }
@@ -199,7 +202,7 @@ const ready = start().then(
   },
 )
 
-window.spa = { ready, login, callResource, keyInfo, logout }
+window.spa = { ready, login, callResource, accessToken, keyInfo, logout }
 document.getElementById('login')?.addEventListener('click', () => void login())
 document.getElementById('call')?.addEventListener('click', async () => {
   const output = document.getElementById('output')

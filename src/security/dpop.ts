@@ -5,6 +5,7 @@ import * as oauth from 'oauth4webapi'
 
 import type { Configuration } from '../core/configuration.ts'
 import { argumentError, clientError, normalizeError } from '../core/errors.ts'
+import { recordNonce } from '../core/dpop-nonces.ts'
 import { internal } from '../core/state.ts'
 import { dpopHandle, type DPoPHandle } from '../core/dpop.ts'
 import { isCryptoKey } from '../core/crypto-key.ts'
@@ -128,5 +129,18 @@ export function getDPoPHandle(
     throw argumentError('"keyPair" must be a CryptoKeyPair, e.g. from randomDPoPKeyPair()')
   }
   state.profile?.signingKey(keyPair.privateKey, 'DPoP proof')
-  return dpopHandle(oauth.DPoP(state.c, keyPair, options))
+  const handle = oauth.DPoP(state.c, keyPair, options) as oauth.DPoPHandle & {
+    cacheNonce?: (response: Response, url: URL) => void
+  }
+  const cacheNonce = handle.cacheNonce
+  if (typeof cacheNonce === 'function') {
+    // Learned nonces are also recorded where exportLearnedState() can read them.
+    Object.defineProperty(handle, 'cacheNonce', {
+      value(response: Response, url: URL) {
+        cacheNonce.call(handle, response, url)
+        recordNonce(handle, response, url)
+      },
+    })
+  }
+  return dpopHandle(handle)
 }

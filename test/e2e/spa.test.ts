@@ -8,11 +8,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import * as http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import {
   createProvider,
@@ -21,7 +16,8 @@ import {
   type ResourceServer,
   type TestProvider,
 } from '../support/provider.ts'
-import { buildSpa, type SpaConfig } from '../../examples/spa/build.ts'
+import type { SpaConfig } from '../../examples/spa/build.ts'
+import { type SpaSite, startSpaSite } from '../support/spa.ts'
 import { chromiumMissing, chromiumPath, passOverChromium } from '../support/system.ts'
 import type { SpaApi } from '../../examples/spa/app.ts'
 
@@ -29,9 +25,8 @@ const clientId = 'ex-spa'
 
 let op: TestProvider
 let rs: ResourceServer
-let site: http.Server
+let site: SpaSite
 let origin: string
-let work: string
 let browser: Browser
 let config: SpaConfig
 
@@ -40,13 +35,9 @@ const passOver = passOverChromium()
 
 before(async () => {
   if (passOver || !existsSync(chromiumPath)) return // in CI the test then fails with chromiumMissing
-  work = await mkdtemp(join(tmpdir(), 'openid-rp-spa-'))
-  await buildSpa(work)
-
   // the page's server first: its origin is the client's redirect URI
-  site = http.createServer((req, res) => void serve(req, res))
-  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve))
-  origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`
+  site = await startSpaSite(() => config)
+  origin = site.origin
 
   op = await createProvider({
     features: { dPoP: true },
@@ -87,32 +78,11 @@ before(async () => {
 
 after(async () => {
   await browser?.close()
-  if (site) {
-    site.closeAllConnections()
-    await new Promise<void>((resolve) => site.close(() => resolve()))
-  }
+  await site?.close()
   await rs?.close()
   await op?.close()
-  if (work) await rm(work, { recursive: true, force: true })
   if (op) assert.deepEqual(op.serverErrors, [], 'the provider saw no server errors')
 })
-
-async function serve(req: http.IncomingMessage, res: http.ServerResponse) {
-  const { pathname } = new URL(req.url ?? '/', origin)
-  const send = (type: string, body: string | Buffer) => {
-    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' })
-    res.end(body)
-  }
-  if (pathname === '/' || pathname === '/callback') {
-    send('text/html', await readFile(join(work, 'index.html')))
-  } else if (pathname === '/app.js') {
-    send('text/javascript', await readFile(join(work, 'app.js')))
-  } else if (pathname === '/config.json') {
-    send('application/json', JSON.stringify(config))
-  } else {
-    res.writeHead(404).end()
-  }
-}
 
 type Spa = { spa: SpaApi }
 const ready = (page: Page) => page.evaluate(() => (window as unknown as Spa).spa.ready)

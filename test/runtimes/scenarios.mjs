@@ -15,6 +15,7 @@ export const scenarioNames = [
   'JARM',
   'userinfo',
   'refresh',
+  'token manager',
   'client credentials',
   'decryption',
   'back-channel logout',
@@ -238,6 +239,26 @@ const scenarios = {
     const refreshed = await lib.refreshTokenGrant(config, tokens.refresh_token)
     check(refreshed.access_token !== tokens.access_token, 'a new access token')
     equal(refreshed.claims()?.sub, env.account.sub, 'refreshed ID Token sub')
+  },
+
+  async 'token manager'(lib, env) {
+    const config = await configure(lib, env, env.clients.confidential)
+    const { tokens } = await codeFlow(lib, env, config)
+    let tokenRequests = 0
+    config[lib.customFetch] = (url, options) => {
+      if (url === config.serverMetadata().token_endpoint) tokenRequests++
+      return fetch(url, options)
+    }
+    const claims = tokens.claims()
+    const manager = lib.createTokenManager(config, {
+      session: 'runtime',
+      initialTokens: { ...tokens, expires_in: 0, claims: () => claims },
+    })
+    const all = await Promise.all(Array.from({ length: 10 }, () => manager.accessToken()))
+    equal(new Set(all).size, 1, 'one access token for 10 concurrent callers')
+    equal(tokenRequests, 1, 'token requests for 10 concurrent callers')
+    check(all[0] !== tokens.access_token, 'the access token was refreshed')
+    equal((await manager.tokens()).claims.sub, env.account.sub, 'the continued ID Token sub')
   },
 
   async 'client credentials'(lib, env) {

@@ -33,6 +33,13 @@ const DOCUMENTED_EXTRAS: readonly string[] = [
   'validateLogoutToken',
   'useFAPI2MessageSigning',
   'useFAPI2SecurityProfile',
+  // token lifecycle and shared state (docs/token-lifecycle.md)
+  'createBrowserStore',
+  'createCloudflareKvStore',
+  'createMemoryStore',
+  'createTokenManager',
+  'exportLearnedState',
+  'importLearnedState',
 ]
 
 /** These are oauth4webapi's own classes in openid-client, so `instanceof` holds across both. */
@@ -145,20 +152,20 @@ describe('openid-rp package.json', () => {
   const ownUrl = new URL('../../package.json', import.meta.url)
   const referenceUrl = new URL(import.meta.resolve('openid-client/package.json'))
 
-  it('exports every subpath of openid-client, and "./jar-encryption" and "./mcp" beside them', async () => {
+  it('exports every subpath of openid-client, and "./jar-encryption", "./mcp" and "./redis" beside them', async () => {
     const own = await read(ownUrl)
     const theirs = await read(referenceUrl)
     assert.deepEqual(Object.keys(theirs.exports).sort(), ['.', './package.json', './passport'])
     assert.deepEqual(
       Object.keys(own.exports).sort(),
-      [...Object.keys(theirs.exports), './jar-encryption', './mcp'].sort(),
+      [...Object.keys(theirs.exports), './jar-encryption', './mcp', './redis'].sort(),
     )
     assert.equal(own.exports['./package.json'], './package.json')
   })
 
-  it('exports ".", "./jar-encryption", "./passport" and "./mcp" with "types" first and then "default"', async () => {
+  it('exports ".", "./jar-encryption", "./passport", "./mcp" and "./redis" with "types" first and then "default"', async () => {
     const { exports } = await read(ownUrl)
-    for (const subpath of ['.', './jar-encryption', './passport', './mcp']) {
+    for (const subpath of ['.', './jar-encryption', './passport', './mcp', './redis']) {
       assert.deepEqual(Object.keys(exports[subpath]), ['types', 'default'], subpath)
       assert.match(exports[subpath].types, /^\.\/build\/.+\.d\.ts$/, subpath)
       assert.match(exports[subpath].default, /^\.\/build\/.+\.js$/, subpath)
@@ -178,6 +185,12 @@ describe('openid-rp package.json', () => {
       'memoryTokenStore',
       'withOpenidRp',
     ])
+  })
+
+  it('openid-rp/redis exports createRedisStore only', async () => {
+    const subpath = await import('openid-rp/redis')
+    assert.deepEqual(Object.keys(subpath), ['createRedisStore'])
+    assert.equal(typeof subpath.createRedisStore, 'function')
   })
 
   it('declares sideEffects false and type module', async () => {

@@ -46,6 +46,8 @@ describe('npm pack', () => {
       'build/passport/index.d.ts',
       'build/mcp/index.js',
       'build/mcp/index.d.ts',
+      'build/redis/index.js',
+      'build/redis/index.d.ts',
     ]) {
       assert.ok(files.includes(path), `${path} is packed`)
     }

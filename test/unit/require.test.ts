@@ -71,4 +71,15 @@ describe('CommonJS consumers (require of ESM, Node >= 20.19)', () => {
     assert.deepEqual(result.required, result.imported)
     assert.ok(result.sameBindings)
   })
+
+  it("require('openid-rp/redis') returns what import returns", () => {
+    const result = inPlainNode(compare('openid-rp/redis')) as {
+      required: string[]
+      imported: string[]
+      sameBindings: boolean
+    }
+    assert.deepEqual(result.required, ['createRedisStore'])
+    assert.deepEqual(result.required, result.imported)
+    assert.ok(result.sameBindings)
+  })
 })
