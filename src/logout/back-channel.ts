@@ -303,7 +303,7 @@ function checkClaims(
   if (claims.exp === undefined) {
     if (!options?.allowMissingExp) {
       throw invalid(
-        'it has no "exp" (expiration time): pass allowMissingExp: true only for a provider known to omit it (Ory Hydra 2.2, Keycloak before 23, authentik before 2025.8)',
+        'it has no "exp" (expiration time): pass allowMissingExp: true only for a provider known to omit it (Ory Hydra 2.2, Keycloak before 23, authentik before 2025.8, Glewlwyd 2.7)',
         { claim: 'exp' },
       )
     }

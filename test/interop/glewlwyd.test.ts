@@ -2,10 +2,13 @@
 // shares no code with oidc-provider: every flow it supports, on both implementations.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { implementations, type Client } from '../support/implementations.ts'
 import { rejection } from '../support/e2e.ts'
 import type * as RP from 'openid-rp'
 import { glewlwydMissing, startGlewlwyd, type Glewlwyd } from './support/glewlwyd.ts'
+import { waitUntil } from './support/system.ts'
 
 type Configuration = InstanceType<Client['Configuration']>
 type RP = typeof RP
@@ -35,6 +38,8 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
 
   before(async () => {
     op = await startGlewlwyd()
+    // Session management gives ID Tokens a sid and lets end_session send back-channel logout.
+    await op.addPlugin('oidc-sessions', { 'session-management-allowed': true })
     await op.addClient({
       client_id: 'rp-post',
       client_secret: secret,
@@ -328,6 +333,72 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
       })
 
       if (impl.name === 'openid-rp') {
+        it('back-channel logout: Glewlwyd posts a logout token without exp; refused by default, read with allowMissingExp', async () => {
+          const rp = client as unknown as RP
+          const received: string[] = []
+          const receiver = createServer((req, res) => {
+            let body = ''
+            req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+            req.on('end', () => {
+              received.push(body)
+              res.writeHead(200, { 'cache-control': 'no-store' }).end()
+            })
+          })
+          await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+          try {
+            const { port } = receiver.address() as AddressInfo
+            const clientId = `rp-bcl-${port}`
+            await op.addClient({
+              client_id: clientId,
+              client_secret: secret,
+              redirect_uri: [redirectUri],
+              token_endpoint_auth_method: ['client_secret_post'],
+              backchannel_logout_uri: `http://127.0.0.1:${port}/backchannel-logout`,
+            })
+            const config = await client.discovery(
+              op.issuer('oidc-sessions'),
+              clientId,
+              secret,
+              client.ClientSecretPost(),
+              {
+                execute: [client.allowInsecureRequests],
+              },
+            )
+            const tokens = await signIn(config, 'openid')
+            await op.endSession(
+              client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token! }),
+            )
+            // Glewlwyd posts the logout token after it has answered the session DELETE.
+            await waitUntil(
+              async () => received.length > 0,
+              5000,
+              () => 'Glewlwyd posted no logout token within 5 s',
+            )
+            assert.equal(received.length, 1, 'Glewlwyd posted one logout token')
+            const logoutToken = new URLSearchParams(received[0]).get('logout_token')!
+
+            const refused = await rejection(
+              rp.validateLogoutToken(config as unknown as RP.Configuration, logoutToken),
+            )
+            assert.ok(
+              refused instanceof client.ClientError,
+              `got ${refused.name}: ${refused.message}`,
+            )
+            assert.equal(refused.code, 'OAUTH_INVALID_RESPONSE')
+            assert.match(refused.message, /"exp"/)
+
+            const claims = await rp.validateLogoutToken(
+              config as unknown as RP.Configuration,
+              logoutToken,
+              { allowMissingExp: true },
+            )
+            assert.equal(claims.iss, op.issuer('oidc-sessions').href)
+            assert.equal(claims.sub, tokens.claims()!.sub)
+          } finally {
+            receiver.close()
+          }
+        })
+
         it('ClientSecretBasic(secret, { encoding: "none" }) authenticates the dashed client', async () => {
           const basic = await discover(
             'rp-basic-dashed',

@@ -50,6 +50,12 @@ export interface Glewlwyd {
     scope: string,
     user?: GlewlwydUser,
   ): Promise<void>
+  /**
+   * Follows an end-session URL in the browser session of the last {@link authorize} and confirms
+   * it as Glewlwyd's login page does (`DELETE /api/<plugin>/session/<sid>/`), which sends
+   * back-channel logout tokens.
+   */
+  endSession(url: URL): Promise<void>
   /** Signs `user` in and approves the pending CIBA request of `clientId`. */
   approveBackchannel(clientId: string, scope: string, user?: GlewlwydUser): Promise<void>
   /**
@@ -224,6 +230,8 @@ async function launch(dir: string, spawned: (child: ChildProcess) => void): Prom
   })
   await addPlugin('oidc')
 
+  let lastJar: CookieJar | undefined
+
   /** A cookie jar signed in as `who`, with `scope` granted to `clientId` when both are known. */
   async function signedIn(who: GlewlwydUser, clientId: string | null, scope: string | null) {
     const jar = new CookieJar()
@@ -270,6 +278,21 @@ async function launch(dir: string, spawned: (child: ChildProcess) => void): Prom
         throw new Error(`Glewlwyd device verification: ${response.status} ${location}`)
       }
     },
+    async endSession(url) {
+      if (lastJar === undefined) throw new Error('Glewlwyd: no browser session to end')
+      const response = await lastJar.fetch(url.href)
+      const location = new URL(response.headers.get('location') ?? '', origin)
+      const sid = location.searchParams.get('sid')
+      const plugin = location.searchParams.get('plugin')
+      if (response.status !== 302 || !sid || !plugin) {
+        throw new Error(`Glewlwyd end_session: ${response.status} ${location.href}`)
+      }
+      const confirmed = await lastJar.fetch(
+        `${origin}/api/${encodeURIComponent(plugin)}/session/${encodeURIComponent(sid)}/`,
+        { method: 'DELETE' },
+      )
+      if (confirmed.status !== 200) throw new Error(`Glewlwyd session delete: ${confirmed.status}`)
+    },
     async approveBackchannel(clientId, scope, who = user) {
       const jar = await signedIn(who, clientId, scope)
       const list = await jar.fetch(`${origin}/api/oidc/ciba_user_list`)
@@ -291,6 +314,7 @@ async function launch(dir: string, spawned: (child: ChildProcess) => void): Prom
       // A pushed or signed request carries its scope inside: grant every scope of the suite.
       const scope = url.searchParams.get('scope') ?? SCOPES.join(' ')
       const jar = await signedIn(who, url.searchParams.get('client_id'), scope)
+      lastJar = jar
       const follow = new URL(url)
       follow.searchParams.set('g_continue', '')
       const response = await jar.fetch(follow.href, { redirect: 'manual' })
