@@ -12,8 +12,7 @@ import {
   clientError,
   normalizeError,
 } from '../core/errors.ts'
-import { Deadline } from '../core/deadline.ts'
-import { signatureOptions } from '../core/request.ts'
+import { nonRepudiationCheck } from '../core/response-signature.ts'
 import { checkIssuedAt } from '../core/id-token.ts'
 import { internal, type State } from '../core/state.ts'
 import { MemoryReplayStore, type ReplayStore } from './store.ts'
@@ -388,16 +387,7 @@ async function checkSignature(
       err.message.includes('"sub"')
     if (!missingSubject) throw err
   }
-  const deadline = new Deadline(state.timeout, signal)
-  try {
-    await oauth.validateApplicationLevelSignature(
-      state.as,
-      response,
-      signatureOptions(state, deadline),
-    )
-  } finally {
-    deadline.release()
-  }
+  await nonRepudiationCheck(state)(response, signal)
 }
 
 function checkOptions(options: LogoutTokenValidationOptions | undefined): number {
