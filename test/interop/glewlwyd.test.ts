@@ -40,6 +40,8 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
     op = await startGlewlwyd()
     // Session management gives ID Tokens a sid and lets end_session send back-channel logout.
     await op.addPlugin('oidc-sessions', { 'session-management-allowed': true })
+    // client_credentials (and password) answer 403 unless the plugin allows non-OpenID flows.
+    await op.addPlugin('oidc-oauth2', { 'allow-non-oidc': true })
     await op.addClient({
       client_id: 'rp-post',
       client_secret: secret,
@@ -309,6 +311,41 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
         await op.approveBackchannel('rp-ciba', 'openid')
         const tokens = await client.pollBackchannelAuthenticationGrant(ciba, request)
         assert.equal(tokens.claims()!.aud, 'rp-ciba')
+      })
+
+      it('clientCredentialsGrant() is refused (403, empty body) by a plugin without allow-non-oidc', async () => {
+        const basic = await discover('rpbasic', client.ClientSecretBasic())
+        const error = await rejection(client.clientCredentialsGrant(basic, { scope: 'api' }))
+        assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
+        assert.equal(error.code, 'OAUTH_RESPONSE_IS_NOT_JSON')
+      })
+
+      it('clientCredentialsGrant() with client_secret_basic returns an access token when allow-non-oidc is set', async () => {
+        const basic = await client.discovery(
+          op.issuer('oidc-oauth2'),
+          'rpbasic',
+          secret,
+          client.ClientSecretBasic(),
+          { execute: [client.allowInsecureRequests] },
+        )
+        const tokens = await client.clientCredentialsGrant(basic, { scope: 'api' })
+        assert.equal(typeof tokens.access_token, 'string')
+        assert.equal(tokens.token_type, 'bearer')
+        const introspection = await client.tokenIntrospection(basic, tokens.access_token)
+        assert.equal(introspection.active, true)
+        assert.equal(introspection.client_id, 'rpbasic')
+      })
+
+      it('clientCredentialsGrant() with client_secret_post returns an access token when allow-non-oidc is set', async () => {
+        const posted = await client.discovery(
+          op.issuer('oidc-oauth2'),
+          'rp-post',
+          secret,
+          client.ClientSecretPost(),
+          { execute: [client.allowInsecureRequests] },
+        )
+        const tokens = await client.clientCredentialsGrant(posted, { scope: 'api' })
+        assert.equal(typeof tokens.access_token, 'string')
       })
 
       it('client_secret_basic works when id and secret are letters and digits only', async () => {
