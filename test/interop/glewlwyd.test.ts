@@ -161,6 +161,22 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
         assert.equal(userinfo.email, 'alice@example.com')
       })
 
+      it('fetchUserInfo() with userinfo_signed_response_alg gets a UserInfo JWT signed by the provider', async () => {
+        const signed = await client.discovery(
+          op.issuer(),
+          'rp-post',
+          { client_secret: secret, userinfo_signed_response_alg: 'RS256' },
+          client.ClientSecretPost(),
+          { execute: [client.allowInsecureRequests] },
+        )
+        const tokens = await signIn(signed)
+        const sub = tokens.claims()!.sub
+        const userinfo = await client.fetchUserInfo(signed, tokens.access_token, sub)
+        assert.equal(userinfo.sub, sub)
+        assert.equal(userinfo.iss, op.issuer().href)
+        assert.equal(userinfo.email, 'alice@example.com')
+      })
+
       it('tokenIntrospection() and tokenRevocation() see a token active, then inactive', async () => {
         const tokens = await signIn(post)
         const before = await client.tokenIntrospection(post, tokens.access_token)
@@ -370,6 +386,27 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
       })
 
       if (impl.name === 'openid-rp') {
+        it('signed UserInfo (iss, no aud) is refused under enableNonRepudiationChecks, read with acceptSignedUserInfoWithoutIssuerAndAudience', async () => {
+          const rp = client as unknown as RP
+          const signed = await client.discovery(
+            op.issuer(),
+            'rp-post',
+            { client_secret: secret, userinfo_signed_response_alg: 'RS256' },
+            client.ClientSecretPost(),
+            { execute: [client.allowInsecureRequests] },
+          )
+          client.enableNonRepudiationChecks(signed)
+          const tokens = await signIn(signed)
+          const sub = tokens.claims()!.sub
+          const error = await rejection(client.fetchUserInfo(signed, tokens.access_token, sub))
+          assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
+          assert.equal(error.code, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
+          assert.match(error.message, /no "aud" claim/)
+          rp.acceptSignedUserInfoWithoutIssuerAndAudience(signed as unknown as RP.Configuration)
+          const userinfo = await client.fetchUserInfo(signed, tokens.access_token, sub)
+          assert.equal(userinfo.iss, op.issuer().href)
+          assert.equal(userinfo.aud, undefined)
+        })
         it('back-channel logout: Glewlwyd posts a logout token without exp; refused by default, read with allowMissingExp', async () => {
           const rp = client as unknown as RP
           const received: string[] = []
