@@ -28,6 +28,27 @@ const clientKey = await (async () => {
   }
   return { privateKey, publicJwk }
 })()
+const encryptionKey = await (async () => {
+  const { privateKey, publicKey } = await crypto.subtle.generateKey(
+    {
+      name: 'RSA-OAEP',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    },
+    true,
+    ['decrypt', 'encrypt'],
+  )
+  const publicJwk = {
+    ...(await crypto.subtle.exportKey('jwk', publicKey)),
+    kid: 'rp-enc',
+    alg: 'RSA-OAEP-256',
+    use: 'enc',
+    key_ops: undefined,
+    ext: undefined,
+  }
+  return { privateKey, publicJwk }
+})()
 const redirectUri = 'http://127.0.0.1:9/cb'
 const secret = 'GlewlwydClientSecret0123456789abcdef'
 /** Characters oauth4webapi percent-encodes in Basic credentials and Glewlwyd does not decode. */
@@ -42,6 +63,20 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
     await op.addPlugin('oidc-sessions', { 'session-management-allowed': true })
     // client_credentials (and password) answer 403 unless the plugin allows non-OpenID flows.
     await op.addPlugin('oidc-oauth2', { 'allow-non-oidc': true })
+    await op.addPlugin('oidc-jarm', { 'oauth-fapi-allow-jarm': true })
+    await op.addPlugin('oidc-enc', { 'encrypt-out-token-allow': true })
+    await op.addClient({
+      client_id: 'rp-enc',
+      client_secret: secret,
+      redirect_uri: [redirectUri],
+      token_endpoint_auth_method: ['client_secret_post'],
+      jwks: { keys: [encryptionKey.publicJwk] },
+      alg: 'RSA-OAEP-256',
+      enc: 'A128GCM',
+      alg_kid: 'rp-enc',
+      encrypt_id_token: '1',
+      encrypt_userinfo: '1',
+    })
     await op.addClient({
       client_id: 'rp-post',
       client_secret: secret,
@@ -364,6 +399,57 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
         assert.equal(typeof tokens.access_token, 'string')
       })
 
+      it('JARM (response_mode=jwt): the signed authorization response is validated and the code redeemed', async () => {
+        const jarm = await client.discovery(
+          op.issuer('oidc-jarm'),
+          'rp-post',
+          secret,
+          client.ClientSecretPost(),
+          { execute: [client.allowInsecureRequests, client.useJwtResponseMode] },
+        )
+        const pkceCodeVerifier = client.randomPKCECodeVerifier()
+        const state = client.randomState()
+        const nonce = client.randomNonce()
+        const url = client.buildAuthorizationUrl(jarm, {
+          redirect_uri: redirectUri,
+          scope: 'openid email',
+          state,
+          nonce,
+          code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+          code_challenge_method: 'S256',
+        })
+        const callback = await op.authorize(url)
+        const tokens = await client.authorizationCodeGrant(jarm, callback, {
+          pkceCodeVerifier,
+          expectedState: state,
+          expectedNonce: nonce,
+        })
+        assert.equal(tokens.claims()!.aud, 'rp-post')
+      })
+
+      it('enableDecryptingResponses() reads the encrypted ID Token and the encrypted signed UserInfo', async () => {
+        const enc = await client.discovery(
+          op.issuer('oidc-enc'),
+          'rp-enc',
+          { client_secret: secret, userinfo_signed_response_alg: 'RS256' },
+          client.ClientSecretPost(),
+          { execute: [client.allowInsecureRequests] },
+        )
+        client.enableDecryptingResponses(enc, ['A128GCM'], {
+          key: encryptionKey.privateKey,
+          kid: 'rp-enc',
+        })
+        const tokens = await signIn(enc)
+        const sub = tokens.claims()!.sub
+        assert.equal(tokens.id_token!.split('.').length, 5, 'the ID Token is a compact JWE')
+        const userinfo = await client.fetchUserInfo(enc, tokens.access_token, sub)
+        assert.equal(userinfo.email, 'alice@example.com')
+        const raw = await fetch(enc.serverMetadata().userinfo_endpoint!, {
+          headers: { authorization: `Bearer ${tokens.access_token}`, accept: 'application/jwt' },
+        })
+        assert.equal((await raw.text()).split('.').length, 5, 'the UserInfo is a compact JWE')
+      })
+
       it('client_secret_basic works when id and secret are letters and digits only', async () => {
         const basic = await discover('rpbasic', client.ClientSecretBasic())
         const tokens = await signIn(basic)
@@ -386,6 +472,21 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
       })
 
       if (impl.name === 'openid-rp') {
+        it('an encrypted ID Token is refused when no decryption key is configured', async () => {
+          const enc = await client.discovery(
+            op.issuer('oidc-enc'),
+            'rp-enc',
+            secret,
+            client.ClientSecretPost(),
+            {
+              execute: [client.allowInsecureRequests],
+            },
+          )
+          const error = await rejection(signIn(enc))
+          assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
+          assert.equal(error.code, 'OAUTH_UNSUPPORTED_OPERATION')
+        })
+
         it('signed UserInfo (iss, no aud) is refused under enableNonRepudiationChecks, read with acceptSignedUserInfoWithoutIssuerAndAudience', async () => {
           const rp = client as unknown as RP
           const signed = await client.discovery(
