@@ -508,6 +508,79 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
           assert.equal(userinfo.iss, op.issuer().href)
           assert.equal(userinfo.aud, undefined)
         })
+        it('front-channel logout: the iframe URL of its end-session page passes validateFrontchannelLogout with the ID Token sid', async () => {
+          const rp = client as unknown as RP
+          const frontchannelUri = 'http://127.0.0.1:9/frontchannel'
+          await op.addClient({
+            client_id: 'rp-fcl',
+            client_secret: secret,
+            redirect_uri: [redirectUri],
+            token_endpoint_auth_method: ['client_secret_post'],
+            frontchannel_logout_uri: frontchannelUri,
+            frontchannel_logout_session_required: '1',
+          })
+          const config = await client.discovery(
+            op.issuer('oidc-sessions'),
+            'rp-fcl',
+            secret,
+            client.ClientSecretPost(),
+            { execute: [client.allowInsecureRequests] },
+          )
+          const tokens = await signIn(config, 'openid')
+          const iframes = await op.frontchannelIframes(
+            client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token! }),
+          )
+          assert.equal(iframes.length, 1, `iframes: ${iframes.map(String).join(', ')}`)
+          const iframe = iframes[0]!
+          assert.equal(iframe.origin + iframe.pathname, frontchannelUri)
+          const sid = tokens.claims()!.sid as string
+          const params = await rp.validateFrontchannelLogout(
+            config as unknown as RP.Configuration,
+            iframe,
+            { requireSession: true, expectedSid: sid },
+          )
+          assert.deepEqual({ ...params }, { iss: op.issuer('oidc-sessions').href, sid })
+          const otherSession = await rejection(
+            rp.validateFrontchannelLogout(config as unknown as RP.Configuration, iframe, {
+              expectedSid: 'another-session',
+            }),
+          )
+          assert.ok(otherSession instanceof client.ClientError, `got ${otherSession.name}`)
+          assert.equal(otherSession.code, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
+        })
+
+        it('front-channel logout without frontchannel_logout_session_required: Glewlwyd sends iss without sid, which is refused', async () => {
+          const rp = client as unknown as RP
+          const frontchannelUri = 'http://127.0.0.1:9/frontchannel-nosid'
+          await op.addClient({
+            client_id: 'rp-fcl-nosid',
+            client_secret: secret,
+            redirect_uri: [redirectUri],
+            token_endpoint_auth_method: ['client_secret_post'],
+            frontchannel_logout_uri: frontchannelUri,
+          })
+          const config = await client.discovery(
+            op.issuer('oidc-sessions'),
+            'rp-fcl-nosid',
+            secret,
+            client.ClientSecretPost(),
+            { execute: [client.allowInsecureRequests] },
+          )
+          const tokens = await signIn(config, 'openid')
+          const [iframe] = await op.frontchannelIframes(
+            client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token! }),
+          )
+          assert.ok(iframe)
+          assert.equal(iframe.searchParams.get('iss'), op.issuer('oidc-sessions').href)
+          assert.equal(iframe.searchParams.has('sid'), false)
+          const error = await rejection(
+            rp.validateFrontchannelLogout(config as unknown as RP.Configuration, iframe),
+          )
+          assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
+          assert.equal(error.code, 'OAUTH_INVALID_REQUEST')
+          assert.match(error.message, /one of "iss" and "sid" without the other/)
+        })
+
         it('back-channel logout: Glewlwyd posts a logout token without exp; refused by default, read with allowMissingExp', async () => {
           const rp = client as unknown as RP
           const received: string[] = []
