@@ -21,19 +21,25 @@ export function protectedHeader(jws: string): Record<string, unknown> | undefine
   }
 }
 
+/** Explicit types that name the kind itself (Glewlwyd 2.7 types its signed UserInfo). */
+const OWN_TYPES: Partial<Record<UntypedJwtKind, string>> = {
+  'UserInfo response': 'token-userinfo+jwt',
+}
+
 /**
- * @internal Refuses a JWT of `kind` whose `typ` header names a kind of JWT: a media type with a
- * structured syntax suffix (`at+jwt`, `dpop+jwt`, `logout+jwt`, `token-introspection+jwt`,
+ * @internal Refuses a JWT of `kind` whose `typ` header names another kind of JWT: a media type
+ * with a structured syntax suffix (`at+jwt`, `dpop+jwt`, `logout+jwt`, `token-introspection+jwt`,
  * `secevent+jwt`, `oauth-authz-req+jwt`, `vc+sd-jwt`, ...), compared as RFC 8725 §3.11 says
  * (case-insensitive, `application/` optional). An absent `typ` and `JWT` stay accepted: OpenID
- * Connect and JARM define no explicit type for these tokens.
+ * Connect and JARM define no explicit type for these tokens; so does a type naming `kind` itself
+ * (`token-userinfo+jwt` for a UserInfo response only).
  */
 export function checkExplicitType(jws: string | null | undefined, kind: UntypedJwtKind): void {
   if (typeof jws !== 'string') return
   const typ = protectedHeader(jws)?.typ
   if (typ === undefined) return
   const type = typeof typ === 'string' ? typ.toLowerCase().replace(/^application\//, '') : typ
-  if (type === 'jwt') return
+  if (type === 'jwt' || type === OWN_TYPES[kind]) return
   if (typeof type !== 'string' || type.includes('+')) {
     throw clientError(
       `the ${kind} has the JWT "typ" ${JSON.stringify(typ)}, which names another kind of token (RFC 8725 §3.11): a token issued for another purpose is never accepted as ${kind === 'ID Token' ? 'an' : 'a'} ${kind}`,

@@ -253,6 +253,19 @@ for (const impl of implementations) {
         else assert.equal((await attempt).sub, 'user-1')
       })
 
+      it('fetchUserInfo() accepts signed UserInfo typed token-userinfo+jwt (its own type, as Glewlwyd sends)', async () => {
+        const config = await as.configure(client)
+        const jwt = await sign(as.userinfoClaims(), as.keys.rsa, { typ: 'token-userinfo+jwt' })
+        as.on(ROUTES.userinfo, () => reply.jwt(jwt))
+        assert.equal((await client.fetchUserInfo(config, 'at', 'user-1')).sub, 'user-1')
+      })
+
+      it('authorizationCodeGrant() treats an ID Token typed token-userinfo+jwt by implementation', async () => {
+        const attempt = grantWithIdToken({ typ: 'application/token-userinfo+jwt' })
+        if (rp) await rejects(client, attempt, 'ClientError', 'OAUTH_INVALID_RESPONSE')
+        else assert.equal((await attempt).claims()?.sub, 'user-1')
+      })
+
       it('authorizationCodeGrant() treats a JARM response with typ dpop+jwt by implementation, and accepts typ JWT', async () => {
         const config = await as.configure(client, { execute: [client.useJwtResponseMode] })
         const jarm = (typ: string) => sign(as.jarmClaims({ state: STATE }), as.keys.rsa, { typ })

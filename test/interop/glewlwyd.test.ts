@@ -28,6 +28,27 @@ const clientKey = await (async () => {
   }
   return { privateKey, publicJwk }
 })()
+const encryptionKey = await (async () => {
+  const { privateKey, publicKey } = await crypto.subtle.generateKey(
+    {
+      name: 'RSA-OAEP',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    },
+    true,
+    ['decrypt', 'encrypt'],
+  )
+  const publicJwk = {
+    ...(await crypto.subtle.exportKey('jwk', publicKey)),
+    kid: 'rp-enc',
+    alg: 'RSA-OAEP-256',
+    use: 'enc',
+    key_ops: undefined,
+    ext: undefined,
+  }
+  return { privateKey, publicJwk }
+})()
 const redirectUri = 'http://127.0.0.1:9/cb'
 const secret = 'GlewlwydClientSecret0123456789abcdef'
 /** Characters oauth4webapi percent-encodes in Basic credentials and Glewlwyd does not decode. */
@@ -40,6 +61,22 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
     op = await startGlewlwyd()
     // Session management gives ID Tokens a sid and lets end_session send back-channel logout.
     await op.addPlugin('oidc-sessions', { 'session-management-allowed': true })
+    // client_credentials (and password) answer 403 unless the plugin allows non-OpenID flows.
+    await op.addPlugin('oidc-oauth2', { 'allow-non-oidc': true })
+    await op.addPlugin('oidc-jarm', { 'oauth-fapi-allow-jarm': true })
+    await op.addPlugin('oidc-enc', { 'encrypt-out-token-allow': true })
+    await op.addClient({
+      client_id: 'rp-enc',
+      client_secret: secret,
+      redirect_uri: [redirectUri],
+      token_endpoint_auth_method: ['client_secret_post'],
+      jwks: { keys: [encryptionKey.publicJwk] },
+      alg: 'RSA-OAEP-256',
+      enc: 'A128GCM',
+      alg_kid: 'rp-enc',
+      encrypt_id_token: '1',
+      encrypt_userinfo: '1',
+    })
     await op.addClient({
       client_id: 'rp-post',
       client_secret: secret,
@@ -156,6 +193,22 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
         const sub = tokens.claims()!.sub
         const userinfo = await client.fetchUserInfo(post, tokens.access_token, sub)
         assert.equal(userinfo.sub, sub)
+        assert.equal(userinfo.email, 'alice@example.com')
+      })
+
+      it('fetchUserInfo() with userinfo_signed_response_alg gets a UserInfo JWT signed by the provider', async () => {
+        const signed = await client.discovery(
+          op.issuer(),
+          'rp-post',
+          { client_secret: secret, userinfo_signed_response_alg: 'RS256' },
+          client.ClientSecretPost(),
+          { execute: [client.allowInsecureRequests] },
+        )
+        const tokens = await signIn(signed)
+        const sub = tokens.claims()!.sub
+        const userinfo = await client.fetchUserInfo(signed, tokens.access_token, sub)
+        assert.equal(userinfo.sub, sub)
+        assert.equal(userinfo.iss, op.issuer().href)
         assert.equal(userinfo.email, 'alice@example.com')
       })
 
@@ -311,6 +364,92 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
         assert.equal(tokens.claims()!.aud, 'rp-ciba')
       })
 
+      it('clientCredentialsGrant() is refused (403, empty body) by a plugin without allow-non-oidc', async () => {
+        const basic = await discover('rpbasic', client.ClientSecretBasic())
+        const error = await rejection(client.clientCredentialsGrant(basic, { scope: 'api' }))
+        assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
+        assert.equal(error.code, 'OAUTH_RESPONSE_IS_NOT_JSON')
+      })
+
+      it('clientCredentialsGrant() with client_secret_basic returns an access token when allow-non-oidc is set', async () => {
+        const basic = await client.discovery(
+          op.issuer('oidc-oauth2'),
+          'rpbasic',
+          secret,
+          client.ClientSecretBasic(),
+          { execute: [client.allowInsecureRequests] },
+        )
+        const tokens = await client.clientCredentialsGrant(basic, { scope: 'api' })
+        assert.equal(typeof tokens.access_token, 'string')
+        assert.equal(tokens.token_type, 'bearer')
+        const introspection = await client.tokenIntrospection(basic, tokens.access_token)
+        assert.equal(introspection.active, true)
+        assert.equal(introspection.client_id, 'rpbasic')
+      })
+
+      it('clientCredentialsGrant() with client_secret_post returns an access token when allow-non-oidc is set', async () => {
+        const posted = await client.discovery(
+          op.issuer('oidc-oauth2'),
+          'rp-post',
+          secret,
+          client.ClientSecretPost(),
+          { execute: [client.allowInsecureRequests] },
+        )
+        const tokens = await client.clientCredentialsGrant(posted, { scope: 'api' })
+        assert.equal(typeof tokens.access_token, 'string')
+      })
+
+      it('JARM (response_mode=jwt): the signed authorization response is validated and the code redeemed', async () => {
+        const jarm = await client.discovery(
+          op.issuer('oidc-jarm'),
+          'rp-post',
+          secret,
+          client.ClientSecretPost(),
+          { execute: [client.allowInsecureRequests, client.useJwtResponseMode] },
+        )
+        const pkceCodeVerifier = client.randomPKCECodeVerifier()
+        const state = client.randomState()
+        const nonce = client.randomNonce()
+        const url = client.buildAuthorizationUrl(jarm, {
+          redirect_uri: redirectUri,
+          scope: 'openid email',
+          state,
+          nonce,
+          code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+          code_challenge_method: 'S256',
+        })
+        const callback = await op.authorize(url)
+        const tokens = await client.authorizationCodeGrant(jarm, callback, {
+          pkceCodeVerifier,
+          expectedState: state,
+          expectedNonce: nonce,
+        })
+        assert.equal(tokens.claims()!.aud, 'rp-post')
+      })
+
+      it('enableDecryptingResponses() reads the encrypted ID Token and the encrypted signed UserInfo', async () => {
+        const enc = await client.discovery(
+          op.issuer('oidc-enc'),
+          'rp-enc',
+          { client_secret: secret, userinfo_signed_response_alg: 'RS256' },
+          client.ClientSecretPost(),
+          { execute: [client.allowInsecureRequests] },
+        )
+        client.enableDecryptingResponses(enc, ['A128GCM'], {
+          key: encryptionKey.privateKey,
+          kid: 'rp-enc',
+        })
+        const tokens = await signIn(enc)
+        const sub = tokens.claims()!.sub
+        assert.equal(tokens.id_token!.split('.').length, 5, 'the ID Token is a compact JWE')
+        const userinfo = await client.fetchUserInfo(enc, tokens.access_token, sub)
+        assert.equal(userinfo.email, 'alice@example.com')
+        const raw = await fetch(enc.serverMetadata().userinfo_endpoint!, {
+          headers: { authorization: `Bearer ${tokens.access_token}`, accept: 'application/jwt' },
+        })
+        assert.equal((await raw.text()).split('.').length, 5, 'the UserInfo is a compact JWE')
+      })
+
       it('client_secret_basic works when id and secret are letters and digits only', async () => {
         const basic = await discover('rpbasic', client.ClientSecretBasic())
         const tokens = await signIn(basic)
@@ -333,6 +472,115 @@ describe('interop: Glewlwyd 2.7', { skip: missing }, () => {
       })
 
       if (impl.name === 'openid-rp') {
+        it('an encrypted ID Token is refused when no decryption key is configured', async () => {
+          const enc = await client.discovery(
+            op.issuer('oidc-enc'),
+            'rp-enc',
+            secret,
+            client.ClientSecretPost(),
+            {
+              execute: [client.allowInsecureRequests],
+            },
+          )
+          const error = await rejection(signIn(enc))
+          assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
+          assert.equal(error.code, 'OAUTH_UNSUPPORTED_OPERATION')
+        })
+
+        it('signed UserInfo (iss, no aud) is refused under enableNonRepudiationChecks, read with acceptSignedUserInfoWithoutIssuerAndAudience', async () => {
+          const rp = client as unknown as RP
+          const signed = await client.discovery(
+            op.issuer(),
+            'rp-post',
+            { client_secret: secret, userinfo_signed_response_alg: 'RS256' },
+            client.ClientSecretPost(),
+            { execute: [client.allowInsecureRequests] },
+          )
+          client.enableNonRepudiationChecks(signed)
+          const tokens = await signIn(signed)
+          const sub = tokens.claims()!.sub
+          const error = await rejection(client.fetchUserInfo(signed, tokens.access_token, sub))
+          assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
+          assert.equal(error.code, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
+          assert.match(error.message, /no "aud" claim/)
+          rp.acceptSignedUserInfoWithoutIssuerAndAudience(signed as unknown as RP.Configuration)
+          const userinfo = await client.fetchUserInfo(signed, tokens.access_token, sub)
+          assert.equal(userinfo.iss, op.issuer().href)
+          assert.equal(userinfo.aud, undefined)
+        })
+        it('front-channel logout: the iframe URL of its end-session page passes validateFrontchannelLogout with the ID Token sid', async () => {
+          const rp = client as unknown as RP
+          const frontchannelUri = 'http://127.0.0.1:9/frontchannel'
+          await op.addClient({
+            client_id: 'rp-fcl',
+            client_secret: secret,
+            redirect_uri: [redirectUri],
+            token_endpoint_auth_method: ['client_secret_post'],
+            frontchannel_logout_uri: frontchannelUri,
+            frontchannel_logout_session_required: '1',
+          })
+          const config = await client.discovery(
+            op.issuer('oidc-sessions'),
+            'rp-fcl',
+            secret,
+            client.ClientSecretPost(),
+            { execute: [client.allowInsecureRequests] },
+          )
+          const tokens = await signIn(config, 'openid')
+          const iframes = await op.frontchannelIframes(
+            client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token! }),
+          )
+          assert.equal(iframes.length, 1, `iframes: ${iframes.map(String).join(', ')}`)
+          const iframe = iframes[0]!
+          assert.equal(iframe.origin + iframe.pathname, frontchannelUri)
+          const sid = tokens.claims()!.sid as string
+          const params = await rp.validateFrontchannelLogout(
+            config as unknown as RP.Configuration,
+            iframe,
+            { requireSession: true, expectedSid: sid },
+          )
+          assert.deepEqual({ ...params }, { iss: op.issuer('oidc-sessions').href, sid })
+          const otherSession = await rejection(
+            rp.validateFrontchannelLogout(config as unknown as RP.Configuration, iframe, {
+              expectedSid: 'another-session',
+            }),
+          )
+          assert.ok(otherSession instanceof client.ClientError, `got ${otherSession.name}`)
+          assert.equal(otherSession.code, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
+        })
+
+        it('front-channel logout without frontchannel_logout_session_required: Glewlwyd sends iss without sid, which is refused', async () => {
+          const rp = client as unknown as RP
+          const frontchannelUri = 'http://127.0.0.1:9/frontchannel-nosid'
+          await op.addClient({
+            client_id: 'rp-fcl-nosid',
+            client_secret: secret,
+            redirect_uri: [redirectUri],
+            token_endpoint_auth_method: ['client_secret_post'],
+            frontchannel_logout_uri: frontchannelUri,
+          })
+          const config = await client.discovery(
+            op.issuer('oidc-sessions'),
+            'rp-fcl-nosid',
+            secret,
+            client.ClientSecretPost(),
+            { execute: [client.allowInsecureRequests] },
+          )
+          const tokens = await signIn(config, 'openid')
+          const [iframe] = await op.frontchannelIframes(
+            client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token! }),
+          )
+          assert.ok(iframe)
+          assert.equal(iframe.searchParams.get('iss'), op.issuer('oidc-sessions').href)
+          assert.equal(iframe.searchParams.has('sid'), false)
+          const error = await rejection(
+            rp.validateFrontchannelLogout(config as unknown as RP.Configuration, iframe),
+          )
+          assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
+          assert.equal(error.code, 'OAUTH_INVALID_REQUEST')
+          assert.match(error.message, /one of "iss" and "sid" without the other/)
+        })
+
         it('back-channel logout: Glewlwyd posts a logout token without exp; refused by default, read with allowMissingExp', async () => {
           const rp = client as unknown as RP
           const received: string[] = []

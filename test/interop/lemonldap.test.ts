@@ -6,6 +6,7 @@ import { implementations, type Client } from '../support/implementations.ts'
 import { rejection } from '../support/e2e.ts'
 import type * as RP from 'openid-rp'
 import { lemonldapMissing, startLemonldap, type Lemonldap } from './support/lemonldap.ts'
+import { CookieJar } from './support/system.ts'
 
 type Configuration = InstanceType<Client['Configuration']>
 type RP = typeof RP
@@ -13,6 +14,7 @@ type RP = typeof RP
 const missing = lemonldapMissing()
 const redirectUri = 'http://127.0.0.1:9/cb'
 const logoutRedirectUri = 'http://127.0.0.1:9/bye'
+const frontchannelLogoutUri = 'http://127.0.0.1:9/frontchannel'
 const secret = 'LemonldapClientSecret0123456789abcdef'
 
 describe('interop: LemonLDAP::NG 2.16', { skip: missing }, () => {
@@ -41,6 +43,17 @@ describe('interop: LemonLDAP::NG 2.16', { skip: missing }, () => {
       },
       { client_id: 'rp-front', client_secret: secret, redirect_uris: [redirectUri] },
       { client_id: 'rpbasic', client_secret: secret, redirect_uris: [redirectUri] },
+      {
+        client_id: 'rp-fc',
+        client_secret: secret,
+        redirect_uris: [redirectUri],
+        options: {
+          LogoutUrl: frontchannelLogoutUri,
+          LogoutType: 'front',
+          LogoutSessionRequired: 1,
+          LogoutBypassConfirm: 1,
+        },
+      },
     ])
   })
 
@@ -57,7 +70,11 @@ describe('interop: LemonLDAP::NG 2.16', { skip: missing }, () => {
         })
 
       /** Logs dwho in with PKCE, state and nonce and redeems the code. */
-      async function signIn(config: Configuration, scope = 'openid profile email') {
+      async function signIn(
+        config: Configuration,
+        scope = 'openid profile email',
+        jar?: CookieJar,
+      ) {
         const pkceCodeVerifier = client.randomPKCECodeVerifier()
         const state = client.randomState()
         const nonce = client.randomNonce()
@@ -69,7 +86,7 @@ describe('interop: LemonLDAP::NG 2.16', { skip: missing }, () => {
           code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
           code_challenge_method: 'S256',
         })
-        return client.authorizationCodeGrant(config, await op.authorize(url), {
+        return client.authorizationCodeGrant(config, await op.authorize(url, op.user, jar), {
           pkceCodeVerifier,
           expectedState: state,
           expectedNonce: nonce,
@@ -201,6 +218,44 @@ describe('interop: LemonLDAP::NG 2.16', { skip: missing }, () => {
           const tokens = await signIn(signed)
           const userinfo = await client.fetchUserInfo(signed, tokens.access_token, 'dwho')
           assert.equal(userinfo.sub, 'dwho')
+        })
+
+        it('validateFrontchannelLogout() accepts the iframe of its end-session page, whose sid is the user id', async () => {
+          const rp = client as unknown as RP
+          const fc = await discover('rp-fc')
+          const jar = new CookieJar()
+          const tokens = await signIn(fc, 'openid', jar)
+          const claims = tokens.claims()!
+          assert.equal(claims.sid, undefined)
+          const iframes = await op.iframes(
+            client.buildEndSessionUrl(fc, { id_token_hint: tokens.id_token! }),
+            jar,
+          )
+          const iframe = iframes.find((src) => src.href.startsWith(frontchannelLogoutUri))
+          assert.ok(iframe, `no front-channel iframe among ${iframes.map(String).join(', ')}`)
+          const params = await rp.validateFrontchannelLogout(
+            fc as unknown as RP.Configuration,
+            iframe,
+            {
+              requireSession: true,
+              expectedSid: claims.sub,
+            },
+          )
+          assert.deepEqual({ ...params }, { iss: op.issuer.origin, sid: 'dwho' })
+          const forged = new URL(iframe)
+          forged.searchParams.set('iss', 'http://127.0.0.1:1')
+          const error = await rejection(
+            rp.validateFrontchannelLogout(fc as unknown as RP.Configuration, forged),
+          )
+          assert.ok(error instanceof client.ClientError, `got ${error.name}: ${error.message}`)
+          assert.equal(error.code, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
+          const otherUser = await rejection(
+            rp.validateFrontchannelLogout(fc as unknown as RP.Configuration, iframe, {
+              expectedSid: 'rtyler',
+            }),
+          )
+          assert.ok(otherUser instanceof client.ClientError, `got ${otherUser.name}`)
+          assert.equal(otherUser.code, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED')
         })
 
         it('buildAuthorizationUrlWithJAR() with an HS256 client-secret key and the §6.1 query parameters', async () => {

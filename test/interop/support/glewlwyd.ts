@@ -59,6 +59,12 @@ export interface Glewlwyd {
   /** Signs `user` in and approves the pending CIBA request of `clientId`. */
   approveBackchannel(clientId: string, scope: string, user?: GlewlwydUser): Promise<void>
   /**
+   * Follows the end-session URL in the last browser session and returns the front-channel logout
+   * iframe URLs its login page would render, built as that page builds them (`?iss=`, `&sid=`
+   * when the client requires the session), without ending the session.
+   */
+  frontchannelIframes(url: URL): Promise<URL[]>
+  /**
    * Signs `user` in, grants the requested scopes to the client and follows the authorization
    * URL to the redirect; returns the URL the provider redirected to.
    */
@@ -292,6 +298,38 @@ async function launch(dir: string, spawned: (child: ChildProcess) => void): Prom
         { method: 'DELETE' },
       )
       if (confirmed.status !== 200) throw new Error(`Glewlwyd session delete: ${confirmed.status}`)
+    },
+    async frontchannelIframes(url) {
+      if (lastJar === undefined) throw new Error('Glewlwyd: no browser session to end')
+      const response = await lastJar.fetch(url.href)
+      const location = new URL(response.headers.get('location') ?? '', origin)
+      const [sid, plugin, clientId] = ['sid', 'plugin', 'client_id'].map((name) =>
+        location.searchParams.get(name),
+      )
+      if (response.status !== 302 || !sid || !plugin || !clientId) {
+        throw new Error(`Glewlwyd end_session: ${response.status} ${location.href}`)
+      }
+      const listed = await lastJar.fetch(
+        `${origin}/api/${encodeURIComponent(plugin)}/session/${encodeURIComponent(sid)}/${encodeURIComponent(clientId)}`,
+      )
+      if (listed.status !== 200) throw new Error(`Glewlwyd session list: ${listed.status}`)
+      const list = (await listed.json()) as {
+        iss: string
+        sid: string
+        client: Array<{
+          frontchannel_logout_uri?: string
+          frontchannel_logout_session_required?: unknown
+        }>
+      }
+      return list.client
+        .filter((entry) => entry.frontchannel_logout_uri)
+        .map(
+          (entry) =>
+            new URL(
+              `${entry.frontchannel_logout_uri}?iss=${list.iss}` +
+                (entry.frontchannel_logout_session_required ? `&sid=${list.sid}` : ''),
+            ),
+        )
     },
     async approveBackchannel(clientId, scope, who = user) {
       const jar = await signedIn(who, clientId, scope)

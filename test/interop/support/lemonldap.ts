@@ -32,9 +32,14 @@ export interface Lemonldap {
   readonly user: LemonldapUser
   /**
    * Follows the authorization URL, signs `user` in through the portal's login form and returns
-   * the URL the provider redirected to.
+   * the URL the provider redirected to. Pass a `jar` to keep the portal session for later calls.
    */
-  authorize(url: URL, user?: LemonldapUser): Promise<URL>
+  authorize(url: URL, user?: LemonldapUser, jar?: CookieJar): Promise<URL>
+  /**
+   * Loads a portal page (e.g. the end-session URL) with the session in `jar`, following redirects
+   * inside the portal, and returns the `src` of each iframe it renders.
+   */
+  iframes(url: URL, jar: CookieJar): Promise<URL[]>
   close(): Promise<void>
 }
 
@@ -184,8 +189,7 @@ async function launch(
   return {
     issuer: new URL(origin),
     user,
-    async authorize(url, who = user) {
-      const jar = new CookieJar()
+    async authorize(url, who = user, jar = new CookieJar()) {
       let response = await jar.fetch(url.href)
       if (response.status === 200) {
         const html = await response.text()
@@ -209,6 +213,20 @@ async function launch(
       }
       throw new Error(
         `LemonLDAP::NG did not redirect to the client: ${response.status} ${(await response.text()).slice(0, 300)}`,
+      )
+    },
+    async iframes(url, jar) {
+      let response = await jar.fetch(url.href)
+      for (let hops = 0; hops < 5; hops++) {
+        const location = response.headers.get('location')
+        if (response.status < 300 || response.status >= 400 || !location) break
+        const next = new URL(location, origin)
+        if (next.origin !== origin) break
+        response = await jar.fetch(next.href)
+      }
+      const html = await response.text()
+      return [...html.matchAll(/<iframe\b[^>]*\bsrc="([^"]*)"/gi)].map(
+        ([, src]) => new URL(src!.replaceAll('&amp;', '&'), origin),
       )
     },
     async close() {
