@@ -41,6 +41,7 @@ export const MODULES = {
   'core/errors': {
     mutate: ['src/core/errors.ts', 'src/core/redact.ts'],
     tests: [
+      'test/unit/redact.test.ts',
       'test/unit/errors.test.ts',
       'test/unit/error-codes.test.ts',
       'test/conformance/secret-hygiene.test.ts',
@@ -48,6 +49,22 @@ export const MODULES = {
       'test/unit/request.test.ts',
       'test/conformance/id-token.test.ts',
     ],
+  },
+  'core/redact': {
+    mutate: ['src/core/redact.ts'],
+    tests: [
+      'test/unit/redact.test.ts',
+      'test/unit/errors.test.ts',
+      'test/conformance/hostile-prototype.test.ts',
+    ],
+  },
+  'core/explicit-typing': {
+    mutate: ['src/core/explicit-typing.ts'],
+    tests: ['test/conformance/secure-defaults.test.ts', 'test/conformance/fapi2-profile.test.ts'],
+  },
+  'core/public-key-validation': {
+    mutate: ['src/core/public-key-validation.ts'],
+    tests: ['test/conformance/jar-encryption-weak-keys.test.ts'],
   },
   'core/request': {
     mutate: ['src/core/request.ts', 'src/core/http.ts', 'src/core/endpoint.ts'],
