@@ -60,7 +60,11 @@ export const MODULES = {
   },
   'core/explicit-typing': {
     mutate: ['src/core/explicit-typing.ts'],
-    tests: ['test/conformance/secure-defaults.test.ts', 'test/conformance/fapi2-profile.test.ts'],
+    tests: [
+      'test/conformance/explicit-typing-mutants.test.ts',
+      'test/conformance/secure-defaults.test.ts',
+      'test/conformance/fapi2-profile.test.ts',
+    ],
   },
   'core/public-key-validation': {
     mutate: ['src/core/public-key-validation.ts'],
