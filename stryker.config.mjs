@@ -68,7 +68,10 @@ export const MODULES = {
   },
   'core/public-key-validation': {
     mutate: ['src/core/public-key-validation.ts'],
-    tests: ['test/conformance/jar-encryption-weak-keys.test.ts'],
+    tests: [
+      'test/conformance/public-key-validation.test.ts',
+      'test/conformance/jar-encryption-weak-keys.test.ts',
+    ],
   },
   'core/request': {
     mutate: ['src/core/request.ts', 'src/core/http.ts', 'src/core/endpoint.ts'],
