@@ -177,4 +177,34 @@ describe('openid-rp/jar-encryption: public key validation at its edges', () => {
     const err = await refusal('ECDH-ES', { kty: 'OKP', crv: 'P-256', x: bigEndian(9n, 32) })
     assert.match(err.message, /its curve "P-256" is not supported/)
   })
+  for (const [name, x] of [
+    ['the base point (u = 9)', jose.base64url.encode(Uint8Array.of(9, ...new Uint8Array(31)))],
+    [
+      'a point on the curve (u = 11)',
+      jose.base64url.encode(Uint8Array.of(11, ...new Uint8Array(31))),
+    ],
+    [
+      "RFC 7748 §6.1 Alice's public key",
+      jose.base64url.encode(
+        Uint8Array.from(
+          '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a'.match(/../g)!,
+          (h) => parseInt(h, 16),
+        ),
+      ),
+    ],
+    [
+      "RFC 7748 §6.1 Bob's public key",
+      jose.base64url.encode(
+        Uint8Array.from(
+          'de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f'.match(/../g)!,
+          (h) => parseInt(h, 16),
+        ),
+      ),
+    ],
+  ] as const) {
+    it(`buildAuthorizationUrlWithJAR() encrypts to an X25519 key with ${name}`, async () => {
+      const url = await encryptTo('ECDH-ES', { kty: 'OKP', crv: 'X25519', x, kid: 'fixed' })
+      assert.equal(jose.decodeProtectedHeader(url.searchParams.get('request')!).kid, 'fixed')
+    })
+  }
 })
