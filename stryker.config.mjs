@@ -41,12 +41,36 @@ export const MODULES = {
   'core/errors': {
     mutate: ['src/core/errors.ts', 'src/core/redact.ts'],
     tests: [
+      'test/unit/redact.test.ts',
       'test/unit/errors.test.ts',
       'test/unit/error-codes.test.ts',
       'test/conformance/secret-hygiene.test.ts',
       'test/unit/hardening.test.ts',
       'test/unit/request.test.ts',
       'test/conformance/id-token.test.ts',
+    ],
+  },
+  'core/redact': {
+    mutate: ['src/core/redact.ts'],
+    tests: [
+      'test/unit/redact.test.ts',
+      'test/unit/errors.test.ts',
+      'test/conformance/hostile-prototype.test.ts',
+    ],
+  },
+  'core/explicit-typing': {
+    mutate: ['src/core/explicit-typing.ts'],
+    tests: [
+      'test/conformance/explicit-typing-mutants.test.ts',
+      'test/conformance/secure-defaults.test.ts',
+      'test/conformance/fapi2-profile.test.ts',
+    ],
+  },
+  'core/public-key-validation': {
+    mutate: ['src/core/public-key-validation.ts'],
+    tests: [
+      'test/conformance/public-key-validation.test.ts',
+      'test/conformance/jar-encryption-weak-keys.test.ts',
     ],
   },
   'core/request': {
