@@ -20,6 +20,13 @@ const SECRET_KEYS = new Set([
   'dpop',
 ])
 
+/** A credential member's value: strings (also in a list, as in repeated headers) replaced. */
+function redactSecret(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return '[redacted]'
+  if (Array.isArray(value) && depth <= 8) return value.map((item) => redactSecret(item, depth + 1))
+  return redact(value, depth)
+}
+
 function redactEntries(
   entries: Iterable<[string, unknown]>,
   depth: number,
@@ -28,10 +35,9 @@ function redactEntries(
   for (const [key, item] of entries) {
     // Defined, not assigned: a member named `__proto__` in a hostile body stays a member.
     Object.defineProperty(copy, key, {
-      value:
-        SECRET_KEYS.has(key.toLowerCase()) && typeof item === 'string'
-          ? '[redacted]'
-          : redact(item, depth + 1),
+      value: SECRET_KEYS.has(key.toLowerCase())
+        ? redactSecret(item, depth + 1)
+        : redact(item, depth + 1),
       enumerable: true,
       writable: true,
       configurable: true,

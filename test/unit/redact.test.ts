@@ -87,3 +87,18 @@ describe('openid-rp: the redacted copy of an error cause', () => {
     assert.deepEqual(cause, { body: { scope: 'changed' } })
   })
 })
+
+describe('a credential member holding a list', () => {
+  it('has every string of the list redacted (repeated headers, repeated parameters)', async () => {
+    const cause = (await causeOf({
+      headers: { authorization: ['Bearer access-token-value', 'DPoP other-token-value'] },
+      code: [['nested-code-value'], 7],
+      scope: ['openid', 'email'],
+    })) as Record<string, unknown>
+    const text = JSON.stringify(cause)
+    assert.doesNotMatch(text, /access-token-value|other-token-value|nested-code-value/)
+    assert.deepEqual(cause.headers, { authorization: ['[redacted]', '[redacted]'] })
+    assert.deepEqual(cause.code, [['[redacted]'], 7])
+    assert.deepEqual(cause.scope, ['openid', 'email'])
+  })
+})
