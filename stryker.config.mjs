@@ -23,7 +23,7 @@ export const MODULES = {
     tests: [
       'test/conformance/hybrid.test.ts',
       'test/conformance/decryption.test.ts',
-      'test/e2e/advanced-hybrid.test.ts',
+      'test/e2e/hybrid.test.ts',
     ],
   },
   'core/callback': {
@@ -78,35 +78,31 @@ export const MODULES = {
   },
   'security/dpop': {
     mutate: ['src/security/dpop.ts'],
-    tests: [
-      'test/conformance/dpop.test.ts',
-      'test/unit/request.test.ts',
-      'test/e2e/advanced-dpop.test.ts',
-    ],
+    tests: ['test/conformance/dpop.test.ts', 'test/unit/request.test.ts', 'test/e2e/dpop.test.ts'],
   },
   'security/jarm': {
     mutate: ['src/security/jarm.ts'],
-    tests: ['test/conformance/jarm.test.ts', 'test/e2e/advanced-jarm.test.ts'],
+    tests: ['test/conformance/jarm.test.ts', 'test/e2e/jarm.test.ts'],
   },
   'security/non-repudiation': {
     mutate: ['src/security/non-repudiation.ts'],
     tests: [
       'test/conformance/non-repudiation.test.ts',
       'test/conformance/id-token.test.ts',
-      'test/e2e/advanced-signed-responses.test.ts',
+      'test/e2e/signed-responses.test.ts',
     ],
   },
   'security/hybrid': {
     mutate: ['src/security/hybrid.ts', 'src/security/detached-signature.ts'],
-    tests: ['test/conformance/hybrid.test.ts', 'test/e2e/advanced-hybrid.test.ts'],
+    tests: ['test/conformance/hybrid.test.ts', 'test/e2e/hybrid.test.ts'],
   },
   'security/implicit': {
     mutate: ['src/security/implicit.ts'],
-    tests: ['test/conformance/implicit.test.ts', 'test/e2e/advanced-implicit.test.ts'],
+    tests: ['test/conformance/implicit.test.ts', 'test/e2e/implicit.test.ts'],
   },
   'security/decryption': {
     mutate: ['src/security/decryption.ts', 'src/core/decrypted.ts'],
-    tests: ['test/conformance/decryption.test.ts', 'test/e2e/advanced-encryption.test.ts'],
+    tests: ['test/conformance/decryption.test.ts', 'test/e2e/encryption.test.ts'],
   },
   'security/jwks-cache': {
     mutate: ['src/security/jwks-cache.ts'],
