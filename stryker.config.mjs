@@ -2,6 +2,16 @@
 // docs/mutation.md). Each module is mutated against the test files that cover it, most specific
 // first; scripts/mutate.mjs runs one Stryker pass per module with MODULES[name].
 
+/** The request tests, split by feature (test/unit/request*.test.ts). */
+const REQUEST_TESTS = [
+  'test/unit/request.test.ts',
+  'test/unit/request-client-auth.test.ts',
+  'test/unit/request-dpop.test.ts',
+  'test/unit/request-endpoints.test.ts',
+  'test/unit/request-headers.test.ts',
+  'test/unit/request-timeouts.test.ts',
+]
+
 /**
  * Module name -> the sources to mutate and the test files that cover them. `coverage: 'off'` for
  * code that runs only in a child process (the CLI), whose coverage the tap runner cannot see.
@@ -30,7 +40,7 @@ export const MODULES = {
     mutate: ['src/core/callback.ts'],
     tests: [
       'test/conformance/authorization-response.test.ts',
-      'test/unit/request.test.ts',
+      ...REQUEST_TESTS,
       'test/fuzz/callback.test.ts',
       'test/conformance/hybrid.test.ts',
       'test/conformance/implicit.test.ts',
@@ -45,14 +55,14 @@ export const MODULES = {
       'test/unit/error-codes.test.ts',
       'test/conformance/secret-hygiene.test.ts',
       'test/unit/hardening.test.ts',
-      'test/unit/request.test.ts',
+      ...REQUEST_TESTS,
       'test/conformance/id-token.test.ts',
     ],
   },
   'core/request': {
     mutate: ['src/core/request.ts', 'src/core/http.ts', 'src/core/endpoint.ts'],
     tests: [
-      'test/unit/request.test.ts',
+      ...REQUEST_TESTS,
       'test/conformance/transport.test.ts',
       'test/conformance/dpop.test.ts',
       'test/e2e/jar-encryption.test.ts',
@@ -61,7 +71,7 @@ export const MODULES = {
   },
   'core/polling': {
     mutate: ['src/core/polling.ts'],
-    tests: ['test/unit/hardening.test.ts', 'test/unit/request.test.ts', 'test/unit/errors.test.ts'],
+    tests: ['test/unit/hardening.test.ts', ...REQUEST_TESTS, 'test/unit/errors.test.ts'],
   },
   'core/token-endpoint': {
     mutate: ['src/core/token-endpoint.ts'],
@@ -69,7 +79,7 @@ export const MODULES = {
       'test/conformance/id-token.test.ts',
       'test/conformance/transport.test.ts',
       'test/conformance/hostile-bodies.test.ts',
-      'test/unit/request.test.ts',
+      ...REQUEST_TESTS,
     ],
   },
   'jar-encryption': {
@@ -78,7 +88,7 @@ export const MODULES = {
   },
   'security/dpop': {
     mutate: ['src/security/dpop.ts'],
-    tests: ['test/conformance/dpop.test.ts', 'test/unit/request.test.ts', 'test/e2e/dpop.test.ts'],
+    tests: ['test/conformance/dpop.test.ts', ...REQUEST_TESTS, 'test/e2e/dpop.test.ts'],
   },
   'security/jarm': {
     mutate: ['src/security/jarm.ts'],
@@ -110,20 +120,16 @@ export const MODULES = {
   },
   'core/insecure': {
     mutate: ['src/core/insecure.ts'],
-    tests: ['test/unit/errors.test.ts', 'test/unit/request.test.ts'],
+    tests: ['test/unit/errors.test.ts', ...REQUEST_TESTS],
   },
   resources: {
     mutate: ['src/resources/*.ts'],
-    tests: [
-      'test/unit/request.test.ts',
-      'test/e2e/resources.test.ts',
-      'test/fuzz/www-authenticate.test.ts',
-    ],
+    tests: [...REQUEST_TESTS, 'test/e2e/resources.test.ts', 'test/fuzz/www-authenticate.test.ts'],
   },
   grants: {
     mutate: ['src/grants/*.ts'],
     tests: [
-      'test/unit/request.test.ts',
+      ...REQUEST_TESTS,
       'test/e2e/grants.test.ts',
       'test/e2e/device-ciba.test.ts',
       'test/unit/hardening.test.ts',
