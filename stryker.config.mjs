@@ -2,6 +2,16 @@
 // docs/mutation.md). Each module is mutated against the test files that cover it, most specific
 // first; scripts/mutate.mjs runs one Stryker pass per module with MODULES[name].
 
+/** The request tests, split by feature (test/unit/request*.test.ts). */
+const REQUEST_TESTS = [
+  'test/unit/request.test.ts',
+  'test/unit/request-client-auth.test.ts',
+  'test/unit/request-dpop.test.ts',
+  'test/unit/request-endpoints.test.ts',
+  'test/unit/request-headers.test.ts',
+  'test/unit/request-timeouts.test.ts',
+]
+
 /**
  * Module name -> the sources to mutate and the test files that cover them. `coverage: 'off'` for
  * code that runs only in a child process (the CLI), whose coverage the tap runner cannot see.
@@ -23,14 +33,14 @@ export const MODULES = {
     tests: [
       'test/conformance/hybrid.test.ts',
       'test/conformance/decryption.test.ts',
-      'test/e2e/advanced-hybrid.test.ts',
+      'test/e2e/hybrid.test.ts',
     ],
   },
   'core/callback': {
     mutate: ['src/core/callback.ts'],
     tests: [
       'test/conformance/authorization-response.test.ts',
-      'test/unit/request.test.ts',
+      ...REQUEST_TESTS,
       'test/fuzz/callback.test.ts',
       'test/conformance/hybrid.test.ts',
       'test/conformance/implicit.test.ts',
@@ -46,7 +56,7 @@ export const MODULES = {
       'test/unit/error-codes.test.ts',
       'test/conformance/secret-hygiene.test.ts',
       'test/unit/hardening.test.ts',
-      'test/unit/request.test.ts',
+      ...REQUEST_TESTS,
       'test/conformance/id-token.test.ts',
     ],
   },
@@ -76,7 +86,7 @@ export const MODULES = {
   'core/request': {
     mutate: ['src/core/request.ts', 'src/core/http.ts', 'src/core/endpoint.ts'],
     tests: [
-      'test/unit/request.test.ts',
+      ...REQUEST_TESTS,
       'test/conformance/transport.test.ts',
       'test/conformance/dpop.test.ts',
       'test/e2e/jar-encryption.test.ts',
@@ -85,7 +95,7 @@ export const MODULES = {
   },
   'core/polling': {
     mutate: ['src/core/polling.ts'],
-    tests: ['test/unit/hardening.test.ts', 'test/unit/request.test.ts', 'test/unit/errors.test.ts'],
+    tests: ['test/unit/hardening.test.ts', ...REQUEST_TESTS, 'test/unit/errors.test.ts'],
   },
   'core/token-endpoint': {
     mutate: ['src/core/token-endpoint.ts'],
@@ -93,7 +103,7 @@ export const MODULES = {
       'test/conformance/id-token.test.ts',
       'test/conformance/transport.test.ts',
       'test/conformance/hostile-bodies.test.ts',
-      'test/unit/request.test.ts',
+      ...REQUEST_TESTS,
     ],
   },
   'jar-encryption': {
@@ -102,35 +112,31 @@ export const MODULES = {
   },
   'security/dpop': {
     mutate: ['src/security/dpop.ts'],
-    tests: [
-      'test/conformance/dpop.test.ts',
-      'test/unit/request.test.ts',
-      'test/e2e/advanced-dpop.test.ts',
-    ],
+    tests: ['test/conformance/dpop.test.ts', ...REQUEST_TESTS, 'test/e2e/dpop.test.ts'],
   },
   'security/jarm': {
     mutate: ['src/security/jarm.ts'],
-    tests: ['test/conformance/jarm.test.ts', 'test/e2e/advanced-jarm.test.ts'],
+    tests: ['test/conformance/jarm.test.ts', 'test/e2e/jarm.test.ts'],
   },
   'security/non-repudiation': {
     mutate: ['src/security/non-repudiation.ts'],
     tests: [
       'test/conformance/non-repudiation.test.ts',
       'test/conformance/id-token.test.ts',
-      'test/e2e/advanced-signed-responses.test.ts',
+      'test/e2e/signed-responses.test.ts',
     ],
   },
   'security/hybrid': {
     mutate: ['src/security/hybrid.ts', 'src/security/detached-signature.ts'],
-    tests: ['test/conformance/hybrid.test.ts', 'test/e2e/advanced-hybrid.test.ts'],
+    tests: ['test/conformance/hybrid.test.ts', 'test/e2e/hybrid.test.ts'],
   },
   'security/implicit': {
     mutate: ['src/security/implicit.ts'],
-    tests: ['test/conformance/implicit.test.ts', 'test/e2e/advanced-implicit.test.ts'],
+    tests: ['test/conformance/implicit.test.ts', 'test/e2e/implicit.test.ts'],
   },
   'security/decryption': {
     mutate: ['src/security/decryption.ts', 'src/core/decrypted.ts'],
-    tests: ['test/conformance/decryption.test.ts', 'test/e2e/advanced-encryption.test.ts'],
+    tests: ['test/conformance/decryption.test.ts', 'test/e2e/encryption.test.ts'],
   },
   'security/jwks-cache': {
     mutate: ['src/security/jwks-cache.ts'],
@@ -138,20 +144,16 @@ export const MODULES = {
   },
   'core/insecure': {
     mutate: ['src/core/insecure.ts'],
-    tests: ['test/unit/errors.test.ts', 'test/unit/request.test.ts'],
+    tests: ['test/unit/errors.test.ts', ...REQUEST_TESTS],
   },
   resources: {
     mutate: ['src/resources/*.ts'],
-    tests: [
-      'test/unit/request.test.ts',
-      'test/e2e/resources.test.ts',
-      'test/fuzz/www-authenticate.test.ts',
-    ],
+    tests: [...REQUEST_TESTS, 'test/e2e/resources.test.ts', 'test/fuzz/www-authenticate.test.ts'],
   },
   grants: {
     mutate: ['src/grants/*.ts'],
     tests: [
-      'test/unit/request.test.ts',
+      ...REQUEST_TESTS,
       'test/e2e/grants.test.ts',
       'test/e2e/device-ciba.test.ts',
       'test/unit/hardening.test.ts',

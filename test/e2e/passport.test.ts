@@ -7,7 +7,7 @@ import express from 'express'
 import session from 'express-session'
 import { Passport } from 'passport'
 import type * as ReferencePassport from 'openid-client/passport'
-import { implementations, type Client } from '../support/implementations.ts'
+import { type Client, describeEachImplementation } from '../support/implementations.ts'
 import { CookieJar, login } from '../support/login.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
 import * as example from '../../examples/passport-express.ts'
@@ -194,14 +194,13 @@ class Browser {
   }
 }
 
-for (const impl of implementations) {
-  describe(`${impl.name}: passport Strategy with Express 5 and express-session`, () => {
-    let client: Client
+describeEachImplementation(
+  'passport Strategy with Express 5 and express-session',
+  (impl, client) => {
     let strategies: PassportModule
     let config: Awaited<ReturnType<Client['discovery']>>
 
     before(async () => {
-      client = await impl.load()
       strategies = (
         impl.name === 'openid-rp'
           ? await import('openid-rp/passport')
@@ -641,8 +640,8 @@ for (const impl of implementations) {
         assert.equal(outcome.user, undefined)
       })
     }
-  })
-}
+  },
+)
 
 describe('examples/passport-express.ts', () => {
   it('createApp() logs the user in through /login and /callback, then /me shows them', async () => {

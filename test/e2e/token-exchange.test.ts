@@ -3,9 +3,9 @@
  * grant registered: a `token_type` of `N_A` (any case) is accepted for token exchange only.
  */
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { after, before, it } from 'node:test'
 
-import { implementations, type Client } from '../support/implementations.ts'
+import { type Client, describeEachImplementation } from '../support/implementations.ts'
 import { createProvider, type TestProvider } from '../support/provider.ts'
 import { closeProvider, rejection } from '../support/e2e.ts'
 import type { KoaContextWithOIDC } from 'oidc-provider'
@@ -47,45 +47,41 @@ before(async () => {
 
 after(() => closeProvider(op))
 
-for (const impl of implementations) {
-  describe(`${impl.name}: genericGrantRequest() token exchange`, () => {
-    let client: Client
-    let config: InstanceType<Client['Configuration']>
-    const exchange = (grantType: string, spelling: string) =>
-      client.genericGrantRequest(config, grantType, {
-        subject_token: 'subject-token-value',
-        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
-        requested_spelling: spelling,
-      })
-
-    before(async () => {
-      client = await impl.load()
-      config = await client.discovery(op.issuer, 'exchanger', SECRET, undefined, {
-        execute: [client.allowInsecureRequests],
-      })
+describeEachImplementation('genericGrantRequest() token exchange', (_impl, client) => {
+  let config: InstanceType<Client['Configuration']>
+  const exchange = (grantType: string, spelling: string) =>
+    client.genericGrantRequest(config, grantType, {
+      subject_token: 'subject-token-value',
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      requested_spelling: spelling,
     })
 
-    for (const spelling of ['N_A', 'n_a', 'N_a']) {
-      it(`accepts token_type ${spelling} for ${TOKEN_EXCHANGE}`, async () => {
-        const tokens = await exchange(TOKEN_EXCHANGE, spelling)
-        assert.equal(tokens.access_token, 'exchanged-token-value')
-        assert.equal(tokens.token_type, 'n_a')
-        assert.equal(tokens.issued_token_type, ID_TOKEN_TYPE)
-        // expiresIn() counts down from the response's arrival; a loaded machine may pass a second.
-        const expiresIn = tokens.expiresIn()!
-        assert.ok(expiresIn <= 60 && expiresIn >= 58, `expiresIn() ${expiresIn}`)
-      })
-    }
-
-    it('refuses token_type N_A for another grant type with OAUTH_UNSUPPORTED_OPERATION', async () => {
-      const error = await rejection(exchange(OTHER_GRANT, 'N_A'))
-      assert.equal(error.name, 'ClientError')
-      assert.equal(error.code, 'OAUTH_UNSUPPORTED_OPERATION')
-    })
-
-    it('still refuses an unknown token_type for token exchange', async () => {
-      const error = await rejection(exchange(TOKEN_EXCHANGE, 'mac'))
-      assert.equal(error.code, 'OAUTH_UNSUPPORTED_OPERATION')
+  before(async () => {
+    config = await client.discovery(op.issuer, 'exchanger', SECRET, undefined, {
+      execute: [client.allowInsecureRequests],
     })
   })
-}
+
+  for (const spelling of ['N_A', 'n_a', 'N_a']) {
+    it(`accepts token_type ${spelling} for ${TOKEN_EXCHANGE}`, async () => {
+      const tokens = await exchange(TOKEN_EXCHANGE, spelling)
+      assert.equal(tokens.access_token, 'exchanged-token-value')
+      assert.equal(tokens.token_type, 'n_a')
+      assert.equal(tokens.issued_token_type, ID_TOKEN_TYPE)
+      // expiresIn() counts down from the response's arrival; a loaded machine may pass a second.
+      const expiresIn = tokens.expiresIn()!
+      assert.ok(expiresIn <= 60 && expiresIn >= 58, `expiresIn() ${expiresIn}`)
+    })
+  }
+
+  it('refuses token_type N_A for another grant type with OAUTH_UNSUPPORTED_OPERATION', async () => {
+    const error = await rejection(exchange(OTHER_GRANT, 'N_A'))
+    assert.equal(error.name, 'ClientError')
+    assert.equal(error.code, 'OAUTH_UNSUPPORTED_OPERATION')
+  })
+
+  it('still refuses an unknown token_type for token exchange', async () => {
+    const error = await rejection(exchange(TOKEN_EXCHANGE, 'mac'))
+    assert.equal(error.code, 'OAUTH_UNSUPPORTED_OPERATION')
+  })
+})

@@ -3,12 +3,12 @@
  * strings, fragments and form_post bodies, for the plain, JARM and hybrid configurations. Every run
  * must succeed or reject with a typed error, within the time budget, with no unhandled rejection.
  */
-import { after, before, describe, it } from 'node:test'
+import { after, before, it } from 'node:test'
 
 import fc from 'fast-check'
 
 import { signingKey, type SigningKey } from '../support/forge.ts'
-import { type Client, implementations } from '../support/implementations.ts'
+import { describeEachImplementation } from '../support/implementations.ts'
 import {
   fakeConfiguration,
   REDIRECT_URI,
@@ -84,36 +84,32 @@ const currentUrl = fc.oneof(
     ),
 )
 
-for (const impl of implementations) {
-  describe(`${impl.name}: callback parser fuzzing`, () => {
-    let client: Client
-    let key: SigningKey
-    const trap = trapUnhandledRejections()
+describeEachImplementation('callback parser fuzzing', (_impl, client) => {
+  let key: SigningKey
+  const trap = trapUnhandledRejections()
 
-    before(async () => {
-      client = await impl.load()
-      key = await signingKey('ES256', 'fuzz-1')
-    })
-    after(() => trap.remove())
-
-    const modes = [
-      ['plain', () => []],
-      ['JARM', () => [client.useJwtResponseMode]],
-      ['hybrid', () => [client.useCodeIdTokenResponseType]],
-    ] as const
-
-    for (const [mode, features] of modes) {
-      it(`authorizationCodeGrant() (${mode}) gives only success or typed errors for arbitrary callbacks`, async () => {
-        await fc.assert(
-          fc.asyncProperty(currentUrl, checks, async (make, given) => {
-            const config = fakeConfiguration(client, key, {})
-            for (const feature of features()) feature(config)
-            await typedOrSuccess(client, () => client.authorizationCodeGrant(config, make(), given))
-          }),
-          { numRuns: NUM_RUNS },
-        )
-        trap.check()
-      })
-    }
+  before(async () => {
+    key = await signingKey('ES256', 'fuzz-1')
   })
-}
+  after(() => trap.remove())
+
+  const modes = [
+    ['plain', () => []],
+    ['JARM', () => [client.useJwtResponseMode]],
+    ['hybrid', () => [client.useCodeIdTokenResponseType]],
+  ] as const
+
+  for (const [mode, features] of modes) {
+    it(`authorizationCodeGrant() (${mode}) gives only success or typed errors for arbitrary callbacks`, async () => {
+      await fc.assert(
+        fc.asyncProperty(currentUrl, checks, async (make, given) => {
+          const config = fakeConfiguration(client, key, {})
+          for (const feature of features()) feature(config)
+          await typedOrSuccess(client, () => client.authorizationCodeGrant(config, make(), given))
+        }),
+        { numRuns: NUM_RUNS },
+      )
+      trap.check()
+    })
+  }
+})

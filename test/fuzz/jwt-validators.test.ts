@@ -3,13 +3,13 @@
  * JARM and (openid-rp only) back-channel logout token validators: arbitrary strings as JWTs, arbitrary header and payload JSON (unsigned and
  * validly signed), and truncated or base64-mangled valid tokens. Only success or typed errors.
  */
-import { after, before, describe, it } from 'node:test'
+import { after, before, it } from 'node:test'
 
 import fc from 'fast-check'
 import { base64url } from 'jose'
 
 import { sign, signingKey, type SigningKey } from '../support/forge.ts'
-import { type Client, implementations } from '../support/implementations.ts'
+import { describeEachImplementation } from '../support/implementations.ts'
 import {
   fakeConfiguration,
   idTokenClaims,
@@ -112,114 +112,110 @@ const recipe: fc.Arbitrary<Recipe> = fc.oneof(
 
 let base: () => Record<string, unknown> = () => ({})
 
-for (const impl of implementations) {
-  describe(`${impl.name}: JWT validator fuzzing`, () => {
-    let client: Client
-    let key: SigningKey
-    const trap = trapUnhandledRejections()
+describeEachImplementation('JWT validator fuzzing', (impl, client) => {
+  let key: SigningKey
+  const trap = trapUnhandledRejections()
 
-    before(async () => {
-      client = await impl.load()
-      key = await signingKey('ES256', 'fuzz-1')
-    })
-    after(() => trap.remove())
+  before(async () => {
+    key = await signingKey('ES256', 'fuzz-1')
+  })
+  after(() => trap.remove())
 
-    for (const nonRepudiation of [false, true]) {
-      it(`authorizationCodeGrant() ${nonRepudiation ? 'with' : 'without'} enableNonRepudiationChecks gives only success or typed errors for arbitrary ID Tokens`, async () => {
-        base = () => idTokenClaims({ nonce: 'nonce-1' })
-        const valid = await sign(base(), key)
-        await fc.assert(
-          fc.asyncProperty(recipe, fc.boolean(), async (make, withNonce) => {
-            const idToken = await make(valid, key)
-            const config = fakeConfiguration(client, key, {
-              token: () => Response.json(tokenResponse({ id_token: idToken })),
-            })
-            if (nonRepudiation) client.enableNonRepudiationChecks(config)
-            await typedOrSuccess(client, () =>
-              client.authorizationCodeGrant(config, new URL(`${REDIRECT_URI}?code=c`), {
-                expectedNonce: withNonce ? 'nonce-1' : undefined,
-              }),
-            )
-          }),
-          { numRuns: NUM_RUNS },
-        )
-        trap.check()
-      })
-    }
-
-    it('authorizationCodeGrant() with useJwtResponseMode gives only success or typed errors for arbitrary JARM responses', async () => {
-      base = () => ({
-        iss: ISSUER,
-        aud: CLIENT_ID,
-        exp: Math.floor(Date.now() / 1000) + 300,
-        code: 'c',
-        state: STATE,
-      })
+  for (const nonRepudiation of [false, true]) {
+    it(`authorizationCodeGrant() ${nonRepudiation ? 'with' : 'without'} enableNonRepudiationChecks gives only success or typed errors for arbitrary ID Tokens`, async () => {
+      base = () => idTokenClaims({ nonce: 'nonce-1' })
       const valid = await sign(base(), key)
       await fc.assert(
-        fc.asyncProperty(recipe, async (make) => {
-          const response = await make(valid, key)
-          const config = fakeConfiguration(client, key, {})
-          client.useJwtResponseMode(config)
-          const url = new URL(REDIRECT_URI)
-          url.searchParams.set('response', response)
+        fc.asyncProperty(recipe, fc.boolean(), async (make, withNonce) => {
+          const idToken = await make(valid, key)
+          const config = fakeConfiguration(client, key, {
+            token: () => Response.json(tokenResponse({ id_token: idToken })),
+          })
+          if (nonRepudiation) client.enableNonRepudiationChecks(config)
           await typedOrSuccess(client, () =>
-            client.authorizationCodeGrant(config, url, { expectedState: STATE }),
+            client.authorizationCodeGrant(config, new URL(`${REDIRECT_URI}?code=c`), {
+              expectedNonce: withNonce ? 'nonce-1' : undefined,
+            }),
           )
         }),
         { numRuns: NUM_RUNS },
       )
       trap.check()
     })
+  }
 
-    it('fetchUserInfo() with enableNonRepudiationChecks gives only success or typed errors for arbitrary signed UserInfo', async () => {
-      base = () => ({ iss: ISSUER, aud: CLIENT_ID, sub: 'user-1' })
-      const valid = await sign(base(), key)
+  it('authorizationCodeGrant() with useJwtResponseMode gives only success or typed errors for arbitrary JARM responses', async () => {
+    base = () => ({
+      iss: ISSUER,
+      aud: CLIENT_ID,
+      exp: Math.floor(Date.now() / 1000) + 300,
+      code: 'c',
+      state: STATE,
+    })
+    const valid = await sign(base(), key)
+    await fc.assert(
+      fc.asyncProperty(recipe, async (make) => {
+        const response = await make(valid, key)
+        const config = fakeConfiguration(client, key, {})
+        client.useJwtResponseMode(config)
+        const url = new URL(REDIRECT_URI)
+        url.searchParams.set('response', response)
+        await typedOrSuccess(client, () =>
+          client.authorizationCodeGrant(config, url, { expectedState: STATE }),
+        )
+      }),
+      { numRuns: NUM_RUNS },
+    )
+    trap.check()
+  })
+
+  it('fetchUserInfo() with enableNonRepudiationChecks gives only success or typed errors for arbitrary signed UserInfo', async () => {
+    base = () => ({ iss: ISSUER, aud: CLIENT_ID, sub: 'user-1' })
+    const valid = await sign(base(), key)
+    await fc.assert(
+      fc.asyncProperty(recipe, async (make) => {
+        const jwt = await make(valid, key)
+        const config = fakeConfiguration(client, key, {
+          userinfo: () => new Response(jwt, { headers: { 'content-type': 'application/jwt' } }),
+        })
+        client.enableNonRepudiationChecks(config)
+        await typedOrSuccess(client, () => client.fetchUserInfo(config, 'at', 'user-1'))
+      }),
+      { numRuns: NUM_RUNS },
+    )
+    trap.check()
+  })
+
+  if (impl.name === 'openid-rp') {
+    it('validateLogoutToken() gives only success or typed errors for arbitrary logout tokens, as a string and POSTed', async () => {
+      base = () => ({
+        iss: ISSUER,
+        aud: CLIENT_ID,
+        iat: Math.floor(Date.now() / 1000),
+        exp: Math.floor(Date.now() / 1000) + 120,
+        jti: crypto.randomUUID(),
+        events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+        sid: 'fuzz-session',
+      })
+      const valid = await sign(base(), key, { typ: 'logout+jwt' })
+      const validateLogoutToken = (client as unknown as typeof import('openid-rp'))
+        .validateLogoutToken
       await fc.assert(
-        fc.asyncProperty(recipe, async (make) => {
-          const jwt = await make(valid, key)
-          const config = fakeConfiguration(client, key, {
-            userinfo: () => new Response(jwt, { headers: { 'content-type': 'application/jwt' } }),
-          })
-          client.enableNonRepudiationChecks(config)
-          await typedOrSuccess(client, () => client.fetchUserInfo(config, 'at', 'user-1'))
+        fc.asyncProperty(recipe, fc.boolean(), async (make, posted) => {
+          const token = await make(valid, key)
+          const config = fakeConfiguration(client, key, {})
+          const input = posted
+            ? new Request('https://rp.fuzz.example/backchannel-logout', {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                body: new URLSearchParams({ logout_token: token }),
+              })
+            : token
+          await typedOrSuccess(client, () => validateLogoutToken(config as never, input))
         }),
         { numRuns: NUM_RUNS },
       )
       trap.check()
     })
-
-    if (impl.name === 'openid-rp') {
-      it('validateLogoutToken() gives only success or typed errors for arbitrary logout tokens, as a string and POSTed', async () => {
-        base = () => ({
-          iss: ISSUER,
-          aud: CLIENT_ID,
-          iat: Math.floor(Date.now() / 1000),
-          exp: Math.floor(Date.now() / 1000) + 120,
-          jti: crypto.randomUUID(),
-          events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
-          sid: 'fuzz-session',
-        })
-        const valid = await sign(base(), key, { typ: 'logout+jwt' })
-        const validateLogoutToken = (client as unknown as typeof import('openid-rp'))
-          .validateLogoutToken
-        await fc.assert(
-          fc.asyncProperty(recipe, fc.boolean(), async (make, posted) => {
-            const token = await make(valid, key)
-            const config = fakeConfiguration(client, key, {})
-            const input = posted
-              ? new Request('https://rp.fuzz.example/backchannel-logout', {
-                  method: 'POST',
-                  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-                  body: new URLSearchParams({ logout_token: token }),
-                })
-              : token
-            await typedOrSuccess(client, () => validateLogoutToken(config as never, input))
-          }),
-          { numRuns: NUM_RUNS },
-        )
-        trap.check()
-      })
-    }
-  })
-}
+  }
+})

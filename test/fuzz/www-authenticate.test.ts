@@ -4,12 +4,12 @@
  * a WWWAuthenticateChallengeError or another typed error; never a crash, hang or unhandled
  * rejection.
  */
-import { after, before, describe, it } from 'node:test'
+import { after, before, it } from 'node:test'
 
 import fc from 'fast-check'
 
 import { signingKey, type SigningKey } from '../support/forge.ts'
-import { type Client, implementations } from '../support/implementations.ts'
+import { describeEachImplementation } from '../support/implementations.ts'
 import { fakeConfiguration, ISSUER, trapUnhandledRejections, typedOrSuccess } from './support.ts'
 
 const NUM_RUNS = 400
@@ -69,64 +69,58 @@ const headerValue = fc.oneof(
   ),
 )
 
-for (const impl of implementations) {
-  describe(`${impl.name}: WWW-Authenticate parser fuzzing`, () => {
-    let client: Client
-    let key: SigningKey
-    const trap = trapUnhandledRejections()
+describeEachImplementation('WWW-Authenticate parser fuzzing', (_impl, client) => {
+  let key: SigningKey
+  const trap = trapUnhandledRejections()
 
-    before(async () => {
-      client = await impl.load()
-      key = await signingKey('ES256', 'fuzz-1')
-    })
-    after(() => trap.remove())
-
-    const challenged = (value: string, nonce: boolean) => () =>
-      new Response(null, {
-        status: 401,
-        headers: { 'www-authenticate': value, ...(nonce && { 'dpop-nonce': 'n-1' }) },
-      })
-
-    for (const dpop of [false, true]) {
-      it(`fetchProtectedResource() ${dpop ? 'with' : 'without'} DPoP gives only success or typed errors for arbitrary WWW-Authenticate values`, async () => {
-        await fc.assert(
-          fc.asyncProperty(headerValue, fc.boolean(), async (value, nonce) => {
-            const config = fakeConfiguration(client, key, { resource: challenged(value, nonce) })
-            const DPoP = dpop
-              ? client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
-              : undefined
-            await typedOrSuccess(client, () =>
-              client.fetchProtectedResource(
-                config,
-                'at',
-                new URL(`${ISSUER}/resource`),
-                'GET',
-                undefined,
-                undefined,
-                { DPoP },
-              ),
-            )
-          }),
-          { numRuns: NUM_RUNS },
-        )
-        trap.check()
-      })
-
-      it(`fetchUserInfo() ${dpop ? 'with' : 'without'} DPoP gives only success or typed errors for arbitrary WWW-Authenticate values`, async () => {
-        await fc.assert(
-          fc.asyncProperty(headerValue, fc.boolean(), async (value, nonce) => {
-            const config = fakeConfiguration(client, key, { userinfo: challenged(value, nonce) })
-            const DPoP = dpop
-              ? client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
-              : undefined
-            await typedOrSuccess(client, () =>
-              client.fetchUserInfo(config, 'at', 'user-1', { DPoP }),
-            )
-          }),
-          { numRuns: NUM_RUNS },
-        )
-        trap.check()
-      })
-    }
+  before(async () => {
+    key = await signingKey('ES256', 'fuzz-1')
   })
-}
+  after(() => trap.remove())
+
+  const challenged = (value: string, nonce: boolean) => () =>
+    new Response(null, {
+      status: 401,
+      headers: { 'www-authenticate': value, ...(nonce && { 'dpop-nonce': 'n-1' }) },
+    })
+
+  for (const dpop of [false, true]) {
+    it(`fetchProtectedResource() ${dpop ? 'with' : 'without'} DPoP gives only success or typed errors for arbitrary WWW-Authenticate values`, async () => {
+      await fc.assert(
+        fc.asyncProperty(headerValue, fc.boolean(), async (value, nonce) => {
+          const config = fakeConfiguration(client, key, { resource: challenged(value, nonce) })
+          const DPoP = dpop
+            ? client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
+            : undefined
+          await typedOrSuccess(client, () =>
+            client.fetchProtectedResource(
+              config,
+              'at',
+              new URL(`${ISSUER}/resource`),
+              'GET',
+              undefined,
+              undefined,
+              { DPoP },
+            ),
+          )
+        }),
+        { numRuns: NUM_RUNS },
+      )
+      trap.check()
+    })
+
+    it(`fetchUserInfo() ${dpop ? 'with' : 'without'} DPoP gives only success or typed errors for arbitrary WWW-Authenticate values`, async () => {
+      await fc.assert(
+        fc.asyncProperty(headerValue, fc.boolean(), async (value, nonce) => {
+          const config = fakeConfiguration(client, key, { userinfo: challenged(value, nonce) })
+          const DPoP = dpop
+            ? client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'))
+            : undefined
+          await typedOrSuccess(client, () => client.fetchUserInfo(config, 'at', 'user-1', { DPoP }))
+        }),
+        { numRuns: NUM_RUNS },
+      )
+      trap.check()
+    })
+  }
+})
