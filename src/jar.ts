@@ -84,7 +84,13 @@ async function hmacRequestObject(
 ): Promise<string> {
   claimsKey ??= crypto.subtle
     .generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign'])
-    .then((pair) => (pair as CryptoKeyPair).privateKey)
+    .then(
+      (pair) => (pair as CryptoKeyPair).privateKey,
+      (err: unknown) => {
+        claimsKey = undefined
+        throw err
+      },
+    )
   let header: Record<string, oauth.JsonValue | undefined> | undefined
   let payload: Record<string, oauth.JsonValue | undefined> | undefined
   await oauth.issueRequestObject(state.as, state.c, params, await claimsKey, {
