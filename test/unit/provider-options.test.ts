@@ -177,6 +177,18 @@ describe('client assertion audience option', () => {
     assert.equal(payload.extra, 'kept')
   })
 
+  it('"endpoint" refuses to sign when called without the endpoint URL (never a guessed aud)', async () => {
+    const auth = client.ClientSecretJwt('secret-0123456789abcdef0123456789abcdef', {
+      assertionAudience: 'endpoint',
+    })
+    const body = new URLSearchParams()
+    const err = await caught(() => auth(server, { client_id: 'rp' }, body, new Headers()))
+    assert.ok(err instanceof client.ClientError, String(err))
+    assert.equal(err.code, 'OAUTH_UNSUPPORTED_OPERATION')
+    assert.match(err.message, /endpoint URL/)
+    assert.equal(body.get('client_assertion'), null)
+  })
+
   it('refuses an unknown audience choice', async () => {
     assertArgumentError(
       await caught(() =>
